@@ -1,0 +1,77 @@
+"""The exceptions of the workbook: one base class, specific subclasses.
+
+Every message names the file, line or item concerned and says what to do.
+The command layer turns them into exit codes in one place (``cli.py``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EvidenceError",
+    "ConfigError",
+    "CodebookError",
+    "StoreError",
+    "LibraryError",
+    "ZoteroError",
+    "ExtractionError",
+    "ReportError",
+    "BuildLockedError",
+]
+
+
+class EvidenceError(Exception):
+    """Base class of every error the workbook raises on purpose."""
+
+    exit_code: int = 1
+
+
+class ConfigError(EvidenceError):
+    """Invalid or missing configuration (evidence.toml, .env): fix the file, then re-run."""
+
+    exit_code = 2
+
+
+class CodebookError(ConfigError):
+    """Invalid codebook.yml; the message gives the line and the code id."""
+
+    def __init__(self, message: str, *, path: str = "", line: int | None = None, code: str = ""):
+        where = path
+        if line is not None:
+            where = f"{where}:{line}" if where else f"line {line}"
+        parts = [p for p in (where, f"code {code}" if code else "") if p]
+        super().__init__(f"{', '.join(parts)}: {message}" if parts else message)
+        self.path = path
+        self.line = line
+        self.code = code
+
+
+class StoreError(EvidenceError):
+    """The SQLite store cannot be opened or migrated."""
+
+    exit_code = 2
+
+
+class LibraryError(EvidenceError):
+    """References cannot be loaded (unreadable references.bib, RIS or CSL-JSON file)."""
+
+    exit_code = 2
+
+
+class ZoteroError(EvidenceError):
+    """Zotero cannot be reached or refuses the request."""
+
+    exit_code = 2
+
+
+class ExtractionError(EvidenceError):
+    """A PDF cannot be turned into passages (raised only where a caller asked for one file)."""
+
+
+class ReportError(EvidenceError):
+    """A chapter failed to render; the message names the notebook cell and its error."""
+
+
+class BuildLockedError(EvidenceError):
+    """Another build holds the lock on reports/."""
+
+    exit_code = 2

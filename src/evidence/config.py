@@ -1,0 +1,267 @@
+"""Workbook settings: ``evidence.toml`` and the paths it names, anchored at the workbook root.
+
+Only this module, the store and the command layer know about paths. Settings are
+validated when loaded: an unknown key or a wrong type stops with the file, the key
+and what to change, before any work is done.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = [
+    "CONFIG_NAME",
+    "Chapter",
+    "Settings",
+    "ZoteroSettings",
+    "find_root",
+    "load_settings",
+    "read_secret",
+]
+
+CONFIG_NAME = "evidence.toml"
+LANGUAGES = ("fr", "nl", "en")
+
+
+@dataclass(frozen=True)
+class ZoteroSettings:
+    """Where the Zotero library lives; the API key is never part of the settings."""
+
+    library_id: str = ""
+    library_type: str = "user"
+    collection: str = ""
+    local: bool = False
+    endpoint: str = ""
+    storage: str = ""
+    colours: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def configured(self) -> bool:
+        """True when a library is named (or the local API is asked for)."""
+        return bool(self.library_id) or self.local
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One report chapter: its scope, narrative and language."""
+
+    id: str
+    title: dict[str, str]
+    rows: str = "form"
+    cols: str = "cons"
+    codes: tuple[str, ...] = ()
+    narrative: str = ""
+    language: str = ""
+    quotes: int = 12
+
+    def title_in(self, lang: str) -> str:
+        """Return the title in ``lang``, falling back to any title given."""
+        return self.title.get(lang) or next(iter(self.title.values()), self.id)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know about the workbook, with absolute paths."""
+
+    root: Path
+    name: str = "evidence workbook"
+    language: str = "fr"
+    bibliography: Path = Path("references.bib")
+    pdf_dirs: tuple[Path, ...] = ()
+    codebook: Path = Path("codebook.yml")
+    decisions: Path = Path("data/coding-decisions.csv")
+    store: Path = Path("data/evidence.sqlite")
+    reports: Path = Path("reports")
+    notebooks: Path = Path("notebooks")
+    chapter_template: Path = Path("notebooks/chapter_template.ipynb")
+    jobs: int = 0
+    timeout: float = 120.0
+    ocr: bool = False
+    coded_sections: tuple[str, ...] = ("body", "abstract", "footnote", "caption")
+    zotero: ZoteroSettings = field(default_factory=ZoteroSettings)
+    chapters: tuple[Chapter, ...] = ()
+
+    def path(self, relative: str | Path) -> Path:
+        """Return ``relative`` resolved against the workbook root."""
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+    def relative(self, path: str | Path) -> str:
+        """Return ``path`` relative to the root when it lies inside it (POSIX separators)."""
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "workbook": {
+        "name": str,
+        "language": str,
+        "bibliography": str,
+        "pdf_dirs": list,
+        "codebook": str,
+        "decisions": str,
+        "store": str,
+        "reports": str,
+        "notebooks": str,
+        "chapter_template": str,
+    },
+    "extract": {"jobs": int, "timeout": (int, float), "ocr": bool, "coded_sections": list},
+    "zotero": {
+        "library_id": (str, int),
+        "library_type": str,
+        "collection": str,
+        "local": bool,
+        "endpoint": str,
+        "storage": str,
+        "colours": dict,
+    },
+}
+_CHAPTER_KEYS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "title": (str, dict),
+    "rows": str,
+    "cols": str,
+    "codes": list,
+    "narrative": str,
+    "language": str,
+    "quotes": int,
+}
+
+
+def find_root(start: str | Path | None = None) -> Path:
+    """Return the nearest folder at or above ``start`` holding ``evidence.toml``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {here} or any parent folder: run the command inside a workbook "
+        "(the folder that holds evidence.toml)"
+    )
+
+
+def _check(table: dict[str, Any], schema: dict[str, Any], where: str, path: Path) -> None:
+    for key, value in table.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise ConfigError(f"{path}: unknown key '{key}' in [{where}]; known keys: {known}")
+        if not isinstance(value, schema[key]):
+            raise ConfigError(
+                f"{path}: [{where}] {key} = {value!r} has the wrong type; "
+                f"expected {_type_name(schema[key])}"
+            )
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    types = t if isinstance(t, tuple) else (t,)
+    names = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false"}
+    return " or ".join(names.get(x.__name__, f"a {x.__name__}") for x in types)
+
+
+def _chapter(raw: dict[str, Any], index: int, path: Path, default_lang: str) -> Chapter:
+    _check(raw, _CHAPTER_KEYS, f"chapters[{index}]", path)
+    if "id" not in raw:
+        raise ConfigError(f"{path}: [[chapters]] number {index + 1} has no id; add id = \"...\"")
+    title = raw.get("title", raw["id"])
+    titles = {default_lang: title} if isinstance(title, str) else {str(k): str(v) for k, v in title.items()}
+    lang = raw.get("language", default_lang)
+    if lang not in LANGUAGES:
+        raise ConfigError(f"{path}: chapter {raw['id']}: language '{lang}' is not one of fr, nl, en")
+    return Chapter(
+        id=raw["id"],
+        title=titles,
+        rows=raw.get("rows", "form"),
+        cols=raw.get("cols", "cons"),
+        codes=tuple(raw.get("codes", ())),
+        narrative=raw.get("narrative", ""),
+        language=lang,
+        quotes=raw.get("quotes", 12),
+    )
+
+
+def load_settings(root: str | Path | None = None) -> Settings:
+    """Read ``evidence.toml`` of the workbook at (or above) ``root`` and return its settings."""
+    base = find_root(root)
+    path = base / CONFIG_NAME
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
+    allowed = {*_SCHEMA, "chapters"}
+    for key in raw:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}: unknown table [{key}]; known tables: {', '.join(sorted(allowed))}"
+            )
+    for name, schema in _SCHEMA.items():
+        _check(raw.get(name, {}), schema, name, path)
+    wb, ex, zt = raw.get("workbook", {}), raw.get("extract", {}), raw.get("zotero", {})
+    language = wb.get("language", "fr")
+    if language not in LANGUAGES:
+        raise ConfigError(f"{path}: [workbook] language '{language}' is not one of fr, nl, en")
+    library_type = zt.get("library_type", "user")
+    if library_type not in ("user", "group"):
+        raise ConfigError(f"{path}: [zotero] library_type must be \"user\" or \"group\"")
+    chapters = tuple(
+        _chapter(c, i, path, language) for i, c in enumerate(raw.get("chapters", []))
+    )
+    ids = [c.id for c in chapters]
+    if len(ids) != len(set(ids)):
+        raise ConfigError(f"{path}: two [[chapters]] share an id; chapter ids must be unique")
+    settings = Settings(root=base, language=language, name=wb.get("name", "evidence workbook"))
+    rel = {k: base / v for k, v in wb.items() if k in (
+        "bibliography", "codebook", "decisions", "store", "reports", "notebooks", "chapter_template"
+    )}
+    return Settings(
+        root=base,
+        name=settings.name,
+        language=language,
+        bibliography=rel.get("bibliography", base / settings.bibliography),
+        pdf_dirs=tuple(base / d for d in wb.get("pdf_dirs", ["data/pdfs"])),
+        codebook=rel.get("codebook", base / settings.codebook),
+        decisions=rel.get("decisions", base / settings.decisions),
+        store=rel.get("store", base / settings.store),
+        reports=rel.get("reports", base / settings.reports),
+        notebooks=rel.get("notebooks", base / settings.notebooks),
+        chapter_template=rel.get("chapter_template", base / settings.chapter_template),
+        jobs=ex.get("jobs", 0),
+        timeout=float(ex.get("timeout", 120.0)),
+        ocr=ex.get("ocr", False),
+        coded_sections=tuple(ex.get("coded_sections", settings.coded_sections)),
+        zotero=ZoteroSettings(
+            library_id=str(zt.get("library_id", "")),
+            library_type=library_type,
+            collection=zt.get("collection", ""),
+            local=zt.get("local", False),
+            endpoint=zt.get("endpoint", ""),
+            storage=zt.get("storage", ""),
+            colours={str(k): str(v) for k, v in zt.get("colours", {}).items()},
+        ),
+        chapters=chapters,
+    )
+
+
+def read_secret(name: str, root: str | Path | None = None) -> str:
+    """Return secret ``name`` from the environment, else from the workbook's git-ignored ``.env``.
+
+    Returns "" when it is set nowhere. The value is never logged by the workbook.
+    """
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    env = Path(root or Path.cwd()) / ".env"
+    if env.is_file():
+        for line in env.read_text(encoding="utf-8").splitlines():
+            key, sep, val = line.strip().partition("=")
+            if sep and key.strip().removeprefix("export ").strip() == name:
+                return val.strip().strip("'\"")
+    return ""

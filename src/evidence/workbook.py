@@ -87,14 +87,14 @@ class Workbook:
         """Return code ids of a facet (``"form"``), a prefix pattern (``"cons.user.*"``) or a list."""
         if isinstance(facet_or_codes, list):
             return facet_or_codes
-        ids = [c.id for c in self.codebook.codes]
+        ids = list(self.codebook.codes)
         pattern = facet_or_codes.rstrip("*").rstrip(".")
         return [i for i in ids if i == pattern or i.startswith(pattern + ".")]
 
     def labels(self, lang: str | None = None) -> dict[str, str]:
         """Return code id -> label in ``lang`` (default: the workbook's report language)."""
         language = lang or self.settings.language
-        return {c.id: self.codebook.label(c.id, language) for c in self.codebook.codes}
+        return {c.id: self.codebook.label(c.id, language) for c in self.codebook.codes.values()}
 
     # -- data ----------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

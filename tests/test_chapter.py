@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pandas as pd
+
+from evidence import chapter as ch
+from evidence.config import Chapter
+
+MATRIX = pd.DataFrame(
+    [("form.physical", "cons.user.health", 2, 3), ("form.physical", "cons.worker.burnout", 1, 1),
+     ("form.verbal", "cons.user.health", 0, 0), ("form.verbal", "cons.worker.burnout", 1, 2)],
+    columns=["row", "col", "sources", "passages"],
+)
+CELLS = pd.DataFrame(
+    [("form.physical", "cons.user.health", "p1", "s1", "Dupont (2020), p. 12", "12", "fr", "Coups."),
+     ("form.physical", "cons.worker.burnout", "p1", "s1", "Dupont (2020), p. 12", "12", "fr", "Coups."),
+     ("form.verbal", "cons.worker.burnout", "p7", "s2", "Peeters (2019), p. 3", "3", "nl", "Schelden.")],
+    columns=["row", "col", "id", "source_key", "citation", "page_label", "lang", "text"],
+)
+LABELS = {"form.physical": "Violence physique", "cons.user.health": "Santé"}
+
+
+def test_title_uses_the_report_language() -> None:
+    chapter = Chapter(id="lit", title={"fr": "Littérature", "en": "Literature"})
+    assert ch.render_title(chapter, "fr") == "# Littérature"
+    assert ch.render_title(chapter, "en") == "# Literature"
+
+
+def test_evidence_table_has_labels_and_counts() -> None:
+    table = ch.render_evidence_table(MATRIX, LABELS).splitlines()
+    assert table[0] == "| | Santé | cons.worker.burnout |"
+    assert table[2] == "| Violence physique | 2 | 1 |"
+    assert table[3] == "| form.verbal | 0 | 1 |"
+
+
+def test_key_quotes_take_the_best_cells_and_never_repeat_a_passage() -> None:
+    quotes = ch.compute_key_quotes(MATRIX, CELLS, limit=5)
+    assert list(quotes["id"]) == ["p1", "p7"]
+    assert list(quotes["col"]) == ["cons.user.health", "cons.worker.burnout"]
+    text = ch.render_quotes(quotes, LABELS, "fr")
+    assert "## Extraits clés" in text
+    assert "> Coups.\n> — Dupont (2020), p. 12" in text
+
+
+def test_no_quotes_is_said_in_the_language() -> None:
+    empty = ch.compute_key_quotes(MATRIX.assign(sources=0), CELLS, limit=3)
+    assert ch.render_quotes(empty, LABELS, "nl").endswith("Geen fragment draagt beide codes tegelijk.")
+
+
+def test_overview_counts_and_failed_documents() -> None:
+    status = {"sources": 3, "documents_ok": 2, "passages": 40,
+              "failures": [{"stage": "extract", "item": "x", "reason": "encrypted"}]}
+    text = ch.render_overview(status, coded=12, lang="en")
+    assert "3 sources, 2 documents read (40 passages) and 12 coded passages" in text
+    assert "1 document(s) could not be read" in text
+
+
+def test_sources_cited_are_sorted_and_only_those_cited() -> None:
+    sources = pd.DataFrame([("s2", "Titel", 2019), ("s1", "Titre", 2020), ("s3", "Autre", None)],
+                           columns=["key", "title", "year"])
+    lines = ch.render_sources(sources, ["s2", "s1"], "fr").splitlines()
+    assert lines[2:] == ["- `s1`: Titre (2020)", "- `s2`: Titel (2019)"]

@@ -59,3 +59,12 @@ def test_sources_cited_are_sorted_and_only_those_cited() -> None:
                            columns=["key", "title", "year"])
     lines = ch.render_sources(sources, ["s2", "s1"], "fr").splitlines()
     assert lines[2:] == ["- `s1`: Titre (2020)", "- `s2`: Titel (2019)"]
+
+
+def test_annex_lists_every_cell_and_caps_when_asked() -> None:
+    full = ch.render_cell_annex(CELLS, LABELS, "fr")
+    assert "### Violence physique × Santé" in full
+    assert "- Peeters (2019), p. 3: « Schelden. »" in full
+    capped = ch.render_cell_annex(CELLS.iloc[[0, 0, 0]], LABELS, "en", per_cell=1)
+    assert capped.count("- Dupont (2020), p. 12") == 1
+    assert "… and 2 more passage(s)" in capped

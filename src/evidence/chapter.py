@@ -16,6 +16,7 @@ from .matrix import pivot_matrix
 __all__ = [
     "TEXT",
     "compute_key_quotes",
+    "render_cell_annex",
     "render_evidence_table",
     "render_overview",
     "render_quotes",
@@ -36,6 +37,8 @@ TEXT: dict[str, dict[str, str]] = {
         "sources": "Sources citées",
         "narrative": "Analyse",
         "no_quotes": "Aucun extrait ne porte ces deux codes à la fois.",
+        "annex": "Annexe : les passages de chaque cellule",
+        "more": "… et {n} autre(s) passage(s) ; voir le classeur Excel de la matrice.",
     },
     "nl": {
         "overview": "Overzicht van het corpus",
@@ -48,6 +51,8 @@ TEXT: dict[str, dict[str, str]] = {
         "sources": "Geciteerde bronnen",
         "narrative": "Analyse",
         "no_quotes": "Geen fragment draagt beide codes tegelijk.",
+        "annex": "Bijlage: de passages van elke cel",
+        "more": "… en nog {n} passage(s); zie de Excel-werkmap van de matrix.",
     },
     "en": {
         "overview": "Overview of the corpus",
@@ -60,6 +65,8 @@ TEXT: dict[str, dict[str, str]] = {
         "sources": "Sources cited",
         "narrative": "Analysis",
         "no_quotes": "No passage carries both codes.",
+        "annex": "Annex: the passages of each cell",
+        "more": "… and {n} more passage(s); see the matrix workbook in Excel.",
     },
 }
 
@@ -139,6 +146,21 @@ def render_quotes(quotes: pd.DataFrame, labels: dict[str, str], lang: str) -> st
         lines.append(f"> — {q['citation']}")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def render_cell_annex(
+    cells: pd.DataFrame, labels: dict[str, str], lang: str, per_cell: int = 0
+) -> str:
+    """Return every non-empty cell's passages (``per_cell`` at most; 0: all) with citations."""
+    lines = [f"## {text('annex', lang)}"]
+    for (row, col), group in cells.groupby(["row", "col"], sort=False):
+        lines += ["", f"### {labels.get(row, row)} × {labels.get(col, col)}", ""]
+        shown = group if per_cell <= 0 else group.head(per_cell)
+        lines += [f"- {p['citation']}: « {p['text']} »" if lang == "fr"
+                  else f"- {p['citation']}: “{p['text']}”" for _, p in shown.iterrows()]
+        if len(group) > len(shown):
+            lines.append(f"- {text('more', lang, n=len(group) - len(shown))}")
+    return "\n".join(lines)
 
 
 def render_sources(sources: pd.DataFrame, keys: Sequence[str], lang: str) -> str:

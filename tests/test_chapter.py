@@ -38,7 +38,7 @@ def test_key_quotes_take_the_best_cells_and_never_repeat_a_passage() -> None:
     assert list(quotes["col"]) == ["cons.user.health", "cons.worker.burnout"]
     text = ch.render_quotes(quotes, LABELS, "fr")
     assert "## Extraits clés" in text
-    assert "> Coups.\n> — Dupont (2020), p. 12" in text
+    assert "> Coups.\n> [@{s1}, p. 12]" in text
 
 
 def test_no_quotes_is_said_in_the_language() -> None:
@@ -54,17 +54,42 @@ def test_overview_counts_and_failed_documents() -> None:
     assert "1 document(s) could not be read" in text
 
 
-def test_sources_cited_are_sorted_and_only_those_cited() -> None:
-    sources = pd.DataFrame([("s2", "Titel", 2019), ("s1", "Titre", 2020), ("s3", "Autre", None)],
-                           columns=["key", "title", "year"])
-    lines = ch.render_sources(sources, ["s2", "s1"], "fr").splitlines()
-    assert lines[2:] == ["- `s1`: Titre (2020)", "- `s2`: Titel (2019)"]
-
-
 def test_annex_lists_every_cell_and_caps_when_asked() -> None:
     full = ch.render_cell_annex(CELLS, LABELS, "fr")
     assert "### Violence physique × Santé" in full
-    assert "- Peeters (2019), p. 3: « Schelden. »" in full
+    assert "- « Schelden. » [@{s2}, p. 3]" in full
     capped = ch.render_cell_annex(CELLS.iloc[[0, 0, 0]], LABELS, "en", per_cell=1)
-    assert capped.count("- Dupont (2020), p. 12") == 1
+    assert capped.count("[@{s1}, p. 12]") == 1
     assert "… and 2 more passage(s)" in capped
+
+
+def test_markdown_specials_are_escaped_and_citations_use_braced_keys() -> None:
+    assert ch.escape_markdown("a *b*\n [c] #1") == "a \\*b\\* \\[c\\] \\#1"
+    assert ch.cite("van-der-berg:2019", "xii") == "[@{van-der-berg:2019}, p. xii]"
+    assert ch.cite("k") == "[@{k}]"
+
+
+def test_changes_since_the_last_build() -> None:
+    old = {"sources": {"s1": 3, "s2": 2}, "cells": {"form.physical|cons.user.health": 1}}
+    new = {"sources": {"s1": 4, "s3": 1}, "cells": {"form.physical|cons.user.health": 2,
+                                                    "form.verbal|cons.user.health": 1}}
+    changes = ch.compute_changes(new, old)
+    assert changes["new_sources"] == ["s3"] and changes["removed_sources"] == ["s2"]
+    assert changes["passages_delta"] == 0
+    text = ch.render_changes(changes, LABELS, "en")
+    assert "- Physical violence × Santé: 1 → 2" not in text  # labels come from the map given
+    assert "- Violence physique × Santé: 1 → 2" in text
+    assert "- form.verbal × Santé: 0 → 1" in text
+    assert ch.render_changes(ch.compute_changes(new, {}), LABELS, "fr").endswith(
+        "Première construction de ce chapitre.")
+    assert ch.render_changes(ch.compute_changes(new, new), LABELS, "nl").endswith(
+        "Geen veranderingen in de gegevens sinds de vorige bouw.")
+
+
+def test_snapshot_counts_passages_per_source_and_non_empty_cells() -> None:
+    passages = pd.DataFrame({"source_key": ["s1", "s1", "s2"]})
+    snap = ch.compute_snapshot(passages, MATRIX)
+    assert snap["sources"] == {"s1": 2, "s2": 1}
+    assert snap["cells"] == {"form.physical|cons.user.health": 2,
+                             "form.physical|cons.worker.burnout": 1,
+                             "form.verbal|cons.worker.burnout": 1}

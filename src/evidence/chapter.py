@@ -6,7 +6,9 @@ sequence of calls and every sentence of a chapter can be tested without running 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -15,12 +17,16 @@ from .matrix import pivot_matrix
 
 __all__ = [
     "TEXT",
+    "cite",
+    "compute_changes",
+    "compute_snapshot",
+    "escape_markdown",
+    "render_changes",
     "compute_key_quotes",
     "render_cell_annex",
     "render_evidence_table",
     "render_overview",
     "render_quotes",
-    "render_sources",
     "render_title",
     "text",
 ]
@@ -34,9 +40,14 @@ TEXT: dict[str, dict[str, str]] = {
         "matrix": "Matrice des preuves",
         "matrix_caption": "Nombre de sources distinctes par croisement de codes.",
         "quotes": "Extraits clés",
-        "sources": "Sources citées",
-        "narrative": "Analyse",
         "no_quotes": "Aucun extrait ne porte ces deux codes à la fois.",
+        "changes": "Ce qui a changé depuis la dernière construction",
+        "first_build": "Première construction de ce chapitre.",
+        "no_change": "Aucun changement dans les données depuis la construction précédente.",
+        "new_sources": "Nouvelles sources : {keys}.",
+        "removed_sources": "Sources retirées : {keys}.",
+        "new_passages": "{n} passage(s) de plus qu'à la construction précédente ({delta:+d}).",
+        "changed_cells": "Cellules dont le nombre de sources a changé :",
         "annex": "Annexe : les passages de chaque cellule",
         "more": "… et {n} autre(s) passage(s) ; voir le classeur Excel de la matrice.",
     },
@@ -48,9 +59,14 @@ TEXT: dict[str, dict[str, str]] = {
         "matrix": "Evidentiematrix",
         "matrix_caption": "Aantal verschillende bronnen per combinatie van codes.",
         "quotes": "Kernfragmenten",
-        "sources": "Geciteerde bronnen",
-        "narrative": "Analyse",
         "no_quotes": "Geen fragment draagt beide codes tegelijk.",
+        "changes": "Wat er veranderd is sinds de vorige bouw",
+        "first_build": "Eerste bouw van dit hoofdstuk.",
+        "no_change": "Geen veranderingen in de gegevens sinds de vorige bouw.",
+        "new_sources": "Nieuwe bronnen: {keys}.",
+        "removed_sources": "Verwijderde bronnen: {keys}.",
+        "new_passages": "{n} passage(s) meer dan bij de vorige bouw ({delta:+d}).",
+        "changed_cells": "Cellen waarvan het aantal bronnen veranderde:",
         "annex": "Bijlage: de passages van elke cel",
         "more": "… en nog {n} passage(s); zie de Excel-werkmap van de matrix.",
     },
@@ -62,13 +78,31 @@ TEXT: dict[str, dict[str, str]] = {
         "matrix": "Evidence matrix",
         "matrix_caption": "Number of distinct sources per crossing of codes.",
         "quotes": "Key quotes",
-        "sources": "Sources cited",
-        "narrative": "Analysis",
         "no_quotes": "No passage carries both codes.",
+        "changes": "What changed since the last build",
+        "first_build": "First build of this chapter.",
+        "no_change": "No change in the data since the previous build.",
+        "new_sources": "New sources: {keys}.",
+        "removed_sources": "Sources removed: {keys}.",
+        "new_passages": "{n} passage(s) more than in the previous build ({delta:+d}).",
+        "changed_cells": "Cells whose number of sources changed:",
         "annex": "Annex: the passages of each cell",
         "more": "… and {n} more passage(s); see the matrix workbook in Excel.",
     },
 }
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~^$@])")
+
+
+def escape_markdown(value: str) -> str:
+    """Return ``value`` with pandoc Markdown's special characters escaped, on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+def cite(key: str, page: str = "") -> str:
+    """Return a pandoc citation of ``key`` at ``page``: ``[@{key}, p. 12]``."""
+    return f"[@{{{key}}}, p. {page}]" if page else f"[@{{{key}}}]"
 
 
 def text(key: str, lang: str, **values: object) -> str:
@@ -142,8 +176,8 @@ def render_quotes(quotes: pd.DataFrame, labels: dict[str, str], lang: str) -> st
     for _, q in quotes.iterrows():
         lines.append(f"**{labels.get(q['row'], q['row'])} × {labels.get(q['col'], q['col'])}**")
         lines.append("")
-        lines.append(f"> {q['text']}")
-        lines.append(f"> — {q['citation']}")
+        lines.append(f"> {escape_markdown(str(q['text']))}")
+        lines.append(f"> {cite(str(q['source_key']), str(q['page_label']))}")
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -156,18 +190,62 @@ def render_cell_annex(
     for (row, col), group in cells.groupby(["row", "col"], sort=False):
         lines += ["", f"### {labels.get(row, row)} × {labels.get(col, col)}", ""]
         shown = group if per_cell <= 0 else group.head(per_cell)
-        lines += [f"- {p['citation']}: « {p['text']} »" if lang == "fr"
-                  else f"- {p['citation']}: “{p['text']}”" for _, p in shown.iterrows()]
+        open_q, close_q = ("« ", " »") if lang == "fr" else ("“", "”")
+        lines += [
+            f"- {open_q}{escape_markdown(str(p['text']))}{close_q} "
+            f"{cite(str(p['source_key']), str(p['page_label']))}"
+            for _, p in shown.iterrows()
+        ]
         if len(group) > len(shown):
             lines.append(f"- {text('more', lang, n=len(group) - len(shown))}")
     return "\n".join(lines)
 
 
-def render_sources(sources: pd.DataFrame, keys: Sequence[str], lang: str) -> str:
-    """Return the list of sources cited, one line each, sorted by citation key."""
-    cited = sources[sources["key"].isin(set(keys))].sort_values("key")
-    lines = [f"## {text('sources', lang)}", ""]
-    for _, s in cited.iterrows():
-        year = "" if pd.isna(s["year"]) else f" ({int(s['year'])})"
-        lines.append(f"- `{s['key']}`: {s['title']}{year}")
-    return "\n".join(lines)
+def compute_snapshot(passages: pd.DataFrame, matrix: pd.DataFrame) -> dict[str, Any]:
+    """Return the chapter's data in brief: passages per source and sources per non-empty cell."""
+    per_source = passages.groupby("source_key").size()
+    cells = matrix[matrix["sources"] > 0]
+    return {
+        "sources": {str(k): int(v) for k, v in sorted(per_source.items())},
+        "cells": {f"{r}|{c}": int(n) for r, c, n in
+                  sorted(zip(cells["row"], cells["col"], cells["sources"], strict=True))},
+    }
+
+
+def compute_changes(current: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Return what changed from ``baseline`` to ``current`` (two ``compute_snapshot`` results)."""
+    if not baseline:
+        return {"first_build": True}
+    old_s, new_s = baseline.get("sources", {}), current.get("sources", {})
+    old_c, new_c = baseline.get("cells", {}), current.get("cells", {})
+    cells = {k: (old_c.get(k, 0), new_c.get(k, 0)) for k in sorted({*old_c, *new_c})
+             if old_c.get(k, 0) != new_c.get(k, 0)}
+    return {
+        "first_build": False,
+        "new_sources": sorted(set(new_s) - set(old_s)),
+        "removed_sources": sorted(set(old_s) - set(new_s)),
+        "passages_delta": sum(new_s.values()) - sum(old_s.values()),
+        "cells": cells,
+    }
+
+
+def render_changes(changes: dict[str, Any], labels: dict[str, str], lang: str) -> str:
+    """Return the "what changed since the last build" section."""
+    lines = [f"## {text('changes', lang)}", ""]
+    if changes.get("first_build"):
+        return "\n".join([*lines, text("first_build", lang)])
+    body = []
+    if changes["new_sources"]:
+        body.append(text("new_sources", lang, keys=", ".join(changes["new_sources"])))
+    if changes["removed_sources"]:
+        body.append(text("removed_sources", lang, keys=", ".join(changes["removed_sources"])))
+    if changes["passages_delta"]:
+        delta = changes["passages_delta"]
+        body.append(text("new_passages", lang, n=max(delta, 0), delta=delta))
+    if changes["cells"]:
+        body.append(text("changed_cells", lang))
+        body.append("")
+        for key, (old, new) in changes["cells"].items():
+            row, col = key.split("|")
+            body.append(f"- {labels.get(row, row)} × {labels.get(col, col)}: {old} → {new}")
+    return "\n".join(lines + (body or [text("no_change", lang)]))

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import make_workbook
+from conftest import make_pdf, make_workbook
 
 from evidence.config import load_settings
 from evidence.errors import BuildLockedError, ReportError
@@ -31,18 +33,34 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_a_chapter_is_written_as_notebook_html_and_markdown(built: Path) -> None:
+def test_a_chapter_is_written_as_notebook_html_markdown_and_docx(built: Path) -> None:
     reports = built / "reports"
-    assert {p.name for p in reports.iterdir() if p.is_file()} >= {"tiny.ipynb", "tiny.html", "tiny.md"}
+    names = {p.name for p in reports.iterdir() if p.is_file()}
+    assert names >= {"tiny.ipynb", "tiny.html", "tiny.md", "tiny.docx", "manifest.json"}
     md = (reports / "tiny.md").read_text(encoding="utf-8")
     assert md.lstrip().startswith("# Tiny chapter")
     assert "A tiny narrative for a tiny chapter." in md
     assert "| Physical violence |" in md
-    assert "Alpha & Bravo (2020), p. 1" in md or "Bêta (2021), p. 1" in md
+    assert "[@" not in md  # every citation was formatted by citeproc
+    assert "(Alpha and Bravo 2020, 1)" in md or "(Bêta 2021, 1)" in md
+    assert "# References" in md and "Violence in Night Shelters" in md
+    assert "A book whose file is missing" not in md  # the bibliography lists works cited only
     figures = list((reports / "tiny_files").glob("*.png"))
     assert figures and f"tiny_files/{figures[0].name}" in md
     html = (reports / "tiny.html").read_text(encoding="utf-8")
     assert "Tiny chapter" in html and "open_workbook" not in html  # no code cells
+    assert "data:image/png;base64" in html  # figures embedded: the file stands alone
+    with zipfile.ZipFile(reports / "tiny.docx") as docx:
+        assert "Tiny chapter" in docx.read("word/document.xml").decode("utf-8")
+
+
+def test_the_manifest_lists_inputs_versions_and_counts(built: Path) -> None:
+    manifest = json.loads((built / "reports" / "manifest.json").read_text())
+    assert set(manifest["inputs"]) >= {"evidence.toml", "references.bib", "codebook.yml",
+                                        "chapter.ipynb", "narrative.md"}
+    assert len(manifest["inputs"]["codebook.yml"]) == 64
+    assert manifest["packages"]["pymupdf"] and manifest["pandoc"].startswith("pandoc")
+    assert manifest["chapters"] == ["tiny"]
 
 
 def test_the_executed_notebook_carries_no_timings(built: Path) -> None:
@@ -53,7 +71,8 @@ def test_the_executed_notebook_carries_no_timings(built: Path) -> None:
 
 def test_two_renders_give_identical_markdown_and_html(built: Path) -> None:
     reports = built / "reports"
-    before = {n: (reports / n).read_bytes() for n in ("tiny.md", "tiny.html", "tiny.ipynb")}
+    before = {n: (reports / n).read_bytes()
+              for n in ("tiny.md", "tiny.html", "tiny.ipynb", "tiny.docx", "manifest.json")}
     render_chapters(load_settings(built))
     assert {n: (reports / n).read_bytes() for n in before} == before
 
@@ -79,3 +98,41 @@ def test_a_second_build_while_one_runs_is_refused(built: Path) -> None:
     settings = load_settings(built)
     with build_lock(settings.reports), pytest.raises(BuildLockedError, match="another build"):
         render_chapters(settings)
+
+
+def test_what_changed_names_new_sources_and_changed_cells(tmp_path: Path) -> None:
+    root = _prepared(make_workbook(tmp_path / "wb"))
+    render_chapters(load_settings(root))
+    first = (root / "reports" / "tiny.md").read_text(encoding="utf-8")
+    assert "First build of this chapter." in first
+    render_chapters(load_settings(root))
+    assert (root / "reports" / "tiny.md").read_text(encoding="utf-8") == first
+    make_pdf(root / "pdfs" / "delta2022new.pdf",
+             ["Residents were hitting each other; the fear stayed with them for months."])
+    with open(root / "references.bib", "a", encoding="utf-8") as bib:
+        bib.write("\n@article{delta2022new,\n  author = {Delta, Eve},\n  title = {New},\n"
+                  "  journal = {J},\n  year = {2022},\n  file = {pdfs/delta2022new.pdf}\n}\n")
+    _prepared(root)
+    render_chapters(load_settings(root))
+    changed = (root / "reports" / "tiny.md").read_text(encoding="utf-8")
+    assert "New sources: delta2022new." in changed
+    assert "- Physical violence × Trauma: 1 → 2" in changed
+    render_chapters(load_settings(root))  # the same data again: the same comparison
+    assert (root / "reports" / "tiny.md").read_text(encoding="utf-8") == changed
+
+
+def test_no_output_of_a_build_holds_the_zotero_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evidence.build import run_build
+
+    secret = "s3cr3tZoteroKey0123456789"
+    monkeypatch.setenv("ZOTERO_API_KEY", secret)
+    root = make_workbook(tmp_path / "wb")
+    (root / ".env").write_text(f"ZOTERO_API_KEY={secret}\n")
+    run_build(load_settings(root), progress=False)
+    leaks = [
+        p for p in root.rglob("*")
+        if p.is_file() and p.name != ".env" and secret.encode() in p.read_bytes()
+    ]
+    assert leaks == []

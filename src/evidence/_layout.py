@@ -1,0 +1,249 @@
+"""Page geometry: words into lines and blocks, page furniture, printed page numbers.
+
+MuPDF's word list (``page.get_text("words")``) is the cheapest output that still carries
+positions: it costs about as much as plain ``get_text()``. Font sizes are estimated from the
+height of each line's longest word, which is proportional to the font size within a document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+
+from ._pdftext import clean_line, count_garbage, drop_garbage, has_garbage, has_odd_characters
+
+_BLOCK_LINE = itemgetter(5, 6)
+_SAME_LINE_GAP = 1.5  # in font sizes: fragments closer than this on one baseline form one line
+
+
+@dataclass(slots=True)
+class Line:
+    """One visual line of text on a page."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float  # height of the longest word: proportional to the font size
+    raw: str  # as extracted (soft hyphens still there)
+    text: str  # cleaned
+    block: int
+    furniture: bool = False
+
+
+@dataclass(slots=True)
+class PageText:
+    """The lines of one page and what is known about the page."""
+
+    index: int
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    garbage: int = 0  # characters dropped as unreadable
+    chars: int = 0
+    printed: list[int] = field(default_factory=list)  # page numbers printed in its margins
+
+
+def read_lines(words: Sequence[tuple], index: int, width: float, height: float) -> PageText:
+    """Return the page's lines built from MuPDF words ``(x0, y0, x1, y1, text, block, line, n)``.
+
+    Fragments that MuPDF splits on one baseline (justified text, inline maths) are joined
+    back into one line; text that only exists as garbage is counted, not kept.
+    """
+    page = PageText(index, width, height)
+    lines = page.lines
+    prev: Line | None = None
+    for (block, _line), grp in groupby(words, _BLOCK_LINE):
+        ws = list(grp)
+        raw = " ".join([w[4] for w in ws])
+        # The middle word stands for the line: the first or last is often a marker or a
+        # superscript. Its height is proportional to the font size.
+        mid = ws[len(ws) // 2]
+        y0, y1 = mid[1], mid[3]
+        size = y1 - y0
+        first, last = ws[0], ws[-1]
+        x0 = first[0] if first[0] < last[0] else last[0]
+        x1 = last[2] if last[2] > first[2] else first[2]
+        # Text set top to bottom (margin stamps, vertical CJK): its size is the word width.
+        if first is last:
+            vertical = size > 2 * (mid[2] - mid[0]) and len(mid[4]) > 2
+        else:
+            vertical = abs(last[1] - first[1]) > abs(last[0] - first[0])
+        if vertical:
+            size = mid[2] - mid[0]
+        elif (
+            prev is not None
+            and prev.block == block
+            and abs((y0 + y1) - (prev.y0 + prev.y1)) < 0.8 * size
+            and 0 <= x0 - prev.x1 < _SAME_LINE_GAP * size
+            and not raw.isdigit()
+            and not prev.raw.isdigit()
+        ):
+            prev.raw = f"{prev.raw} {raw}"
+            prev.x1 = x1
+            continue
+        prev = Line(x0, y0, x1, y1, size, raw, "", block, furniture=vertical)
+        lines.append(prev)
+    if lines:
+        _clean_lines(page)
+    return page
+
+
+def _clean_lines(page: PageText) -> None:
+    """Clean every line's text at once (one pass over the page), drop unreadable text."""
+    lines = page.lines
+    raw = "\n".join([ln.raw for ln in lines])
+    odd = has_odd_characters(raw)
+    cleaned = clean_line(raw).split("\n") if odd or "  " in raw else raw.split("\n")
+    garbage = odd and has_garbage(raw)
+    kept = []
+    vertical_chars = chars = 0
+    for ln, text in zip(lines, cleaned, strict=True):
+        text = text.strip()
+        if not text:
+            continue
+        chars += len(text)
+        if garbage:
+            bad = count_garbage(text)
+            if bad:
+                # Unreadable characters never reach a quote: a mostly unreadable line is
+                # dropped, otherwise its unreadable runs are; the page counts them.
+                page.garbage += bad
+                if bad * 2 >= len(text.replace(" ", "")):
+                    continue
+                text = drop_garbage(text)
+        ln.text = text
+        if ln.furniture:
+            vertical_chars += len(text)
+        kept.append(ln)
+    page.chars = chars
+    page.lines = kept
+    if vertical_chars * 2 > chars:
+        # A page written vertically: its vertical lines are the text, not margin stamps.
+        for ln in kept:
+            ln.furniture = False
+
+
+def body_size(pages: Sequence[PageText]) -> float:
+    """Return the most common line size in the document, weighted by characters."""
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for ln in page.lines:
+            sizes[round(ln.size * 2) / 2] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+# Page-number lines: "12", "- 12 -", "(12)", "Page 12", "p. 12", "Page 3 of 10", "3 / 10".
+_PAGE_NUMBER_RES = (
+    re.compile(r"^[-\u2013\u2014(\[|]?\s*(\d{1,4})\s*[-\u2013\u2014)\]|]?$"),
+    re.compile(
+        r"^(?:page|pagina|pag\.?|p\.|blz\.?|bladzijde|seite|s\.)\s*(\d{1,4})"
+        r"(?:\s*(?:/|of|sur|de|van|op|von)\s*\d{1,4})?$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^(\d{1,4})\s*(?:/|of|sur|van|op)\s*\d{1,4}$", re.IGNORECASE),
+)
+_ROMAN_RE = re.compile(r"^[ivxlc]{1,7}$")
+_EDGE_NUMBER_RES = (
+    re.compile(r"^(\d{1,4})\s*[|\u2022\u00b7\u2013\u2014-]?\s+\D"),
+    re.compile(r"\D\s+[|\u2022\u00b7\u2013\u2014-]?\s*(\d{1,4})$"),
+)
+_DIGITS_RE = re.compile(r"\d+")
+_MARGIN = 0.12  # share of the page height where running headers and footers live
+_EDGE_LINES = 4
+
+
+def _page_number(text: str) -> int | None:
+    for rx in _PAGE_NUMBER_RES:
+        m = rx.match(text)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _margin_lines(page: PageText) -> list[Line]:
+    """Return the few lines at the very top and bottom of the page, inside the margins."""
+    ordered = sorted(page.lines, key=_line_top)
+    top = [ln for ln in ordered[:_EDGE_LINES] if ln.y1 <= page.height * _MARGIN * 1.25]
+    bottom = [ln for ln in ordered[-_EDGE_LINES:] if ln.y0 >= page.height * (1 - _MARGIN)]
+    return top + [ln for ln in bottom if ln not in top]
+
+
+def _line_top(line: Line) -> float:
+    return line.y0
+
+
+def _furniture_key(text: str) -> str:
+    return _DIGITS_RE.sub("#", text.lower())
+
+
+def mark_furniture(pages: Sequence[PageText], body: float) -> None:
+    """Flag running headers, footers and page numbers; record the printed page numbers.
+
+    A margin line is furniture when it is a page number, or when the same line (digits
+    ignored) sits in the margins of several pages in a font no larger than the body text
+    (a heading that opens several chapters is not a running header).
+    """
+    margins = [_margin_lines(p) for p in pages]
+    counts: Counter[str] = Counter()
+    for lines in margins:
+        counts.update({_furniture_key(ln.text) for ln in lines if ln.size <= 1.05 * body})
+    with_text = sum(1 for p in pages if p.lines)
+    needed = max(3, -(-with_text // 50)) if with_text >= 4 else 2
+    for page, lines in zip(pages, margins, strict=True):
+        for ln in lines:
+            number = _page_number(ln.text)
+            if number is not None:
+                ln.furniture = True
+                page.printed.append(number)
+                continue
+            if _ROMAN_RE.match(ln.text):
+                ln.furniture = True
+                continue
+            if (
+                with_text > 1
+                and ln.size <= 1.05 * body
+                and counts[_furniture_key(ln.text)] >= needed
+            ):
+                ln.furniture = True
+                for rx in _EDGE_NUMBER_RES:
+                    m = rx.search(ln.text)
+                    if m:
+                        page.printed.append(int(m.group(1)))
+
+
+def printed_labels(pages: Sequence[PageText], page_count: int) -> dict[int, str]:
+    """Return labels from the page numbers printed on the pages, by page index.
+
+    The offset between printed number and page index that most pages agree on is trusted
+    (with any other offset that several pages share, as in a scan with a missing page);
+    pages without a printed number take the offset of the nearest numbered page before them.
+    """
+    votes: Counter[int] = Counter()
+    for page in pages:
+        votes.update({n - page.index for n in page.printed})
+    if not votes:
+        return {}
+    with_text = sum(1 for p in pages if p.lines)
+    best, best_votes = votes.most_common(1)[0]
+    if with_text > 1 and best_votes < max(2, with_text // 4):
+        return {}
+    accepted = {off for off, v in votes.items() if v >= 2} | {best}
+    found = {}
+    for page in pages:
+        offsets = [n - page.index for n in page.printed if n - page.index in accepted]
+        if offsets:
+            found[page.index] = offsets[0]
+    labels: dict[int, str] = {}
+    current: int | None = None
+    first = found[min(found)] if found else 0
+    for index in range(page_count):
+        current = found.get(index, current)
+        offset = current if current is not None else first
+        number = index + offset
+        labels[index] = str(number) if number >= 1 else str(index + 1)
+    return labels

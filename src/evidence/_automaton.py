@@ -1,0 +1,291 @@
+"""The compiled form of a language's patterns: one token index and one phrase trie.
+
+Pattern words become atoms. Each distinct text token is resolved once (then cached) to the
+atoms it satisfies: by stem, exact word or wildcard. Phrases are walked in a trie keyed by
+atom, so a passage costs a dictionary look-up per token plus the phrases that actually
+continue; NEAR rules pair the occurrences of their two sides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate, compress, count
+from operator import itemgetter
+
+import snowballstemmer
+
+from evidence.patterns import STEMMERS, Pattern, PatternError, Word, fold_word
+
+__all__ = ["PatternSet"]
+
+_SPLIT = re.compile(r"([^\W_]+)")
+_MAX_CACHE = 400_000
+_ANY = -1
+_ACTIVE = itemgetter(4)
+
+
+@dataclass(slots=True)
+class _Rule:
+    near: int | None
+    regex: re.Pattern[str] | None
+
+
+class _Node:
+    """A node of the phrase trie: children by atom id, and the phrases that end here."""
+
+    __slots__ = ("children", "ends")
+
+    def __init__(self) -> None:
+        self.children: dict[int, _Node] = {}
+        self.ends: list[int] = []
+
+
+# Per distinct token: its atoms; the phrases it completes alone; the trie nodes from which a
+# phrase may continue and the atoms that may follow (None: any); whether it starts anything.
+_TokenInfo = tuple[frozenset[int], tuple[int, ...], tuple[_Node, ...], frozenset[int] | None, bool]
+_EMPTY: _TokenInfo = (frozenset(), (), (), frozenset(), False)
+
+
+class PatternSet:
+    """Patterns of one language compiled together; :meth:`find` returns their occurrences.
+
+    Pattern words become atoms; each distinct text token is resolved once to the atoms it
+    satisfies (cached), and phrases are walked in a trie keyed by atom, so a passage costs a
+    dictionary look-up per token plus the phrases that actually continue.
+    """
+
+    def __init__(self, patterns: Sequence[Pattern], lang: str) -> None:
+        if lang not in STEMMERS:
+            raise PatternError(f"no stemmer for language {lang!r}; use one of {sorted(STEMMERS)}")
+        self.lang = lang
+        self._stemmer = snowballstemmer.stemmer(STEMMERS[lang])
+        self._atoms: dict[Word, int] = {}
+        self._stem_index: dict[str, list[tuple[int, str]]] = {}
+        self._stem_heads: set[str] = set()
+        self._exact_index: dict[str, list[int]] = {}
+        self._glob_heads: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+        self._glob_tails: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+        self._glob_other: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+        self._root = _Node()
+        self._n_phrases = 0
+        self._phrase_ids: dict[tuple[int, ...], int] = {}
+        self._phrase_rules: list[list[tuple[int, int]]] = []
+        self._rules: list[_Rule] = []
+        self._regex_rules: list[int] = []
+        self._cache: dict[str, _TokenInfo] = {}
+        for index, pattern in enumerate(patterns):
+            self._add(index, pattern)
+        self._glob_span = max(map(len, [*self._glob_heads, *self._glob_tails]), default=0)
+        self._plain_rules = [
+            tuple(i for i, _ in rules if self._rules[i].near is None)
+            for rules in self._phrase_rules
+        ]
+        # NEAR rules are looked up from the phrases found on their left; their sides are the
+        # phrase ids of each side, intersected with the phrases that occur in the passage.
+        self._near_lefts = [
+            tuple(i for i, side in rules if side == 0 and self._rules[i].near is not None)
+            for rules in self._phrase_rules
+        ]
+        self._in_near = [
+            any(self._rules[i].near is not None for i, _ in rules) for rules in self._phrase_rules
+        ]
+        sides: dict[int, tuple[set[int], set[int]]] = {}
+        for pid, rules in enumerate(self._phrase_rules):
+            for i, side in rules:
+                if self._rules[i].near is not None:
+                    sides.setdefault(i, (set(), set()))[side].add(pid)
+        self._near_sides = {i: (frozenset(lp), frozenset(rp)) for i, (lp, rp) in sides.items()}
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def _add(self, index: int, pattern: Pattern) -> None:
+        self._rules.append(_Rule(pattern.near, pattern.regex))
+        if pattern.regex is not None:
+            self._regex_rules.append(index)
+            return
+        for side, phrases in enumerate((pattern.left, pattern.right)):
+            for phrase in phrases:
+                pid = self._phrase_id(tuple(self._atom(w) for w in phrase))
+                self._phrase_rules[pid].append((index, side))
+
+    def _phrase_id(self, atoms: tuple[int, ...]) -> int:
+        pid = self._phrase_ids.get(atoms)
+        if pid is None:
+            pid = self._phrase_ids[atoms] = self._n_phrases
+            self._n_phrases += 1
+            self._phrase_rules.append([])
+            node = self._root
+            for atom in atoms:
+                node = node.children.setdefault(atom, _Node())
+            node.ends.append(pid)
+        return pid
+
+    def _atom(self, word: Word) -> int:
+        if word.kind == "any":
+            return _ANY
+        aid = self._atoms.get(word)
+        if aid is not None:
+            return aid
+        aid = self._atoms[word] = len(self._atoms)
+        if word.kind == "stem":
+            for key in self._stem_keys(word.text):
+                self._stem_index.setdefault(key, []).append((aid, word.text[:2]))
+            self._stem_heads.add(word.text[:2])
+        elif word.kind == "exact":
+            self._exact_index.setdefault(word.text, []).append(aid)
+        else:
+            # Globs are filed under their literal head (before the first *) or, when they
+            # start with *, their literal tail, so a token checks only the globs it could match.
+            regex = re.compile(".*".join(re.escape(p) for p in word.text.split("*")))
+            head, _, rest = word.text.partition("*")
+            tail = rest.rpartition("*")[2] if not head else ""
+            index = self._glob_heads if head else self._glob_tails if tail else self._glob_other
+            index.setdefault(head or tail, []).append((regex, aid))
+        return aid
+
+    def _stem_keys(self, word: str) -> set[str]:
+        stem = self._stemmer.stemWord
+        folded = fold_word(word)
+        keys = {fold_word(stem(word))}
+        if folded != word:
+            keys.add(stem(folded))
+        return keys
+
+    def _lookup(self, token: str) -> _TokenInfo:
+        folded = fold_word(token)
+        atoms: set[int] = set(self._exact_index.get(folded, ()))
+        # The prefix guard stops stemmers that strip prefixes (Dutch ge-) from equating
+        # unrelated words: "geweld" and "wel" share a stem but not their first letters.
+        # Tokens with digits have no stem worth computing.
+        # Words with digits are neither stemmed nor matched by wildcards, only looked up as such.
+        head = folded[:2]
+        if not folded.isalpha():
+            atoms.update(aid for aid, h in self._stem_index.get(folded, ()) if h == head)
+        else:
+            if head in self._stem_heads:
+                for key in self._stem_keys(token):
+                    atoms.update(aid for aid, h in self._stem_index.get(key, ()) if h == head)
+            candidates = list(self._glob_other.get("", ()))
+            for size in range(1, min(len(folded), self._glob_span) + 1):
+                candidates.extend(self._glob_heads.get(folded[:size], ()))
+                candidates.extend(self._glob_tails.get(folded[-size:], ()))
+            atoms.update(aid for regex, aid in candidates if regex.fullmatch(folded))
+        value = self._token_info(atoms) if atoms else _EMPTY
+        if len(self._cache) >= _MAX_CACHE:
+            self._cache.clear()
+        self._cache[token] = value
+        return value
+
+    def _token_info(self, atoms: set[int]) -> _TokenInfo:
+        root = self._root.children
+        starts = [root[a] for a in atoms if a in root]
+        ends = tuple(pid for node in starts for pid in node.ends)
+        conts = tuple(node for node in starts if node.children)
+        followers: frozenset[int] | None = frozenset(a for node in conts for a in node.children)
+        if _ANY in followers:
+            followers = None
+        return (frozenset(atoms), ends, conts, followers, bool(ends or conts))
+
+    def find(self, low: str) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
+        """Return ``(pattern index, spans)`` for each occurrence in ``low`` (see lower_text).
+
+        Spans are character offsets; a NEAR occurrence has two spans, one per side.
+        """
+        found: list[tuple[int, tuple[tuple[int, int], ...]]] = []
+        if self._n_phrases:
+            found.extend(self._find_phrases(low))
+        for index in self._regex_rules:
+            regex = self._rules[index].regex
+            assert regex is not None
+            found.extend((index, (m.span(),)) for m in regex.finditer(low) if m.end() > m.start())
+        return found
+
+    def _find_phrases(self, low: str) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
+        parts = _SPLIT.split(low)
+        tokens = parts[1::2]
+        vals = list(map(self._cache.get, tokens))
+        if None in vals:
+            lookup = self._lookup
+            vals = [lookup(t) if v is None else v for t, v in zip(tokens, vals, strict=True)]
+        n_tokens = len(vals)
+        hits: list[tuple[int, int, int]] = []
+        append = hits.append
+        for i in compress(count(), map(_ACTIVE, vals)):
+            _, ends, conts, followers, _ = vals[i]
+            for pid in ends:
+                append((pid, i, i + 1))
+            if not conts or i + 1 >= n_tokens:
+                continue
+            if followers is not None and followers.isdisjoint(vals[i + 1][0]):
+                continue
+            frontier = list(conts)
+            j = i + 1
+            while frontier and j < n_tokens:
+                following = vals[j][0]
+                nxt: list[_Node] = []
+                for node in frontier:
+                    children = node.children
+                    for atom in following:
+                        child = children.get(atom)
+                        if child is not None:
+                            nxt.append(child)
+                    if _ANY in children:
+                        nxt.append(children[_ANY])
+                j += 1
+                frontier = []
+                for node in nxt:
+                    for pid in node.ends:
+                        append((pid, i, j))
+                    if node.children:
+                        frontier.append(node)
+        if not hits:
+            return []
+        # parts alternate separator, token, separator...; their running lengths give the spans.
+        ends = list(accumulate(map(len, parts)))
+        return self._resolve(hits, ends)
+
+    def _resolve(
+        self, hits: list[tuple[int, int, int]], ends: list[int]
+    ) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
+        """Turn token hits into pattern occurrences; token i spans ends[2i] to ends[2i + 1]."""
+        out: list[tuple[int, tuple[tuple[int, int], ...]]] = []
+        near_hits: dict[int, list[tuple[int, int]]] = {}
+        plain_of, in_near = self._plain_rules, self._in_near
+        for pid, start, end in hits:
+            plain = plain_of[pid]
+            if plain:
+                span = ((ends[2 * start], ends[2 * end - 1]),)
+                for index in plain:
+                    out.append((index, span))
+            if in_near[pid]:
+                found = near_hits.get(pid)
+                if found is None:
+                    near_hits[pid] = [(start, end)]
+                else:
+                    found.append((start, end))
+        if not near_hits:
+            return list(dict.fromkeys(out)) if len(out) > 1 else out
+        present = near_hits.keys()
+        candidates = {i for pid in present for i in self._near_lefts[pid]}
+        for index in sorted(candidates):
+            left_pids, right_pids = self._near_sides[index]
+            right_hits = [h for pid in right_pids & present for h in near_hits[pid]]
+            if not right_hits:
+                continue
+            distance = self._rules[index].near
+            assert distance is not None
+            for pid in left_pids & present:
+                for ls, le in near_hits[pid]:
+                    best = None
+                    for rs, re_ in right_hits:
+                        gap = rs - le if rs >= le else ls - re_
+                        if 0 <= gap <= distance and (best is None or gap < best[0]):
+                            best = (gap, rs, re_)
+                    if best is not None:
+                        left = (ends[2 * ls], ends[2 * le - 1])
+                        right = (ends[2 * best[1]], ends[2 * best[2] - 1])
+                        out.append((index, (left, right)))
+        return list(dict.fromkeys(out))

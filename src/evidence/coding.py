@@ -1,0 +1,258 @@
+"""Code passages with the codebook's rules, and explain why a passage got its codes.
+
+:func:`compile_codebook` compiles every pattern once per language; :meth:`Matcher.match` returns
+the matches in a passage (character offsets in the original text), vetoes applied;
+:func:`code_passages` turns them into one :class:`Coding` per passage and code.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import NamedTuple
+
+from evidence._automaton import PatternSet
+from evidence.codebook import Codebook, PatternEntry
+from evidence.patterns import lower_text
+
+__all__ = [
+    "Match",
+    "Coding",
+    "Matcher",
+    "compile_codebook",
+    "code_passages",
+    "explain_passage",
+    "render_highlighted",
+]
+
+MATCH, VETO, VETOED, SKIP = "match", "veto", "vetoed", "skip"
+_POSITION = attrgetter("start", "end")
+
+
+class Match(NamedTuple):
+    """A pattern found in a passage: ``start``/``end`` are offsets in the original text.
+
+    ``status`` is ``match`` for a match that codes the passage; :func:`explain_passage` also
+    returns ``veto`` (a veto pattern found), ``vetoed`` (a match cancelled by a veto or because
+    the passage is skipped) and ``skip`` (a sign that the passage is a reference list or the like).
+    """
+
+    code: str
+    pattern: str
+    start: int
+    end: int
+    text: str
+    status: str = MATCH
+
+
+class Coding(NamedTuple):
+    """One code on one passage, with where it came from (a rule, a model or a person)."""
+
+    passage_id: str
+    code: str
+    origin: str = "rule"
+    provenance: str = ""
+    spans: tuple[Match, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleInfo:
+    code: str
+    source: str
+    veto: bool
+    skip: bool = False
+
+
+class Matcher:
+    """The codebook's patterns compiled once per language."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self.version = codebook.version
+        self.languages = codebook.languages
+        order = {code_id: i for i, code_id in enumerate(codebook.codes)}
+        self._order = order
+        self._sets: dict[str, tuple[PatternSet, list[_RuleInfo]]] = {}
+        for lang in codebook.languages:
+            infos: list[_RuleInfo] = []
+            entries: list[PatternEntry] = []
+            for entry in codebook.skip.patterns:
+                if entry.lang in (lang, "any"):
+                    infos.append(_RuleInfo("", entry.source, False, True))
+                    entries.append(entry)
+            for entry in codebook.vetoes:
+                if entry.lang in (lang, "any"):
+                    infos.append(_RuleInfo("", entry.source, True))
+                    entries.append(entry)
+            for code in codebook.codes.values():
+                for group, veto in ((code.patterns, False), (code.vetoes, True)):
+                    for entry in group:
+                        if entry.lang in (lang, "any"):
+                            infos.append(_RuleInfo(code.id, entry.source, veto))
+                            entries.append(entry)
+            self._sets[lang] = (PatternSet([e.pattern for e in entries], lang), infos)
+
+    def match(self, text: str, lang: str | None) -> list[Match]:
+        """Return the matches that code ``text``, in text order, vetoes applied.
+
+        ``lang`` selects the language's patterns; another or unknown language uses them all.
+        """
+        return self._explain(text, lang, keep_all=False)
+
+    def _languages(self, lang: str | None) -> Sequence[str]:
+        key = (lang or "").lower().split("-", 1)[0].split("_", 1)[0]
+        return (key,) if key in self._sets else self.languages
+
+    def _explain(self, text: str, lang: str | None, *, keep_all: bool = True) -> list[Match]:
+        low = lower_text(text)
+        found: list[tuple[_RuleInfo, tuple[tuple[int, int], ...]]] = []
+        for key in self._languages(lang):
+            pset, infos = self._sets[key]
+            found.extend([(infos[index], spans) for index, spans in pset.find(low)])
+        if not found:
+            return []
+        skip = self.codebook.skip
+        skipped = (
+            skip.min_words > 0
+            and low.count(" ") + 1 < skip.min_words
+            and len(low.split()) < skip.min_words
+        )
+        if skip.min_matches:
+            signs = {spans for info, spans in found if info.skip}
+            skipped = skipped or len(signs) >= skip.min_matches
+        vetoes = [(info.code, spans) for info, spans in found if info.veto]
+        seen: set[tuple[str, str, int, int]] = set()
+        out: list[Match] = []
+        for info, spans in found:
+            if info.skip:
+                if not (skipped and keep_all):
+                    continue
+                status = SKIP
+            elif info.veto:
+                if not keep_all:
+                    continue
+                status = VETO
+            elif skipped or (vetoes and _is_vetoed(info.code, spans, vetoes)):
+                if not keep_all:
+                    continue
+                status = VETOED
+            else:
+                status = MATCH
+            for start, end in spans:
+                key = (info.code, info.source, start, end)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(Match(info.code, info.source, start, end, text[start:end], status))
+        out.sort(key=_POSITION)
+        return out
+
+
+def _is_vetoed(
+    code: str,
+    spans: tuple[tuple[int, int], ...],
+    vetoes: list[tuple[str, tuple[tuple[int, int], ...]]],
+) -> bool:
+    for veto_code, veto_spans in vetoes:
+        if veto_code and veto_code != code:
+            continue
+        for vs, ve in veto_spans:
+            for s, e in spans:
+                if s < ve and vs < e:
+                    return True
+    return False
+
+
+def compile_codebook(codebook: Codebook) -> Matcher:
+    """Return a :class:`Matcher` with every pattern of ``codebook`` compiled per language."""
+    return Matcher(codebook)
+
+
+def code_passages(passages: Iterable[tuple[str, str, str]], matcher: Matcher) -> list[Coding]:
+    """Return one rule :class:`Coding` per (passage, code) for ``(passage_id, text, lang)``.
+
+    The provenance is the pattern of the code's first match in the passage; spans are all its
+    matches. Codings come in passage order, then codebook order.
+    """
+    order = matcher._order
+    out: list[Coding] = []
+    for passage_id, text, lang in passages:
+        by_code: dict[str, list[Match]] = {}
+        for m in matcher.match(text, lang):
+            by_code.setdefault(m.code, []).append(m)
+        for code in sorted(by_code, key=lambda c: order.get(c, -1)):
+            spans = by_code[code]
+            out.append(Coding(passage_id, code, "rule", spans[0].pattern, tuple(spans)))
+    return out
+
+
+def explain_passage(text: str, lang: str | None, matcher: Matcher) -> list[Match]:
+    """Return every match in ``text``, including vetoes and the matches they cancelled."""
+    return matcher._explain(text, lang)
+
+
+_ANSI = {MATCH: "\x1b[1;30;43m", VETO: "\x1b[9;37;41m", VETOED: "\x1b[2;9m", SKIP: "\x1b[4;36m"}
+_ANSI_RESET = "\x1b[0m"
+
+
+def render_highlighted(text: str, matches: Sequence[Match], fmt: str = "html") -> str:
+    """Return ``text`` with ``matches`` highlighted as ``html``, ``ansi`` or ``markdown``.
+
+    Overlapping matches are merged into one highlighted segment naming all their codes.
+    """
+    if fmt not in ("html", "ansi", "markdown"):
+        raise ValueError(f"unknown format {fmt!r}: use html, ansi or markdown")
+    bounds = sorted({0, len(text)} | {b for m in matches for b in (m.start, m.end)})
+    runs: list[tuple[int, int, list[Match]]] = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        covering = [m for m in matches if m.start < end and start < m.end]
+        prev = runs[-1] if runs else None
+        if (
+            prev is not None
+            and covering
+            and prev[2]
+            and prev[1] == start
+            and _status(covering) == _status(prev[2])
+        ):
+            runs[-1] = (prev[0], end, prev[2] + [m for m in covering if m not in prev[2]])
+            continue
+        runs.append((start, end, covering))
+    return "".join(
+        _render_segment(text[s:e], cov, fmt) if cov else _escape(text[s:e], fmt)
+        for s, e, cov in runs
+    )
+
+
+def _status(covering: list[Match]) -> str:
+    statuses = {m.status for m in covering}
+    for status in (MATCH, VETO, SKIP):
+        if status in statuses:
+            return status
+    return VETOED
+
+
+def _escape(segment: str, fmt: str) -> str:
+    if fmt == "html":
+        return html.escape(segment, quote=False)
+    if fmt == "markdown":
+        return "".join("\\" + c if c in "\\`*_[]<>#|" else c for c in segment)
+    return segment
+
+
+def _render_segment(segment: str, covering: list[Match], fmt: str) -> str:
+    status = _status(covering)
+    codes = ", ".join(dict.fromkeys(m.code or "all codes" for m in covering))
+    if fmt == "ansi":
+        return f"{_ANSI[status]}{segment}{_ANSI_RESET}"
+    body = _escape(segment, fmt)
+    if fmt == "markdown":
+        return f"**{body}**" if status == MATCH else f"~~{body}~~"
+    title = "; ".join(
+        dict.fromkeys(f"{m.code or 'all codes'}: {m.pattern} ({m.status})" for m in covering)
+    )
+    tag = "mark" if status == MATCH else "del"
+    return (
+        f'<{tag} class="evidence-{status}" data-codes="{html.escape(codes)}" '
+        f'title="{html.escape(title)}">{body}</{tag}>'
+    )

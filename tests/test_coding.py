@@ -1,0 +1,216 @@
+"""Rule coding: matches with spans, vetoes, languages, codings per passage, explanations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from evidence.codebook import load_codebook, parse_codebook
+from evidence.coding import (
+    Coding,
+    Match,
+    code_passages,
+    compile_codebook,
+    explain_passage,
+    render_highlighted,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+CODEBOOK = """\
+version: 1
+languages: [fr, nl, en]
+facets:
+  form: {fr: Formes, nl: Vormen, en: Forms}
+  target: {fr: Victimes, nl: Slachtoffers, en: Victims}
+  setting: {fr: Lieux, nl: Plaatsen, en: Settings}
+lists:
+  staff:
+    fr: [travailleurs, équipe*]
+    nl: [hulpverleners, medewerkers]
+    en: [staff, workers]
+vetoes:
+  fr: [communication non violente]
+  en: [non-violent communication]
+skip:
+  min_words: 4
+  min_matches: 2
+  patterns:
+    any: [=doi, "re:\\\\bpp\\\\.\\\\s*\\\\d+"]
+codes:
+  form.physical:
+    labels: {fr: Violence physique, nl: Fysiek geweld, en: Physical violence}
+    definition: Hitting, assault, injuries inflicted.
+    patterns:
+      fr: [agression, coups, "violen* physique*"]
+      nl: [mishandeling, geslagen]
+      en: [assault, punched]
+    vetoes:
+      fr: [agression* sexuelle*]
+      en: [sexual assault]
+  target.workers:
+    labels: {fr: Travailleurs, nl: Hulpverleners, en: Workers}
+    definition: Workers are the victims.
+    patterns:
+      fr: ["(agression|violen*|menace*) NEAR/10 @staff"]
+      nl: ["(agressie|geweld) NEAR/6 @staff"]
+      en: ["(assault*|violen*|threat*) NEAR/6 @staff"]
+  setting.shelter:
+    labels: {fr: Hébergement, nl: Opvang, en: Shelters}
+    definition: Night shelters and hostels.
+    patterns:
+      any: [Housing First]
+      fr: [abri de nuit, maison* d'accueil]
+      nl: [nachtopvang]
+      en: [night shelter*, hostel*]
+"""
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return compile_codebook(parse_codebook(CODEBOOK, path="test.yml"))
+
+
+def codes(matches: list[Match]) -> list[str]:
+    return sorted({m.code for m in matches})
+
+
+def test_matches_carry_code_pattern_and_original_spans(matcher) -> None:
+    text = "Dans l’abri de nuit, deux AGRESSIONS ont visé l’équipe."
+    matches = matcher.match(text, "fr")
+    assert codes(matches) == ["form.physical", "setting.shelter", "target.workers"]
+    for m in matches:
+        assert text[m.start : m.end] == m.text
+    physical = [m for m in matches if m.code == "form.physical"]
+    assert [(m.pattern, m.text) for m in physical] == [("agression", "AGRESSIONS")]
+    workers = [m.text for m in matches if m.code == "target.workers"]
+    assert workers == ["AGRESSIONS", "équipe"]
+    assert [m.start for m in matches] == sorted(m.start for m in matches)
+
+
+def test_veto_cancels_only_the_matches_it_overlaps(matcher) -> None:
+    assert codes(matcher.match("Une agression sexuelle a été signalée.", "fr")) == []
+    text = "Après une agression sexuelle, il a reçu des coups."
+    assert [m.text for m in matcher.match(text, "fr")] == ["coups"]
+
+
+def test_global_veto_cancels_every_code(matcher) -> None:
+    text = "A non-violent communication course for staff and workers."
+    assert matcher.match(text, "en") == []
+    explained = explain_passage(text, "en", matcher)
+    assert {m.status for m in explained} == {"veto", "vetoed"}
+    assert [m.text for m in explained if m.status == "veto"] == ["non-violent communication"]
+
+
+def test_language_selects_patterns_and_unknown_uses_all(matcher) -> None:
+    text = "De hulpverleners in de nachtopvang werden geslagen."
+    assert codes(matcher.match(text, "nl")) == ["form.physical", "setting.shelter"]
+    assert matcher.match(text, "en") == []
+    assert codes(matcher.match(text, "other")) == ["form.physical", "setting.shelter"]
+    assert codes(matcher.match(text, None)) == ["form.physical", "setting.shelter"]
+    assert codes(matcher.match(text, "nl-BE")) == ["form.physical", "setting.shelter"]
+    # Patterns under any: apply in every language.
+    assert codes(matcher.match("Le programme Housing First.", "fr")) == ["setting.shelter"]
+
+
+def test_skip_rule_leaves_headings_and_reference_lists_uncoded(matcher) -> None:
+    assert matcher.match("Assault in hostels", "en") == []
+    reference = "Smith, J. Assault in hostels. Journal of Care, pp. 12-30. doi 10.1000/xyz"
+    assert matcher.match(reference, "en") == []
+    statuses = {m.status for m in explain_passage(reference, "en", matcher)}
+    assert statuses == {"skip", "vetoed"}
+    prose = "Staff in hostels described an assault that happened last winter."
+    assert codes(matcher.match(prose, "en")) == [
+        "form.physical",
+        "setting.shelter",
+        "target.workers",
+    ]
+
+
+def test_code_passages_gives_one_coding_per_passage_and_code(matcher) -> None:
+    passages = [
+        ("p1", "The staff were punched and later assault charges were laid.", "en"),
+        ("p2", "Nothing here concerns the codebook at all, really.", "en"),
+        ("p3", "Het personeel werd geslagen in de nachtopvang, opnieuw geslagen.", "nl"),
+    ]
+    codings = code_passages(passages, matcher)
+    assert [(c.passage_id, c.code) for c in codings] == [
+        ("p1", "form.physical"),
+        ("p1", "target.workers"),
+        ("p3", "form.physical"),
+        ("p3", "setting.shelter"),
+    ]
+    first = codings[0]
+    assert isinstance(first, Coding) and first.origin == "rule"
+    assert first.provenance == "punched"
+    assert [m.text for m in first.spans] == ["punched", "assault"]
+    assert [m.text for m in codings[2].spans] == ["geslagen", "geslagen"]
+
+
+def test_render_highlighted_in_three_formats(matcher) -> None:
+    text = "Workers <b> were assaulted & threatened in a hostel."
+    matches = explain_passage(text, "en", matcher)
+    html = render_highlighted(text, matches, "html")
+    assert "&lt;b&gt;" in html and "&amp;" in html
+    assert '<mark class="evidence-match" data-codes="target.workers"' in html
+    assert 'data-codes="form.physical, target.workers"' in html
+    assert ">hostel</mark>" in html
+    ansi = render_highlighted(text, matches, "ansi")
+    assert "\x1b[0m" in ansi and ansi.count("\x1b[0m") == html.count("</mark>")
+    markdown = render_highlighted(text, matches, "markdown")
+    assert markdown.startswith("**Workers** \\<b\\> were **assaulted** ")
+    assert (
+        render_highlighted(text, [], "markdown")
+        == "Workers \\<b\\> were assaulted & threatened in a hostel."
+    )
+    with pytest.raises(ValueError, match="unknown format"):
+        render_highlighted(text, matches, "pdf")
+
+
+def test_vetoed_matches_are_struck_through(matcher) -> None:
+    text = "Une agression sexuelle a eu lieu."
+    matches = explain_passage(text, "fr", matcher)
+    assert "<del" in render_highlighted(text, matches, "html")
+    assert "~~" in render_highlighted(text, matches, "markdown")
+
+
+def test_text_extracted_from_a_pdf_is_coded_with_its_offsets(tmp_path: Path, matcher) -> None:
+    path = tmp_path / "rapport.pdf"
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 90), "Les travailleurs de la maison d'accueil", fontsize=11)
+    page.insert_text((72, 106), "ont subi des menaces et des coups.", fontsize=11)
+    doc.save(path)
+    doc.close()
+    with pymupdf.open(path) as pdf:
+        text = pdf[0].get_text()
+    matches = matcher.match(text, "fr")
+    assert codes(matches) == ["form.physical", "setting.shelter", "target.workers"]
+    assert all(text[m.start : m.end] == m.text for m in matches)
+    assert "maison d'accueil" in [m.text for m in matches]
+
+
+def test_repository_codebook_codes_ordinary_field_sentences() -> None:
+    matcher = compile_codebook(load_codebook(REPO / "codebook.yml"))
+    cases = [
+        (
+            "fr",
+            "Les travailleurs sociaux des maisons d'accueil subissent insultes et menaces.",
+            {"form.verbal", "target.workers", "setting.shelter"},
+        ),
+        (
+            "nl",
+            "Daklozen worden op straat vaak het slachtoffer van diefstal.",
+            {"form.economic", "target.users", "setting.street"},
+        ),
+        (
+            "en",
+            "Women sleeping rough described being raped and robbed.",
+            {"form.sexual", "form.economic", "target.users", "pop.women", "setting.street"},
+        ),
+    ]
+    for lang, text, expected in cases:
+        assert expected <= set(codes(matcher.match(text, lang))), text
+    assert matcher.match("Une formation à la communication non violente.", "fr") == []

@@ -141,7 +141,12 @@ def _gutters(blocks: Sequence[Block], left: float, right: float) -> list[tuple[f
     events = sorted(
         [(b.x0, len(b.lines)) for b in narrow] + [(b.x1, -len(b.lines)) for b in narrow]
     )
-    limit = max(1, sum(len(b.lines) for b in narrow) // 20)
+    cover = peak = 0
+    for _x, delta in events:
+        cover += delta
+        peak = max(peak, cover)
+    # A gutter may be crossed by a little text (a centred affiliation above the columns).
+    limit = max(1, 0.15 * peak)
     gutters = []
     cover = 0
     gap_start = None
@@ -204,10 +209,10 @@ def _is_heading(block: Block, text: str, body: float) -> bool:
     letters = sum(c.isalpha() for c in text)
     if letters < 0.5 * (len(text) - words + 1):
         return False
-    if block.size >= 1.15 * body and words <= 20 and text[-1] not in ",;":
+    if block.size >= 1.1 * body and words <= 20 and text[-1] not in ",;":
         return True
-    if len(block.lines) > 1 or words > 12:
-        return False
+    if len(block.lines) > 1 or words > 12 or block.size < 0.9 * body:
+        return False  # a note mark ("1 http://...") is no section number
     if is_known_heading(text):
         return True
     if text[-1] in ".,;:" or not any(c.isalpha() for c in text):
@@ -264,7 +269,7 @@ def _fragments(blocks: Sequence[Block]) -> set[int]:
     for b in blocks:
         if len(b.lines) == 1:
             text = b.lines[0].text
-            if len(text.split()) <= 6 and text[-1] not in ".!?:" and not is_known_heading(text):
+            if len(text.split()) <= 6 and text[-1] not in ".!?:,;":
                 found.add(id(b))
     return found if len(found) >= 3 else set()
 
@@ -277,12 +282,14 @@ def classify_blocks(blocks: Sequence[Block], page: PageText, body: float, width:
     cells = _grid_cells(blocks, width) | _fragments(blocks)
     for b in blocks:
         text = _block_text(b)
-        if id(b) in cells or _is_table(text, len(b.lines)):
+        if _is_table(text, len(b.lines)):
             b.kind = "table"
         elif _is_caption(text, b, body):
             b.kind = "caption"
         elif _is_heading(b, text, body):
             b.kind = "heading"
+        elif id(b) in cells:
+            b.kind = "table"
         elif b.size < 0.9 * body and b.y0 > 0.5 * page.height and not _text_below(b, blocks, body):
             b.kind = "footnote"
 

@@ -46,6 +46,7 @@ class PageText:
     garbage: int = 0  # characters dropped as unreadable
     chars: int = 0
     printed: list[int] = field(default_factory=list)  # page numbers printed in its margins
+    roman: str = ""  # a roman page number printed in its margins (front matter)
 
 
 def read_lines(words: Sequence[tuple], index: int, width: float, height: float) -> PageText:
@@ -80,8 +81,7 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
             and prev.block == block
             and abs((y0 + y1) - (prev.y0 + prev.y1)) < 0.8 * size
             and 0 <= x0 - prev.x1 < _SAME_LINE_GAP * size
-            and not raw.isdigit()
-            and not prev.raw.isdigit()
+            and not raw.isdigit()  # a page number after a running header stays apart
         ):
             prev.raw = f"{prev.raw} {raw}"
             prev.x1 = x1
@@ -152,6 +152,8 @@ _EDGE_NUMBER_RES = (
     re.compile(r"^(\d{1,4})\s*[|\u2022\u00b7\u2013\u2014-]?\s+\D"),
     re.compile(r"\D\s+[|\u2022\u00b7\u2013\u2014-]?\s*(\d{1,4})$"),
 )
+_EDGE_ROMAN_RE = re.compile(r"^([ivxlc]{1,7})\s+\D|\D\s+([ivxlc]{1,7})$")
+_EDGE_ROMAN_KEY_RE = re.compile(r"^[ivxlc]{1,7}(?=\s)|(?<=\s)[ivxlc]{1,7}$")
 _DIGITS_RE = re.compile(r"\d+")
 _MARGIN = 0.12  # share of the page height where running headers and footers live
 _EDGE_LINES = 4
@@ -178,7 +180,9 @@ def _line_top(line: Line) -> float:
 
 
 def _furniture_key(text: str) -> str:
-    return _DIGITS_RE.sub("#", text.lower())
+    # Page numbers, arabic or roman ("xvi PREFACE"), vary from page to page.
+    # Odd and even pages put the number on either side: "xiv PREFACE", "PREFACE xv".
+    return " ".join(_EDGE_ROMAN_KEY_RE.sub("", _DIGITS_RE.sub("", text.lower())).split())
 
 
 def mark_furniture(pages: Sequence[PageText], body: float) -> None:
@@ -193,8 +197,10 @@ def mark_furniture(pages: Sequence[PageText], body: float) -> None:
     for lines in margins:
         counts.update({_furniture_key(ln.text) for ln in lines if ln.size <= 1.05 * body})
     with_text = sum(1 for p in pages if p.lines)
-    needed = max(3, -(-with_text // 50)) if with_text >= 4 else 2
+    needed = 3 if with_text >= 4 else 2
     for page, lines in zip(pages, margins, strict=True):
+        # A page whose only line repeats elsewhere keeps it: it is the page's text.
+        repeats_count = len(page.lines) > 1
         for ln in lines:
             number = _page_number(ln.text)
             if number is not None:
@@ -203,9 +209,11 @@ def mark_furniture(pages: Sequence[PageText], body: float) -> None:
                 continue
             if _ROMAN_RE.match(ln.text):
                 ln.furniture = True
+                page.roman = ln.text
                 continue
             if (
-                with_text > 1
+                repeats_count
+                and with_text > 1
                 and ln.size <= 1.05 * body
                 and counts[_furniture_key(ln.text)] >= needed
             ):
@@ -214,6 +222,9 @@ def mark_furniture(pages: Sequence[PageText], body: float) -> None:
                     m = rx.search(ln.text)
                     if m:
                         page.printed.append(int(m.group(1)))
+                m = _EDGE_ROMAN_RE.search(ln.text)
+                if m:
+                    page.roman = m.group(1) or m.group(2)
 
 
 def printed_labels(pages: Sequence[PageText], page_count: int) -> dict[int, str]:
@@ -222,6 +233,7 @@ def printed_labels(pages: Sequence[PageText], page_count: int) -> dict[int, str]
     The offset between printed number and page index that most pages agree on is trusted
     (with any other offset that several pages share, as in a scan with a missing page);
     pages without a printed number take the offset of the nearest numbered page before them.
+    Front matter before page 1 keeps its printed roman number, else its index + 1.
     """
     votes: Counter[int] = Counter()
     for page in pages:
@@ -238,6 +250,7 @@ def printed_labels(pages: Sequence[PageText], page_count: int) -> dict[int, str]
         offsets = [n - page.index for n in page.printed if n - page.index in accepted]
         if offsets:
             found[page.index] = offsets[0]
+    roman = {page.index: page.roman for page in pages if page.roman}
     labels: dict[int, str] = {}
     current: int | None = None
     first = found[min(found)] if found else 0
@@ -245,5 +258,8 @@ def printed_labels(pages: Sequence[PageText], page_count: int) -> dict[int, str]
         current = found.get(index, current)
         offset = current if current is not None else first
         number = index + offset
-        labels[index] = str(number) if number >= 1 else str(index + 1)
+        if number >= 1:
+            labels[index] = str(number)
+        else:
+            labels[index] = roman.get(index) or str(index + 1)
     return labels

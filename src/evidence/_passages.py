@@ -83,7 +83,7 @@ def split_paragraphs(block: Block) -> list[list[Line]]:
             ends_sentence(prev.text)
             and not _same_baseline(prev, cur)
             and (
-                cur.x0 > block.x0 + 0.8 * size
+                cur.x0 > block.x0 + 0.5 * size
                 or cur.x0 < prev.x0 - 0.8 * size
                 or prev.x1 < block.x1 - 0.3 * width
                 or cur.y0 - prev.y1 > 0.9 * size
@@ -105,6 +105,9 @@ def _continues(prev: Paragraph, text: str, size: float) -> bool:
     if abs(size - prev.size) > 0.15 * max(size, prev.size):
         return False  # a code listing or a quote set smaller is not the same paragraph
     first = text[:1]
+    if prev.section == "references":
+        # An entry runs on until its final full stop, whatever its next line starts with.
+        return not _REFERENCE_START_RE.match(text)
     return first.islower() or (first.isalpha() and (prev.soft or ends_with_hyphen(last)))
 
 
@@ -120,6 +123,7 @@ class _Assembler:
         self.zone_page = 0
         self.zone_size = 0.0
         self.abstract_chars = 0
+        self.ref_size = 0.0
 
     def _heading(self, page: int, block: Block, text: str) -> bool:
         """Handle a heading; return False when it is a reference entry after all."""
@@ -133,6 +137,7 @@ class _Assembler:
             return False
         self.zone, self.zone_page, self.zone_size = role, page, block.size
         self.abstract_chars = 0
+        self.ref_size = 0.0
         self.open.clear()
         self.paragraphs.append(Paragraph(page, "heading", [text]))
         return True
@@ -152,9 +157,24 @@ class _Assembler:
         if self.zone == "abstract" and page > self.zone_page + 1:
             self.zone = "body"
         kind = block.kind if block.kind != "heading" else ""
-        section = kind if kind and (self.zone != "references" or kind != "footnote") else None
+        if self.zone == "references":
+            kind = self._reference_kind(block, kind)
         for lines in split_paragraphs(block):
-            self._add_lines(page, lines, section or self.zone)
+            self._add_lines(page, lines, kind or self.zone)
+
+    def _reference_kind(self, block: Block, kind: str) -> str:
+        """Return the kind of a block inside a reference list ("" for a reference).
+
+        Lists are often set smaller than the body text and one line per block, which looks
+        like notes or table cells: only text smaller than the list itself is a note.
+        """
+        if not self.ref_size:
+            self.ref_size = block.size
+        if kind == "footnote" and block.size < 0.9 * self.ref_size:
+            return kind
+        if kind == "table" and len(block.lines) > 2:
+            return kind
+        return "" if kind in ("footnote", "table") else kind
 
     def _add_lines(self, page: int, lines: list[Line], section: str) -> None:
         first = lines[0].text

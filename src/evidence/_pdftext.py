@@ -41,6 +41,9 @@ _TRANSLATE = str.maketrans({**_LIGATURES, **{chr(k): v for k, v in _SPACES.items
 _ODD_RE = re.compile("[" + "".join(re.escape(chr(k)) for k in _TRANSLATE) + "]")
 
 _MULTISPACE = re.compile(r" {2,}")
+# Chinese and Japanese put no spaces between words: MuPDF's word list cuts them apart.
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_SPACE_RE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 # TeX fonts without a Unicode map for accented letters give the accent as a spacing character
 # before the letter ("F´ısica", "Investigaci´on"); rebuilding the letter keeps words searchable.
 _SPACING_ACCENTS = {
@@ -70,6 +73,7 @@ _HYPHEN_LETTER_RE = re.compile(r"-[^\W\d_]")
 # Prefixes after which French, Dutch and English keep the hyphen even at a line end.
 _KEEP_PREFIX_WORDS = "self well ex sans semi quasi non post vis peut arc après avant demi mi"
 _KEEP_PREFIXES = frozenset(_KEEP_PREFIX_WORDS.split())
+_CONJUNCTIONS = frozenset(["en", "of", "tot", "et", "ou", "and", "or", "to"])
 _SENTENCE_ENDS = ".!?\u2026"
 _CLOSERS = "\"'\u201d\u2019\u00bb)]"
 
@@ -120,7 +124,10 @@ def ends_sentence(text: str) -> bool:
     """Return True when ``text`` ends a sentence (., !, ?, ... possibly followed by a quote)."""
     if text and text[-1] in _CLOSERS:
         text = text.rstrip(_CLOSERS)
-    return bool(text) and text[-1] in _SENTENCE_ENDS
+    if not text or text[-1] not in _SENTENCE_ENDS:
+        return False
+    # An initial ("In P.", "J.") is not the end of a sentence.
+    return not (len(text) > 1 and text[-2].isupper() and (len(text) == 2 or text[-3] == " "))
 
 
 def ends_with_hyphen(raw: str) -> bool:
@@ -187,6 +194,8 @@ def join_hyphenated(left: str, right: str, vocabulary: Vocabulary, soft: bool) -
     if last_word.isupper() and len(last_word) > 1:
         return left + right
     tail = head.group(0).lower()
+    if tail in _CONJUNCTIONS and len(right) > len(tail) and right[len(tail)] == " ":
+        return f"{left} {right}"  # a suspended compound: "dak- en thuislozen"
     stem_word = last_word.lower()
     joined = stem_word + tail
     if vocabulary.has_compound(f"{stem_word}-{tail}") and not vocabulary.has_word(joined):
@@ -226,6 +235,11 @@ def append_text(text: str, line: str, vocabulary: Vocabulary, *, soft: bool = Fa
 
 
 def finish_text(text: str) -> str:
-    """Return paragraph text in Unicode NFC with single spaces."""
-    text = unicodedata.normalize("NFC", text)
-    return _MULTISPACE.sub(" ", text).strip()
+    """Return paragraph text in Unicode NFC with single spaces (none between CJK characters)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        if _CJK_SPACE_RE.search(text):
+            text = _CJK_SPACE_RE.sub("", text)
+    if "  " in text:
+        text = _MULTISPACE.sub(" ", text)
+    return text.strip()

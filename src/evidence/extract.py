@@ -64,7 +64,7 @@ SECTIONS = ("body", "abstract", "heading", "footnote", "caption", "table", "refe
 CODED_SECTIONS = ("body", "abstract", "footnote", "caption")
 
 _GARBLED_PAGE = 0.25  # share of unreadable characters that flags a page
-_OCR_HINT = "run `evidence extract --ocr` (needs Tesseract with the fra and nld packs)"
+_OCR_HINT = "OCR it with `evidence extract --ocr` (Tesseract with the fra and nld packs)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +231,8 @@ def _extract_document(
             f"{pages}: raise the time limit (--timeout) or split the file",
             pages,
         )
+    body = body_size(texts)
+    mark_furniture(texts, body)
     labels = _labels(doc, pages, texts)
     warnings = warnings + _warnings(notes, labels, ocr)
     kept = sum(len(ln.text) for t in texts for ln in t.lines)
@@ -252,16 +254,31 @@ def _extract_document(
         elif ocr:
             reason = "no text layer and OCR found no text either: check the file"
         else:
-            reason = f"no text layer on any page (scanned images?): needs OCR: {_OCR_HINT}"
+            reason = f"no text layer on any page (scanned images?): {_OCR_HINT}"
         return _failed(file, "no_text", reason, pages, warnings)
-    passages = _passages(texts, labels)
+    passages = _passages(texts, labels, body)
+    if not passages:
+        if any("repaired" in w for w in warnings):
+            return _failed(
+                file,
+                "broken",
+                "damaged: repaired on opening, but no text of the "
+                "body survived: download the file again",
+                pages,
+                warnings,
+            )
+        return _failed(
+            file,
+            "no_text",
+            f"no text besides page headers and footers: {_OCR_HINT}",
+            pages,
+            warnings,
+        )
     lang = majority_language((p.lang, len(p.text)) for p in passages)
     return Extraction(file, "ok", "", pages, lang, passages, tuple(warnings))
 
 
-def _passages(texts: list[PageText], labels: list[str]) -> tuple[Passage, ...]:
-    body = body_size(texts)
-    mark_furniture(texts, body)
+def _passages(texts: list[PageText], labels: list[str], body: float) -> tuple[Passage, ...]:
     with_lines = [t for t in texts if t.lines]
     left = statistics.median(min(ln.x0 for ln in t.lines) for t in with_lines)
     right = statistics.median(max(ln.x1 for ln in t.lines) for t in with_lines)

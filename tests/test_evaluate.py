@@ -1,0 +1,160 @@
+"""Evaluation against human coding: scores per code, facet and language; worst errors; JSONL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evidence.codebook import parse_codebook
+from evidence.coding import compile_codebook
+from evidence.evaluate import compute_evaluation, format_evaluation, load_jsonl
+
+CODEBOOK = """\
+version: 1
+languages: [fr, nl, en]
+facets:
+  form: {fr: Formes, nl: Vormen, en: Forms}
+  setting: {fr: Lieux, nl: Plaatsen, en: Settings}
+codes:
+  form.physical:
+    labels: {fr: Violence physique, nl: Fysiek geweld, en: Physical violence}
+    definition: Hitting and assault.
+    patterns:
+      fr: [coups]
+      nl: [geslagen]
+      en: [assault, punched]
+  form.verbal:
+    labels: {fr: Violence verbale, nl: Verbaal geweld, en: Verbal violence}
+    definition: Insults and threats.
+    patterns:
+      fr: [insulte]
+      nl: [uitgescholden]
+      en: [insult]
+  setting.street:
+    labels: {fr: Rue, nl: Straat, en: Street}
+    definition: The street.
+    patterns:
+      fr: [rue]
+      nl: [straat]
+      en: [street]
+"""
+
+# Each record states what the rules find (in the comment) against the human codes.
+RECORDS = [
+    # rules: physical, street -> both right
+    {
+        "id": "e1",
+        "lang": "en",
+        "text": "He was punched in the street.",
+        "codes": ["form.physical", "setting.street"],
+    },
+    # rules: verbal -> right; physical missed
+    {
+        "id": "e2",
+        "lang": "en",
+        "text": "An insult, then he hit her.",
+        "codes": ["form.verbal", "form.physical"],
+    },
+    # rules: physical -> wrong (an assault charge in a court report, coded as nothing)
+    {"id": "e3", "lang": "en", "text": "The assault charge was dropped.", "codes": []},
+    # rules: physical, street -> right
+    {
+        "id": "f1",
+        "lang": "fr",
+        "text": "Des coups dans la rue.",
+        "codes": ["form.physical", "setting.street"],
+    },
+    # rules: nothing; verbal missed
+    {"id": "n1", "lang": "nl", "text": "Hij werd beledigd.", "codes": ["form.verbal"]},
+]
+
+
+@pytest.fixture(scope="module")
+def result() -> dict:
+    matcher = compile_codebook(parse_codebook(CODEBOOK))
+    return compute_evaluation(RECORDS, matcher)
+
+
+def test_counts_and_scores_per_code(result: dict) -> None:
+    physical = result["per_code"]["form.physical"]
+    assert (physical["tp"], physical["fp"], physical["fn"]) == (2, 1, 1)
+    assert physical["precision"] == round(2 / 3, 4) and physical["recall"] == round(2 / 3, 4)
+    assert physical["support"] == 3
+    verbal = result["per_code"]["form.verbal"]
+    assert (verbal["tp"], verbal["fp"], verbal["fn"]) == (1, 0, 1)
+    assert (verbal["precision"], verbal["recall"], verbal["f1"]) == (1.0, 0.5, round(2 / 3, 4))
+    street = result["per_code"]["setting.street"]
+    assert (street["tp"], street["fp"], street["fn"], street["f1"]) == (2, 0, 0, 1.0)
+    assert list(result["per_code"]) == ["form.physical", "form.verbal", "setting.street"]
+
+
+def test_micro_macro_facet_and_language(result: dict) -> None:
+    micro = result["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (5, 1, 2)
+    assert micro["precision"] == round(5 / 6, 4) and micro["recall"] == round(5 / 7, 4)
+    f1s = [s["f1"] for s in result["per_code"].values()]
+    assert result["macro"]["f1"] == round(sum(f1s) / 3, 4) and result["macro"]["n_codes"] == 3
+    form = result["per_facet"]["form"]
+    assert (form["tp"], form["fp"], form["fn"]) == (3, 1, 2)
+    assert set(result["per_language"]) == {"en", "fr", "nl"}
+    assert result["per_language"]["fr"]["f1"] == 1.0
+    assert result["per_language"]["nl"] == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "support": 1,
+        "tp": 0,
+        "fp": 0,
+        "fn": 1,
+    }
+    assert result["n_records"] == 5
+
+
+def test_worst_errors_name_passages_codes_and_context(result: dict) -> None:
+    assert result["worst_false_positives"] == [
+        {"id": "e3", "lang": "en", "codes": ["form.physical"], "snippet": RECORDS[2]["text"]}
+    ]
+    negatives = {r["id"]: r["codes"] for r in result["worst_false_negatives"]}
+    assert negatives == {"e2": ["form.physical"], "n1": ["form.verbal"]}
+
+
+def test_result_is_json_and_renders_as_a_table(result: dict) -> None:
+    assert json.loads(json.dumps(result)) == result
+    table = format_evaluation(result)
+    assert "form.physical" in table and "By language" in table and "Worst false positives" in table
+    row = next(line for line in table.splitlines() if line.startswith("micro"))
+    assert f"{result['micro']['f1']:.2f}" in row
+
+
+def test_bad_records_are_skipped_and_unknown_codes_counted() -> None:
+    matcher = compile_codebook(parse_codebook(CODEBOOK))
+    records = [
+        RECORDS[0],
+        {"id": "x1", "lang": "en", "codes": []},
+        {"id": "x2", "lang": "en", "text": "street", "codes": "form.physical"},
+        {"id": "x3", "text": "A street insult.", "codes": ["form.verbal", "form.unheard"]},
+    ]
+    result = compute_evaluation(records, matcher)
+    assert result["n_records"] == 2
+    assert result["skipped"] == [
+        {"record": "x1", "reason": "'text' is missing or not a str"},
+        {"record": "x2", "reason": "'codes' is missing or not a list"},
+    ]
+    assert result["unknown_codes"] == {"form.unheard": 1}
+    assert "other" in result["per_language"]
+
+
+def test_load_jsonl_reports_malformed_lines(tmp_path: Path) -> None:
+    path = tmp_path / "set.jsonl"
+    path.write_text(
+        json.dumps(RECORDS[0]) + "\n\n{not json}\n[1, 2]\n" + json.dumps(RECORDS[1]) + "\n",
+        encoding="utf-8",
+    )
+    problems: list[str] = []
+    records = load_jsonl(path, problems=problems)
+    assert [r["id"] for r in records] == ["e1", "e2"]
+    assert len(problems) == 2
+    assert problems[0].startswith(f"{path}:3: not valid JSON")
+    assert problems[1] == f"{path}:4: not a JSON object; line skipped"

@@ -144,3 +144,40 @@ def test_frames_join_sources_and_documents(store) -> None:
     assert set(passages["path"]) == {"a.pdf"}
     assert list(store.passages_frame(["heading"])["id"]) == []
     assert list(store.sources_frame()["key"]) == ["a", "b"]
+
+
+def test_nested_transactions_land_together_or_not_at_all(store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.replace_sources("bibtex", [{"key": "a"}, {"key": "b"}, {"key": "c"}])
+        store.set_meta("version", "7")
+        raise RuntimeError("interrupted")
+    assert [k for k in store.sources_frame()["key"]] == ["a", "b"]
+    assert store.get_meta("version") == ""
+    with store.transaction():
+        store.set_meta("version", "8")
+        with pytest.raises(sqlite3.IntegrityError):
+            store.replace_documents("no-such-source", [{"path": "x.pdf"}])
+    assert store.get_meta("version") == "8"  # the inner failure was rolled back on its own
+    assert not store.db.in_transaction
+
+
+def test_annotation_passages_are_replaced_by_difference(store) -> None:
+    def note(pid: str, text: str, comment: str = "") -> PassageRow:
+        return PassageRow(id=pid, source_key="a", seq=0, page_index=0, page_label="3",
+                          section="annotation", lang="fr", text=text, origin="annotation",
+                          comment=comment)
+
+    first = store.replace_annotations([(note("n1", "Des menaces"), "a.pdf"),
+                                       (note("n2", "Une agression"), "")])
+    assert first == {"added": 2, "updated": 0, "removed": 0}
+    store.replace_codings("human", [CodingRow("n1", "form.verbal", "human", "zotero:ana"),
+                                    CodingRow("n2", "form.physical", "human", "zotero:ana")],
+                          prefix="zotero:")
+    again = store.replace_annotations([(note("n1", "Des menaces", "à citer"), "a.pdf")])
+    assert again == {"added": 0, "updated": 1, "removed": 1}
+    assert store.replace_annotations([(note("n1", "Des menaces", "à citer"), "a.pdf")]) == {
+        "added": 0, "updated": 0, "removed": 0}
+    assert [h["id"] for h in store.search("menaces")] == ["n1"]
+    assert store.counts()["annotations"] == 1 and store.counts()["codings"] == {"human": 1}
+    assert store.passage("n1")["path"] == "a.pdf"
+    store.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")

@@ -23,7 +23,7 @@ from .errors import StoreError
 
 __all__ = ["SCHEMA_VERSION", "DocumentRow", "PassageRow", "CodingRow", "Store", "open_store"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry migrates the schema from version i to i + 1; never edit a released step.
 _MIGRATIONS: tuple[str, ...] = (
@@ -120,6 +120,32 @@ _MIGRATIONS: tuple[str, ...] = (
         summary TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # 2: the Zotero mirror. Items and collections as last pulled (so an incremental pull can be
+    # applied and everything derived again), and the attachment files already verified.
+    """
+    CREATE TABLE zotero_items (
+        key TEXT PRIMARY KEY,
+        version INTEGER NOT NULL DEFAULT 0,
+        item_type TEXT NOT NULL DEFAULT '',
+        parent TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX zotero_items_parent ON zotero_items(parent);
+    CREATE TABLE zotero_collections (
+        key TEXT PRIMARY KEY,
+        version INTEGER NOT NULL DEFAULT 0,
+        parent TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE zotero_files (
+        key TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        md5 TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime REAL NOT NULL
+    );
+    """,
 )
 
 # A rule or model coding counts unless a person rejected that code for that passage and
@@ -194,6 +220,7 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._depth = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
@@ -242,7 +269,25 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in one IMMEDIATE transaction: all of it lands, or none of it."""
+        """Run the block in one IMMEDIATE transaction: all of it lands, or none of it.
+
+        Inside an open transaction the block becomes a savepoint, so several writes can be
+        grouped into one outer transaction (a whole Zotero pull lands at once or not at all).
+        """
+        if self.db.in_transaction:
+            name = f"sp{id(self)}_{self._depth}"
+            self._depth += 1
+            self.db.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+                raise
+            finally:
+                self._depth -= 1
+            self.db.execute(f"RELEASE {name}")
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -456,6 +501,46 @@ class Store:
                   c.passage_id) for c in codings],
             )
             return db.total_changes - before
+
+    def replace_annotations(self, rows: Sequence[tuple[PassageRow, str]]) -> dict[str, int]:
+        """Make the passages of origin ``annotation`` exactly ``rows``; return counts.
+
+        Each row is a passage and the path of the registered document it was made on ("" when
+        none): the passage is tied to that document of its source. Unchanged passages are not
+        rewritten, so codings on them stay; a removed passage takes its codings with it.
+        """
+        cols = ("document_id, source_key, seq, page_index, page_label, section, lang, text, "
+                "comment, extra")
+        with self.transaction() as db:
+            docs = {(k, p): i for i, k, p in db.execute(
+                "SELECT id, source_key, path FROM documents")}
+            known = {r[0]: tuple(r[1:]) for r in db.execute(
+                f"SELECT id, {cols} FROM passages WHERE origin = 'annotation'")}
+            added = updated = 0
+            keep: set[str] = set()
+            for p, path in rows:
+                if p.id in keep:
+                    continue
+                keep.add(p.id)
+                values = (docs.get((p.source_key, path)) if path else None, p.source_key, p.seq,
+                          p.page_index, p.page_label, p.section, p.lang, p.text, p.comment,
+                          p.extra)
+                old = known.get(p.id)
+                if old == values:
+                    continue
+                if old is None:
+                    added += 1
+                    db.execute(
+                        f"INSERT INTO passages(id, origin, {cols}) "
+                        "VALUES (?, 'annotation', ?,?,?,?,?,?,?,?,?,?)", (p.id, *values),
+                    )
+                else:
+                    updated += 1
+                    sets = ", ".join(f"{c.strip()} = ?" for c in cols.split(","))
+                    db.execute(f"UPDATE passages SET {sets} WHERE id = ?", (*values, p.id))
+            gone = sorted(set(known) - keep)
+            db.executemany("DELETE FROM passages WHERE id = ?", [(k,) for k in gone])
+        return {"added": added, "updated": updated, "removed": len(gone)}
 
     def passage_ids(self) -> set[str]:
         """Return the ids of every stored passage."""

@@ -24,7 +24,7 @@ from .config import Settings
 from .decisions import load_decisions
 from .extract import EXTRACTOR_VERSION, Extraction, extract_many
 from .ids import make_passage_id
-from .library import Source, hash_file, load_bibtex
+from .library import Source, hash_file
 from .store import CodingRow, PassageRow, Store
 
 __all__ = [
@@ -89,18 +89,42 @@ def register_sources(
 
 
 def run_sync(settings: Settings, store: Store) -> dict[str, Any]:
-    """Load references (references.bib) and register their documents; return the summary."""
-    report = load_bibtex(settings.bibliography)
-    counts = register_sources(
-        settings, store, report.sources, "bibtex", settings.bibliography.parent
-    )
+    """Bring references and their documents into the store; return the summary.
+
+    With a ``[zotero]`` library configured, Zotero is synced (references, PDFs, annotations);
+    when it cannot be used and the store holds nothing synced from it, the committed snapshot
+    is read instead. Otherwise the bibliography file is read by its extension (.bib, .ris,
+    .json for CSL-JSON), with the committed annotation snapshot when there is one.
+    """
+    if settings.zotero.configured:
+        from .zotero import sync_zotero
+
+        summary = sync_zotero(settings, store)
+        if "fallback" not in summary:
+            return summary
+        offline = _sync_file(settings, store)
+        return {**offline, "route": "snapshot", "zotero": summary["fallback"],
+                "skipped": summary["skipped"] + offline["skipped"]}
+    return _sync_file(settings, store)
+
+
+def _sync_file(settings: Settings, store: Store) -> dict[str, Any]:
+    from .imports import load_references
+    from .zotero import load_annotation_snapshot
+
+    route, report = load_references(settings.bibliography)
+    counts = register_sources(settings, store, report.sources, route, settings.bibliography.parent)
     failures = [(item, "malformed_entry", reason) for item, reason in report.skipped]
+    annotations = load_annotation_snapshot(settings, store)
+    failures += [(s["item"], "malformed_annotation", s["reason"]) for s in annotations["skipped"]]
     store.replace_failures("sync", failures)
     return {
         "stage": "sync",
-        "route": "bibtex",
+        "route": route,
         "file": settings.relative(settings.bibliography),
         **counts,
+        "annotations": annotations["annotations"],
+        "human_codings": annotations["human_codings"],
         "skipped": [{"item": i, "reason": r} for i, _, r in failures],
     }
 

@@ -18,6 +18,7 @@ from .errors import ConfigError
 __all__ = [
     "CONFIG_NAME",
     "Chapter",
+    "FieldworkSettings",
     "Settings",
     "ZoteroSettings",
     "find_root",
@@ -45,6 +46,15 @@ class ZoteroSettings:
     def configured(self) -> bool:
         """True when a library is named (or the local API is asked for)."""
         return bool(self.library_id) or self.local
+
+
+@dataclass(frozen=True)
+class FieldworkSettings:
+    """Where field notes, the coordinator's names list and the re-identification key live."""
+
+    folder: Path = Path("data/fieldwork")
+    names: Path = Path("data/private/names.txt")
+    key: Path = Path("data/private/pseudonym-key.csv")
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class Settings:
     coded_sections: tuple[str, ...] = ("body", "abstract", "footnote", "caption")
     zotero: ZoteroSettings = field(default_factory=ZoteroSettings)
     chapters: tuple[Chapter, ...] = ()
+    fieldwork: FieldworkSettings = field(default_factory=FieldworkSettings)
 
     def path(self, relative: str | Path) -> Path:
         """Return ``relative`` resolved against the workbook root."""
@@ -124,6 +135,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "storage": str,
         "colours": dict,
     },
+    "fieldwork": {"folder": str, "names": str, "key": str},
 }
 _CHAPTER_KEYS: dict[str, type | tuple[type, ...]] = {
     "id": str,
@@ -247,6 +259,10 @@ def load_settings(root: str | Path | None = None) -> Settings:
             colours={str(k): str(v) for k, v in zt.get("colours", {}).items()},
         ),
         chapters=chapters,
+        fieldwork=FieldworkSettings(**{
+            k: base / raw.get("fieldwork", {}).get(k, getattr(FieldworkSettings, k))
+            for k in ("folder", "names", "key")
+        }),
     )
 
 

@@ -408,10 +408,14 @@ class Store:
         return [DocumentRow(*r) for r in rows]
 
     def documents_to_extract(self, extractor_version: str) -> list[DocumentRow]:
-        """Return documents whose content or extractor changed since they were extracted."""
+        """Return documents whose content or extractor changed since they were extracted.
+
+        Field notes are not PDFs: ``save_field_item`` writes their passages.
+        """
+        field = {k for (k,) in self.db.execute("SELECT key FROM sources WHERE kind = 'field'")}
         return [
             d for d in self.documents()
-            if d.status != "missing" and d.sha256
+            if d.status != "missing" and d.sha256 and d.source_key not in field
             and (d.extracted_sha256 != d.sha256 or d.extractor_version != extractor_version)
         ]
 
@@ -450,6 +454,48 @@ class Store:
                  sha256, extractor_version, document_id),
             )
         return inserted
+
+    def save_field_item(
+        self, source_key: str, path: str, *, fingerprint: str, version: str, lang: str,
+        passages: Sequence[PassageRow],
+    ) -> bool:
+        """Make one field note's document row and passages exactly these, in one transaction.
+
+        The note is a document (its pseudonymised path) so it is coded like a PDF. Nothing is
+        written when ``fingerprint`` and ``version`` are those stored; returns True when the
+        passages were replaced (the note is then coded again).
+        """
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT id, path, extracted_sha256, extractor_version FROM documents "
+                "WHERE source_key = ?", (source_key,),
+            ).fetchall()
+            same = [r for r in rows if r[1] == path]
+            if len(rows) == 1 and same and same[0][2:] == (fingerprint, version):
+                return False
+            db.execute("DELETE FROM documents WHERE source_key = ? AND path != ?",
+                       (source_key, path))
+            if same:
+                doc_id = same[0][0]
+                db.execute("DELETE FROM passages WHERE document_id = ?", (doc_id,))
+            else:
+                doc_id = db.execute(
+                    "INSERT INTO documents(source_key, path) VALUES (?, ?)", (source_key, path)
+                ).lastrowid
+            db.executemany(
+                "INSERT OR IGNORE INTO passages(id, document_id, source_key, origin, seq, "
+                "page_index, page_label, section, lang, text, comment, extra) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(p.id, doc_id, p.source_key, p.origin, p.seq, p.page_index, p.page_label,
+                  p.section, p.lang, p.text, p.comment, p.extra) for p in passages],
+            )
+            db.execute(
+                "UPDATE documents SET sha256 = ?, status = 'ok', reason = '', pages = ?, "
+                "lang = ?, extracted_sha256 = ?, extractor_version = ?, coded_version = '' "
+                "WHERE id = ?",
+                (fingerprint, len(passages), lang, fingerprint, version, doc_id),
+            )
+        return True
 
     # -- passages and codings ---------------------------------------------------------------
     def passages_to_code(

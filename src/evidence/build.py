@@ -1,4 +1,4 @@
-"""``evidence build``: sync, extract, code, then render the chapters, under one lock.
+"""``evidence build``: sync, field notes, extract, code, then briefs and chapters, under one lock.
 
 The build never destroys the last good chapters: they are replaced only when every
 chapter rendered. ``from_scratch`` deletes the store first (it is a cache).
@@ -12,6 +12,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import EvidenceError
+from .fieldrun import run_briefs, run_fieldwork
 from .pipeline import run_code, run_extract, run_sync
 from .report import build_lock, render_chapters
 from .store import open_store
@@ -51,8 +52,10 @@ def run_build(
             with open_store(settings.store) as store:
                 run = store.begin_run("build")
                 summary["sync"] = run_sync(settings, store)
+                summary["fieldwork"] = run_fieldwork(settings, store)
                 summary["extract"] = run_extract(settings, store, jobs=jobs, progress=progress)
                 summary["code"] = run_code(settings, store, progress=progress)
+                summary["briefs"] = run_briefs(settings, store, lock=False) if render else []
                 summary["status"] = store.counts()
                 summary["failures"] = store.failures()
                 store.end_run(run, "rendering" if render else "done", summary)

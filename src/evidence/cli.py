@@ -141,6 +141,21 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED_ITEMS if data["failures"] else EXIT_OK
 
 
+def cmd_fieldwork(args: argparse.Namespace, settings: Settings) -> int:
+    from .fieldrun import render_fieldwork_summary, run_briefs, run_fieldwork
+
+    with _with_store(settings) as store:
+        summary = run_fieldwork(settings, store)
+        if args.briefs:
+            from .pipeline import run_code
+
+            summary["code"] = run_code(settings, store, progress=False)
+            summary["briefs"] = run_briefs(settings, store)
+    _emit(args, summary, lambda s: render_fieldwork_summary(s, review=args.review)
+          + "".join(f"\n  wrote {p}" for p in s.get("briefs", [])))
+    return EXIT_FAILED_ITEMS if summary["refused"] else EXIT_OK
+
+
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from .build import run_build
 
@@ -199,6 +214,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--password", default="", help="password of an encrypted PDF")
     p.add_argument("--ocr", action="store_true", help="OCR image-only pages (needs Tesseract)")
+    p = add("fieldwork", cmd_fieldwork, "import field notes: consent, pseudonymisation, passages")
+    p.add_argument("--review", action="store_true", help="list what was replaced, and where")
+    p.add_argument("--briefs", action="store_true", help="also code, then write theme briefs "
+                   "and the recommendations table to reports/")
     add("status", cmd_status, "what the store holds, and every item that failed")
     p = add("build", cmd_build, "sync, extract, code, then render the report chapters")
     p.add_argument("--from-scratch", action="store_true", help="delete the store first")

@@ -88,44 +88,47 @@ def _make_block(lines: list[Line]) -> Block:
     first = lines[0]
     if len(lines) == 1:
         return Block(lines, first.x0, first.y0, first.x1, first.y1, first.size)
-    x0, y0, x1, y1 = first.x0, first.y0, first.x1, first.y1
+    x0, y0, x1, y1 = first.x0, first.y0, first.x1, lines[-1].y1
     for ln in lines:
         if ln.x0 < x0:
             x0 = ln.x0
         if ln.x1 > x1:
             x1 = ln.x1
-        if ln.y0 < y0:
-            y0 = ln.y0
-        if ln.y1 > y1:
-            y1 = ln.y1
     size = sorted([ln.size for ln in lines])[len(lines) // 2]
-    return Block(lines, x0, y0, x1, y1, size)
+    return Block(lines, x0, min(y0, lines[-1].y0), x1, max(y1, first.y1), size)
 
 
 def make_blocks(page: PageText) -> list[Block]:
     """Return the page's blocks without furniture, split where MuPDF joined unrelated lines.
 
     A block is split when the next line jumps up or far down, and a known section name on
-    its own first line (``References``) becomes a block of its own.
+    its own first line (``References``) becomes a block of its own. MuPDF lists the lines of
+    a block one after the other, so one pass over the page is enough.
     """
-    groups: dict[int, list[Line]] = {}
-    for ln in page.lines:
-        if not ln.furniture:
-            groups.setdefault(ln.block, []).append(ln)
     blocks: list[Block] = []
-    for lines in groups.values():
-        start = 0
-        for i in range(1, len(lines)):
-            prev, cur = lines[i - 1], lines[i]
-            if cur.y0 < prev.y0 - cur.size or cur.y0 - prev.y1 > 2.5 * cur.size:
-                blocks.append(_make_block(lines[start:i]))
-                start = i
-        rest = lines[start:]
-        if len(rest) > 1 and is_known_heading(rest[0].text):
-            blocks.append(_make_block(rest[:1]))
-            rest = rest[1:]
-        blocks.append(_make_block(rest))
+    current: list[Line] = []
+    prev: Line | None = None
+    for ln in page.lines:
+        if ln.furniture:
+            continue
+        if prev is not None and (
+            ln.block != prev.block or ln.y0 < prev.y0 - ln.size or ln.y0 - prev.y1 > 2.5 * ln.size
+        ):
+            _close(current, blocks)
+            current = []
+        current.append(ln)
+        prev = ln
+    if current:
+        _close(current, blocks)
     return blocks
+
+
+def _close(lines: list[Line], blocks: list[Block]) -> None:
+    first = lines[0].text
+    if len(lines) > 1 and len(first) < 40 and is_known_heading(first):
+        blocks.append(_make_block(lines[:1]))
+        lines = lines[1:]
+    blocks.append(_make_block(lines))
 
 
 def _gutters(blocks: Sequence[Block], left: float, right: float) -> list[tuple[float, float]]:
@@ -226,7 +229,7 @@ def _is_heading(block: Block, text: str, body: float) -> bool:
 def _is_table(text: str, lines: int) -> bool:
     if not any(c.isalpha() for c in text):
         return True
-    if len(text) > 60 * lines or _DIGIT_RE.search(text) is None:
+    if len(text) > 35 * lines or _DIGIT_RE.search(text) is None:
         return False  # long lines are prose; no digits, no numeric table
     tokens = text.split()
     numeric = sum(1 for t in tokens if _NUMERIC_TOKEN_RE.match(t))

@@ -30,7 +30,7 @@ class Line:
     y1: float
     size: float  # height of the longest word: proportional to the font size
     raw: str  # as extracted (soft hyphens still there)
-    text: str  # cleaned
+    text: str  # cleaned (the raw text when it needed no cleaning)
     block: int
     furniture: bool = False
 
@@ -44,7 +44,9 @@ class PageText:
     height: float
     lines: list[Line] = field(default_factory=list)
     garbage: int = 0  # characters dropped as unreadable
-    chars: int = 0
+    chars: int = 0  # characters of text found
+    kept: int = 0  # characters of text kept
+    text: str = ""  # the kept lines, one per line of text
     printed: list[int] = field(default_factory=list)  # page numbers printed in its margins
     roman: str = ""  # a roman page number printed in its margins (front matter)
 
@@ -58,6 +60,7 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
     page = PageText(index, width, height)
     lines = page.lines
     prev: Line | None = None
+    any_vertical = False
     for (block, _line), grp in groupby(words, _BLOCK_LINE):
         ws = list(grp)
         raw = " ".join([w[4] for w in ws])
@@ -83,26 +86,42 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
             and 0 <= x0 - prev.x1 < _SAME_LINE_GAP * size
             and not raw.isdigit()  # a page number after a running header stays apart
         ):
-            prev.raw = f"{prev.raw} {raw}"
+            prev.raw = prev.text = f"{prev.raw} {raw}"
             prev.x1 = x1
             continue
-        prev = Line(x0, y0, x1, y1, size, raw, "", block, furniture=vertical)
+        if vertical:
+            any_vertical = True
+        prev = Line(x0, y0, x1, y1, size, raw, raw, block, vertical)
         lines.append(prev)
     if lines:
-        _clean_lines(page)
+        _clean_lines(page, any_vertical)
     return page
 
 
-def _clean_lines(page: PageText) -> None:
+def _clean_lines(page: PageText, vertical: bool) -> None:
     """Clean every line's text at once (one pass over the page), drop unreadable text."""
     lines = page.lines
     raw = "\n".join([ln.raw for ln in lines])
-    odd = has_odd_characters(raw)
-    cleaned = clean_line(raw).split("\n") if odd or "  " in raw else raw.split("\n")
-    garbage = odd and has_garbage(raw)
+    if not has_odd_characters(raw) and "  " not in raw:
+        # The usual case: the lines' text is already what they were built with.
+        page.chars = page.kept = len(raw) - len(lines) + 1
+        page.text = raw
+    else:
+        _clean_odd_lines(page, raw)
+    if vertical:
+        vertical_chars = sum(len(ln.text) for ln in page.lines if ln.furniture)
+        if vertical_chars * 2 > page.kept:
+            # A page written vertically: its vertical lines are the text, not margin stamps.
+            for ln in page.lines:
+                ln.furniture = False
+
+
+def _clean_odd_lines(page: PageText, raw: str) -> None:
+    cleaned = clean_line(raw).split("\n")
+    garbage = has_garbage(raw)
     kept = []
-    vertical_chars = chars = 0
-    for ln, text in zip(lines, cleaned, strict=True):
+    chars = 0
+    for ln, text in zip(page.lines, cleaned, strict=True):
         text = text.strip()
         if not text:
             continue
@@ -117,24 +136,22 @@ def _clean_lines(page: PageText) -> None:
                     continue
                 text = drop_garbage(text)
         ln.text = text
-        if ln.furniture:
-            vertical_chars += len(text)
         kept.append(ln)
     page.chars = chars
     page.lines = kept
-    if vertical_chars * 2 > chars:
-        # A page written vertically: its vertical lines are the text, not margin stamps.
-        for ln in kept:
-            ln.furniture = False
+    page.text = "\n".join([ln.text for ln in kept])
+    page.kept = len(page.text) - len(kept) + 1 if kept else 0
 
 
 def body_size(pages: Sequence[PageText]) -> float:
     """Return the most common line size in the document, weighted by characters."""
-    sizes: Counter[float] = Counter()
+    sizes: dict[int, int] = {}
+    get = sizes.get
     for page in pages:
         for ln in page.lines:
-            sizes[round(ln.size * 2) / 2] += len(ln.text)
-    return sizes.most_common(1)[0][0] if sizes else 10.0
+            key = int(ln.size * 2 + 0.5)  # half points
+            sizes[key] = get(key, 0) + len(ln.text)
+    return max(sizes, key=sizes.__getitem__) / 2 if sizes else 10.0
 
 
 # Page-number lines: "12", "- 12 -", "(12)", "Page 12", "p. 12", "Page 3 of 10", "3 / 10".

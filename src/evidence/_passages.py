@@ -17,6 +17,7 @@ from ._pdftext import Vocabulary, append_text, ends_sentence, ends_with_hyphen, 
 
 _RUNNING = ("body", "abstract", "references", "footnote")
 _HYPHENS = "-\u2010"
+_MAY_END = ".!?\u2026\"'\u201d\u2019\u00bb)]"  # last characters of a sentence
 _MAX_CHARS = 4000  # a paragraph longer than this is cut at the next sentence end
 _MAX_ABSTRACT = 2500  # characters of abstract after which a new paragraph is body text
 _ABSTRACT_START_RE = re.compile(
@@ -44,23 +45,36 @@ class Paragraph:
         """Return the paragraph's text: NFC, single spaces."""
         return finish_text(" ".join(self.parts))
 
-    def add(self, line: Line, vocabulary: Vocabulary) -> None:
-        """Append a line, joining a word cut by a hyphen at the previous line's end."""
-        text = line.text
+    def extend(self, lines: list[Line], start: int, vocabulary: Vocabulary) -> int:
+        """Append lines from ``start``, joining words cut by a hyphen at a line end.
+
+        Stops at a sentence end once the paragraph is too long; returns the index of the
+        first line not taken.
+        """
         parts = self.parts
-        if parts:
-            last = parts[-1]
-            if (self.soft and last[-1].isalpha() and text[0].isalpha()) or (
-                last[-1] in _HYPHENS and ends_with_hyphen(last) and text[0].isalpha()
-            ):
-                parts[-1] = append_text(last, text, vocabulary, soft=self.soft)
+        chars = self.chars
+        soft = self.soft
+        for i in range(start, len(lines)):
+            line = lines[i]
+            text = line.text
+            if parts:
+                last = parts[-1]
+                if chars > _MAX_CHARS and ends_sentence(last):
+                    self.chars, self.soft = chars, soft
+                    return i
+                end = last[-1]
+                if (soft and end.isalpha() and text[0].isalpha()) or (
+                    end in _HYPHENS and ends_with_hyphen(last) and text[0].isalpha()
+                ):
+                    parts[-1] = append_text(last, text, vocabulary, soft=soft)
+                else:
+                    parts.append(text)
             else:
                 parts.append(text)
-        else:
-            parts.append(text)
-        self.chars += len(text) + 1
-        self.size = line.size
-        self.soft = line.raw.endswith("\u00ad")
+            chars += len(text) + 1
+            soft = line.raw[-1] == "\u00ad"
+        self.chars, self.soft, self.size = chars, soft, lines[-1].size
+        return len(lines)
 
 
 def _same_baseline(a: Line, b: Line) -> bool:
@@ -75,12 +89,15 @@ def split_paragraphs(block: Block) -> list[list[Line]]:
     edge, or a vertical gap separates them.
     """
     lines = block.lines
+    if len(lines) == 1:
+        return [lines]
     groups = [[lines[0]]]
     width = block.x1 - block.x0
     for prev, cur in zip(lines, lines[1:], strict=False):
         size = cur.size
         if (
-            ends_sentence(prev.text)
+            prev.text[-1] in _MAY_END
+            and ends_sentence(prev.text)
             and not _same_baseline(prev, cur)
             and (
                 cur.x0 > block.x0 + 0.5 * size
@@ -195,11 +212,10 @@ class _Assembler:
                 para = None
         if para is None:
             para = self._new(page, section)
-        vocabulary = self.vocabulary
-        for ln in lines:
-            if para.chars > _MAX_CHARS and ends_sentence(para.parts[-1]):
-                para = self._new(page, section)
-            para.add(ln, vocabulary)
+        start = para.extend(lines, 0, self.vocabulary)
+        while start < len(lines):
+            para = self._new(page, section)
+            start = para.extend(lines, start, self.vocabulary)
         if section == "abstract":
             self.abstract_chars += sum(len(ln.text) for ln in lines)
         if ending_abstract:

@@ -235,7 +235,7 @@ def _extract_document(
     mark_furniture(texts, body)
     labels = _labels(doc, pages, texts)
     warnings = warnings + _warnings(notes, labels, ocr)
-    kept = sum(len(ln.text) for t in texts for ln in t.lines)
+    kept = sum(t.kept for t in texts)
     garbage = sum(t.garbage for t in texts)
     if garbage and garbage >= kept:
         return _failed(
@@ -282,7 +282,7 @@ def _passages(texts: list[PageText], labels: list[str], body: float) -> tuple[Pa
     with_lines = [t for t in texts if t.lines]
     left = statistics.median(min(ln.x0 for ln in t.lines) for t in with_lines)
     right = statistics.median(max(ln.x1 for ln in t.lines) for t in with_lines)
-    vocabulary = Vocabulary(ln.text for t in texts for ln in t.lines)
+    vocabulary = Vocabulary(t.text for t in texts)
     ordered = []
     for t in texts:
         blocks = order_blocks(make_blocks(t), left, right)

@@ -70,20 +70,20 @@ _TRIGRAM_SETS = {
     lang: frozenset(t.replace("_", " ") for t in ts.split()) for lang, ts in _TRIGRAMS.items()
 }
 
-_WORD_RE = re.compile(r"[^\W\d_]+")
-# Letters outside the Latin script (Arabic, CJK, Cyrillic, Greek...).
-_NON_LATIN_RE = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
-_SAMPLE = 300  # characters looked at: the start of a paragraph says its language
+# Character classes spelt out: the Unicode-category classes of ``re`` are several times slower.
+_LATIN_RE = re.compile("[a-z\u00e0-\u00f6\u00f8-\u00ff\u0100-\u024f]")
+# Letters of other scripts: Greek to Indic and Thai, Georgian, kana, CJK, Hangul.
+_NON_LATIN_RE = re.compile("[\u0370-\u1dff\u2c00-\u2dff\u3040-\ua4cf\uac00-\ud7af\uf900-\ufaff]")
+_SAMPLE = 200  # characters looked at: the start of a paragraph says its language
 
 _MIN_HITS = 2.0  # stop-word score needed before trusting it
 _MIN_TRIGRAM_LETTERS = 12
 
 
-def _mostly_latin(text: str, words: list[str]) -> bool:
-    if text.isascii() or _NON_LATIN_RE.search(text) is None:
+def _mostly_latin(sample: str) -> bool:
+    if sample.isascii() or _NON_LATIN_RE.search(sample) is None:
         return True
-    letters = sum(map(len, words))
-    return len(_NON_LATIN_RE.findall(text)) * 2 < letters
+    return len(_NON_LATIN_RE.findall(sample)) * 2 < len(_LATIN_RE.findall(sample))
 
 
 def _stopword_scores(words: list[str]) -> dict[str, float]:
@@ -116,12 +116,14 @@ def detect_language(text: str, *, default: str = "other") -> str:
     Japanese...). ``default`` is returned when the text is too short or too ambiguous to tell;
     callers that know the document's language pass ``default=""`` and fill it in.
     """
-    sample = text[:_SAMPLE]
-    words = _WORD_RE.findall(sample.lower())
+    sample = text[:_SAMPLE].lower()
+    if not _mostly_latin(sample):
+        return "other"
+    # Splitting on white space (and elisions: l', d', qu') is several times faster than a
+    # regular expression; punctuation glued to a word only hides words that are no stop-words.
+    words = sample.replace("\u2019", " ").replace("'", " ").split()
     if not words:
         return default
-    if not _mostly_latin(sample, words):
-        return "other"
     ranked = sorted(_stopword_scores(words).items(), key=_score, reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top >= _MIN_HITS and top >= 1.5 * second:

@@ -159,3 +159,13 @@ def test_list_items_cannot_be_near_or_regex() -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(PatternError, match="no stemmer"):
         compile_patterns([parse_pattern("geweld")], "xx")
+
+
+def test_dutch_compounds_match_by_their_head() -> None:
+    text = "Straatgeweld in de daklozenopvang; politieagenten; een oproep; opvangcentrum."
+    assert words(["geweld"], text, "nl") == ["Straatgeweld"]
+    assert words(["opvang"], text, "nl") == ["daklozenopvang"]
+    assert words(["agent"], text, "nl") == ["politieagenten"]
+    # Particle verbs (op-roep) are not compounds; French words never match inside others.
+    assert words(["roep"], text, "nl") == []
+    assert words(["vol"], "Un envol, puis un vol.", "fr") == ["vol"]

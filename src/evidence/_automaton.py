@@ -22,6 +22,9 @@ __all__ = ["PatternSet"]
 
 _SPLIT = re.compile(r"([^\W_]+)")
 _MAX_CACHE = 400_000
+_COMPOUNDING = {"nl", "de"}
+_MIN_HEAD = 4
+_MIN_MODIFIER = 4
 _ANY = -1
 _ACTIVE = itemgetter(4)
 
@@ -64,6 +67,8 @@ class PatternSet:
         self._atoms: dict[Word, int] = {}
         self._stem_index: dict[str, list[tuple[int, str]]] = {}
         self._stem_heads: set[str] = set()
+        self._compounds = lang in _COMPOUNDING
+        self._tails: dict[str, list[int]] = {}
         self._exact_index: dict[str, list[int]] = {}
         self._glob_heads: dict[str, list[tuple[re.Pattern[str], int]]] = {}
         self._glob_tails: dict[str, list[tuple[re.Pattern[str], int]]] = {}
@@ -134,6 +139,14 @@ class PatternSet:
             for key in self._stem_keys(word.text):
                 self._stem_index.setdefault(key, []).append((aid, word.text[:2]))
             self._stem_heads.add(word.text[:2])
+            if self._compounds and len(word.text) >= _MIN_HEAD:
+                # Dutch and German compounds are right-headed: "straatgeweld" is a kind of
+                # "geweld", so a word also matches compounds ending with it or with its stem
+                # (unless the stemmer cut a prefix, as Dutch "ge-").
+                self._tails.setdefault(word.text, []).append(aid)
+                stem = fold_word(self._stemmer.stemWord(word.text))
+                if len(stem) >= _MIN_HEAD and word.text.startswith(stem):
+                    self._tails.setdefault(stem, []).append(aid)
         elif word.kind == "exact":
             self._exact_index.setdefault(word.text, []).append(aid)
         else:
@@ -154,20 +167,29 @@ class PatternSet:
             keys.add(stem(folded))
         return keys
 
+    def _compound_atoms(self, folded: str, keys: set[str]) -> set[int]:
+        """Atoms of the pattern words that end this compound (nachtopvang ends with opvang)."""
+        found: set[int] = set()
+        for text in (folded, *keys):
+            for start in range(_MIN_MODIFIER, len(text) - _MIN_HEAD + 1):
+                found.update(self._tails.get(text[start:], ()))
+        return found
+
     def _lookup(self, token: str) -> _TokenInfo:
         folded = fold_word(token)
         atoms: set[int] = set(self._exact_index.get(folded, ()))
         # The prefix guard stops stemmers that strip prefixes (Dutch ge-) from equating
         # unrelated words: "geweld" and "wel" share a stem but not their first letters.
-        # Tokens with digits have no stem worth computing.
         # Words with digits are neither stemmed nor matched by wildcards, only looked up as such.
         head = folded[:2]
         if not folded.isalpha():
             atoms.update(aid for aid, h in self._stem_index.get(folded, ()) if h == head)
         else:
-            if head in self._stem_heads:
-                for key in self._stem_keys(token):
-                    atoms.update(aid for aid, h in self._stem_index.get(key, ()) if h == head)
+            keys = self._stem_keys(token) if head in self._stem_heads or self._tails else set()
+            for key in keys:
+                atoms.update(aid for aid, h in self._stem_index.get(key, ()) if h == head)
+            if self._tails:
+                atoms.update(self._compound_atoms(folded, keys))
             candidates = list(self._glob_other.get("", ()))
             for size in range(1, min(len(folded), self._glob_span) + 1):
                 candidates.extend(self._glob_heads.get(folded[:size], ()))

@@ -61,18 +61,33 @@ def fold_name(text: str) -> str:
     return _fold_with_map(text)[0]
 
 
-def _fold_with_map(text: str) -> tuple[str, list[int]]:
-    """Fold ``text`` and return, for each folded character, the index of its original one."""
-    out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text.translate(_APOSTROPHES)):
-        for part in unicodedata.normalize("NFKD", ch):
-            if unicodedata.combining(part):
-                continue
-            folded = part.casefold()
-            out.append(folded)
-            where.extend([i] * len(folded))
-    return "".join(out), where
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table folding each character, filled on first sight of it."""
+
+    irregular: set[str] = set()  # characters that fold to more or fewer than one
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        parts = unicodedata.normalize("NFKD", ch.translate(_APOSTROPHES))
+        folded = "".join(p.casefold() for p in parts if not unicodedata.combining(p))
+        if len(folded) != 1:
+            self.irregular.add(ch)
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def _fold_with_map(text: str) -> tuple[str, list[int] | None]:
+    """Fold ``text``; also return, for each folded character, the index of its original one.
+
+    The map is None when folding kept every character in place (the usual case).
+    """
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text) and _FOLD.irregular.isdisjoint(text):
+        return folded, None
+    return folded, [i for i, c in enumerate(text) for _ in _FOLD[ord(c)]]
 
 
 @dataclass(frozen=True)
@@ -170,7 +185,9 @@ def _find_names(text: str, matcher: NameMatcher) -> list[Found]:
     found = []
     for m in matcher.pattern.finditer(folded):
         entry = matcher.entries[_spelling_key(m.group())]
-        start, end = where[m.start()], where[m.end() - 1] + 1
+        start, end = m.start(), m.end()
+        if where is not None:
+            start, end = where[start], where[end - 1] + 1
         found.append(Found(entry.category, entry.names[0], start, end))
     return found
 
@@ -215,17 +232,34 @@ class PseudonymKey:
 
     def assign(self, category: str, value: str) -> tuple[PseudonymKey, str]:
         """Return the key with ``value`` given a pseudonym (its existing one if any), and it."""
-        known = self.lookup(category, value)
-        if known is not None:
-            return self, known
-        prefix = PREFIXES[category]
-        taken = {p for p, _ in self.entries.values()} | self.reserved
-        n = 1
-        while f"{prefix}{n:02d}" in taken:
-            n += 1
-        pseudonym = f"{prefix}{n:02d}"
-        entries = {**self.entries, (category, _key_of(category, value)): (pseudonym, value)}
-        return PseudonymKey(entries, self.reserved), pseudonym
+        key, (pseudonym,) = self.assign_all([(category, value)])
+        return key, pseudonym
+
+    def assign_all(self, values: Iterable[tuple[str, str]]) -> tuple[PseudonymKey, list[str]]:
+        """Return the key with every (category, value) given a pseudonym, and the pseudonyms.
+
+        A new value gets the first free number of its category, in the order given.
+        """
+        out: list[str] = []
+        new: dict[tuple[str, str], tuple[str, str]] = {}
+        taken: set[str] = set()
+        free: dict[str, int] = {}  # per prefix: no free number below this one
+        for category, value in values:
+            k = (category, _key_of(category, value))
+            hit = self.entries.get(k) or new.get(k)
+            if hit is None:
+                if not free:
+                    taken = {p for p, _ in self.entries.values()} | self.reserved
+                prefix = PREFIXES[category]
+                n = free.get(prefix, 1)
+                while f"{prefix}{n:02d}" in taken:
+                    n += 1
+                free[prefix] = n + 1
+                hit = new[k] = (f"{prefix}{n:02d}", value)
+            out.append(hit[0])
+        if not new:
+            return self, out
+        return PseudonymKey({**self.entries, **new}, self.reserved), out
 
     def with_reserved(self, tokens: Iterable[str]) -> PseudonymKey:
         """Return the key with ``tokens`` reserved (pseudonyms it has given stay valid)."""
@@ -266,8 +300,9 @@ def pseudonymise_text(text: str, matcher: NameMatcher, key: PseudonymKey) -> Pse
     parts: list[str] = []
     done: list[Replacement] = []
     pos = shift = 0
-    for f in find_identifiers(text, matcher):
-        key, pseudonym = key.assign(f.category, f.value)
+    found = find_identifiers(text, matcher)
+    key, pseudonyms = key.assign_all((f.category, f.value) for f in found)
+    for f, pseudonym in zip(found, pseudonyms, strict=True):
         parts += [text[pos : f.start], pseudonym]
         start = f.start + shift
         done.append(Replacement(f.category, pseudonym, start, start + len(pseudonym)))

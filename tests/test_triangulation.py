@@ -12,6 +12,7 @@ from evidence.triangulation import (
     cite_field,
     cite_source,
     compute_cell_evidence,
+    compute_field_references,
     compute_recommendations,
     compute_triangulation,
     select_codes,
@@ -106,6 +107,13 @@ def test_citations_are_plain_text_for_field_items_and_author_date_for_the_litera
     assert cite_source("field", "meeting", [], float("nan"), "", "en") == "Meeting, n.d."
     assert cite_field("focus_group", "ORG03", 2025, "§4", "nl") == "(Focusgroep ORG03, 2025, §4)"
     assert cite_field("testimony", "", 2024, "§2") == "(Témoignage, 2024, §2)"
+
+
+def test_field_references_let_a_chapter_cite_field_items_without_references_bib() -> None:
+    assert compute_field_references(_sources(), "en") == {
+        "field-a": "Interview ORG01, 2025",
+        "field-b": "Focus group ORG02, n.d.",
+    }
 
 
 def test_cell_evidence_lists_literature_first_with_citations_and_organisations() -> None:

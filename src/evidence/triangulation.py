@@ -22,6 +22,7 @@ __all__ = [
     "cite_field",
     "cite_source",
     "compute_cell_evidence",
+    "compute_field_references",
     "compute_recommendations",
     "compute_triangulation",
     "select_codes",
@@ -107,6 +108,21 @@ def cite_field(
     """Return the parenthesised citation of a field passage: ``(Entretien ORG03, 2025, §4)``."""
     authors = [organisation] if organisation else []
     return f"({cite_source('field', item_type, authors, year, label, lang)})"
+
+
+def compute_field_references(sources: pd.DataFrame, lang: str = "fr") -> dict[str, str]:
+    """Return field source key -> plain-text reference (``Entretien ORG03, 2025``).
+
+    Field items are not in references.bib: a chapter cites a field passage as
+    ``f"({refs[key]}, {page_label})"`` instead of a pandoc citation.
+    """
+    field = sources[sources["kind"] == "field"]
+    return {
+        str(k): cite_source("field", t, a, y, "", lang)
+        for k, t, a, y in zip(
+            field["key"], field["item_type"], field["authors"], field["year"], strict=True
+        )
+    }
 
 
 def _pairs(codings: pd.DataFrame, rows: Sequence[str], cols: Sequence[str]) -> pd.DataFrame:

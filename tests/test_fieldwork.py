@@ -366,6 +366,14 @@ def test_without_a_names_list_nothing_is_imported(workbook: Path) -> None:
         assert [f["reason"] for f in store.failures()] == ["no_names_list"]
 
 
+def test_a_workbook_without_field_notes_needs_no_names_list(workbook: Path) -> None:
+    (workbook / "data" / "fieldwork").mkdir(parents=True)
+    settings = load_settings(workbook)
+    with open_store(settings.store) as store:
+        summary = run_fieldwork(settings, store)
+        assert (summary["notes"], summary["refused"], store.failures()) == (0, [], [])
+
+
 def test_field_passages_are_coded_like_the_literature_but_not_questions(
     field_workbook: Path,
 ) -> None:

@@ -123,8 +123,8 @@ def _names(settings: Settings) -> tuple[NameEntry, ...] | None:
 def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
     """Import the field notes: refuse those without consent, pseudonymise, store; return summary.
 
-    The names list must exist (empty if the notes name nobody): without it nothing is
-    imported and the store is left as it was.
+    The names list must exist when there are notes (empty if they name nobody): without it
+    nothing is imported and the store is left as it was.
     """
     fw = settings.fieldwork
     summary: dict[str, Any] = {
@@ -141,12 +141,12 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
         "review": [],
         "warnings": [],
     }
-    if not fw.folder.is_dir():
+    files = _note_files(settings) if fw.folder.is_dir() else []
+    summary["notes"] = len(files)
+    if not files:
         summary["removed"] = store.replace_sources("field", [])["removed"]
         store.replace_failures("fieldwork", [])
         return summary
-    files = _note_files(settings)
-    summary["notes"] = len(files)
     entries = _names(settings)
     if entries is None:
         detail = (

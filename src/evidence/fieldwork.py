@@ -153,7 +153,10 @@ def compute_field_item(
         "year": meta.year,
         "container": sector,
         "lang": lang,
+        # Every field of the record is in ``data``: the store rewrites a source when it changes.
         "data": {
+            "title": title,
+            "lang": lang,
             "organisation": organisation,
             "sector": sector,
             "kind": meta.kind,

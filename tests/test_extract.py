@@ -363,6 +363,54 @@ def test_ocr_reads_an_image_only_page(tmp_path):
     assert any("read by OCR" in w for w in result.warnings)
 
 
+def _garbled_pdf(path: Path, lines: list[str], *, readable: str = "") -> Path:
+    """Write ``lines`` in an embedded font whose Unicode map is then removed."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=W, height=H)
+    writer = pymupdf.TextWriter(page.rect)
+    for k, line in enumerate(lines):
+        writer.append((72, 100 + 20 * k), line, font=pymupdf.Font("cjk"), fontsize=14)
+    writer.write_text(page)
+    if readable:
+        _lines(page, [readable], y=300)
+    for xref in range(1, doc.xref_length()):
+        if doc.xref_get_key(xref, "ToUnicode")[0] == "xref":
+            doc.xref_set_key(xref, "ToUnicode", "null")
+    return _save(doc, path)
+
+
+def test_an_unreadable_text_layer_is_garbled_not_quoted(tmp_path):
+    lines = [
+        "Les travailleurs sociaux subissent des agressions verbales",
+        "et physiques dans les centres d accueil de nuit.",
+    ]
+    result = extract_pdf(_garbled_pdf(tmp_path / "garbled.pdf", lines))
+    assert result.status == "garbled" and "OCR" in result.reason and result.passages == ()
+    mixed = _garbled_pdf(
+        tmp_path / "mixed.pdf",
+        lines[:1],
+        readable="A readable paragraph after the unreadable line, with enough "
+        "words to outweigh it.",
+    )
+    result = extract_pdf(mixed)
+    assert result.status == "ok"
+    assert [p.text for p in result.passages] == [
+        "A readable paragraph after the unreadable line, with enough words to outweigh it."
+    ]
+    assert any(w.startswith("page 1: unreadable text") for w in result.warnings)
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
+def test_ocr_reads_a_page_whose_text_layer_is_unreadable(tmp_path):
+    lines = [
+        "Les travailleurs sociaux subissent des agressions verbales",
+        "et physiques dans les centres d accueil de nuit.",
+    ]
+    result = extract_pdf(_garbled_pdf(tmp_path / "garbled.pdf", lines), ocr=True)
+    assert result.status == "ok", result.reason
+    assert "agressions verbales et physiques" in result.passages[0].text
+
+
 def test_missing_empty_not_pdf_and_broken_files(tmp_path):
     assert extract_pdf(tmp_path / "nowhere.pdf").status == "missing"
     empty = tmp_path / "empty.pdf"
@@ -531,3 +579,16 @@ def test_a_dask_cluster_executor_takes_over(report_fr, two_columns):
         results = dict(extract_many([report_fr, two_columns], executor=client.get_executor()))
     assert results[str(report_fr)] == extract_pdf(report_fr)
     assert results[str(two_columns)].status == "ok"
+
+
+def test_too_many_pages_is_reported_not_read(tmp_path, monkeypatch):
+    from evidence import _pdfdoc
+
+    doc = pymupdf.open()
+    for i in range(3):
+        _lines(doc.new_page(width=W, height=H), [f"Page {i} of a long compilation."], y=300)
+    path = _save(doc, tmp_path / "long.pdf")
+    monkeypatch.setattr(_pdfdoc, "MAX_PAGES", 2)
+    result = extract_pdf(path)
+    assert result.status == "too_large" and result.pages == 3
+    assert "3 pages" in result.reason and "split" in result.reason

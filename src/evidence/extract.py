@@ -166,19 +166,21 @@ def _read_pages(
         try:
             page = doc.load_page(index)
             box = page.cropbox
-            text = read_lines(read_words(page, ocr=False), index, box.width, box.height)
+            words = read_words(page, ocr=False)
         except MUPDF_ERRORS as exc:
-            notes.setdefault("unreadable", []).append(index)
             notes.setdefault(f"error:{describe_error(exc)}", []).append(index)
             continue
+        text = read_lines(words, index, box.width, box.height)
         garbled = text.garbage > _GARBLED_PAGE * max(text.chars, 1)
         blank = not text.lines
         if use_ocr and (garbled or (blank and has_images(page))):
             try:
-                text = read_lines(read_words(page, ocr=True), index, box.width, box.height)
-                notes.setdefault("ocr", []).append(index)
+                words = read_words(page, ocr=True)
             except MUPDF_ERRORS as exc:
                 notes.setdefault(f"error:OCR failed ({describe_error(exc)})", []).append(index)
+            else:
+                text = read_lines(words, index, box.width, box.height)
+                notes.setdefault("ocr", []).append(index)
         elif garbled:
             notes.setdefault("garbled", []).append(index)
         elif blank and has_images(page):

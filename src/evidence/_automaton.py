@@ -93,6 +93,10 @@ class PatternSet:
             tuple(i for i, side in rules if side == 0 and self._rules[i].near is not None)
             for rules in self._phrase_rules
         ]
+        self._near_rights = [
+            tuple(i for i, side in rules if side == 1 and self._rules[i].near is not None)
+            for rules in self._phrase_rules
+        ]
         self._in_near = [
             any(self._rules[i].near is not None for i, _ in rules) for rules in self._phrase_rules
         ]
@@ -291,7 +295,9 @@ class PatternSet:
         if not near_hits:
             return list(dict.fromkeys(out)) if len(out) > 1 else out
         present = near_hits.keys()
-        candidates = {i for pid in present for i in self._near_lefts[pid]}
+        near_lefts, near_rights = self._near_lefts, self._near_rights
+        candidates = set().union(*[near_lefts[pid] for pid in present])
+        candidates &= set().union(*[near_rights[pid] for pid in present])
         for index in sorted(candidates):
             left_pids, right_pids = self._near_sides[index]
             right_hits = [h for pid in right_pids & present for h in near_hits[pid]]

@@ -72,8 +72,8 @@ class Matcher:
         self.codebook = codebook
         self.version = codebook.version
         self.languages = codebook.languages
-        order = {code_id: i for i, code_id in enumerate(codebook.codes)}
-        self._order = order
+        #: position of each code in the codebook, to list codes in codebook order
+        self.code_order = {code_id: i for i, code_id in enumerate(codebook.codes)}
         self._sets: dict[str, tuple[PatternSet, list[_RuleInfo]]] = {}
         for lang in codebook.languages:
             infos: list[_RuleInfo] = []
@@ -100,6 +100,10 @@ class Matcher:
         ``lang`` selects the language's patterns; another or unknown language uses them all.
         """
         return self._explain(text, lang, keep_all=False)
+
+    def explain(self, text: str, lang: str | None) -> list[Match]:
+        """Return every match in ``text``, including vetoes and the matches they cancelled."""
+        return self._explain(text, lang, keep_all=True)
 
     def _languages(self, lang: str | None) -> Sequence[str]:
         key = (lang or "").lower().split("-", 1)[0].split("_", 1)[0]
@@ -175,7 +179,7 @@ def code_passages(passages: Iterable[tuple[str, str, str]], matcher: Matcher) ->
     The provenance is the pattern of the code's first match in the passage; spans are all its
     matches. Codings come in passage order, then codebook order.
     """
-    order = matcher._order
+    order = matcher.code_order
     out: list[Coding] = []
     for passage_id, text, lang in passages:
         by_code: dict[str, list[Match]] = {}
@@ -189,7 +193,7 @@ def code_passages(passages: Iterable[tuple[str, str, str]], matcher: Matcher) ->
 
 def explain_passage(text: str, lang: str | None, matcher: Matcher) -> list[Match]:
     """Return every match in ``text``, including vetoes and the matches they cancelled."""
-    return matcher._explain(text, lang)
+    return matcher.explain(text, lang)
 
 
 _ANSI = {MATCH: "\x1b[1;30;43m", VETO: "\x1b[9;37;41m", VETOED: "\x1b[2;9m", SKIP: "\x1b[4;36m"}

@@ -88,18 +88,19 @@ def register_sources(
     return {**counts, "sources": len(sources), "files": files, "missing": len(missing)}
 
 
-def run_sync(settings: Settings, store: Store) -> dict[str, Any]:
+def run_sync(settings: Settings, store: Store, *, full: bool = False) -> dict[str, Any]:
     """Bring references and their documents into the store; return the summary.
 
-    With a ``[zotero]`` library configured, Zotero is synced (references, PDFs, annotations);
-    when it cannot be used and the store holds nothing synced from it, the committed snapshot
-    is read instead. Otherwise the bibliography file is read by its extension (.bib, .ris,
-    .json for CSL-JSON), with the committed annotation snapshot when there is one.
+    With a ``[zotero]`` library configured, Zotero is synced (references, PDFs, annotations;
+    ``full`` reads the whole library again instead of what changed); when it cannot be used
+    and the store holds nothing synced from it, the committed snapshot is read instead.
+    Otherwise the bibliography file is read by its extension (.bib, .ris, .json for
+    CSL-JSON), with the committed annotation snapshot when there is one.
     """
     if settings.zotero.configured:
         from .zotero import sync_zotero
 
-        summary = sync_zotero(settings, store)
+        summary = sync_zotero(settings, store, full=full)
         if "fallback" not in summary:
             return summary
         offline = _sync_file(settings, store)

@@ -9,7 +9,7 @@ continue; NEAR rules pair the occurrences of their two sides.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
 from operator import itemgetter
@@ -51,6 +51,17 @@ _TokenInfo = tuple[frozenset[int], tuple[int, ...], tuple[_Node, ...], frozenset
 _EMPTY: _TokenInfo = (frozenset(), (), (), frozenset(), False)
 
 
+class _TokenCache(dict[str, _TokenInfo]):
+    """Token information by token; a missing token is resolved (and stored) on first sight."""
+
+    def __init__(self, lookup: Callable[[str], _TokenInfo]) -> None:
+        super().__init__()
+        self._resolve = lookup
+
+    def __missing__(self, token: str) -> _TokenInfo:
+        return self._resolve(token)
+
+
 class PatternSet:
     """Patterns of one language compiled together; :meth:`find` returns their occurrences.
 
@@ -79,7 +90,7 @@ class PatternSet:
         self._phrase_rules: list[list[tuple[int, int]]] = []
         self._rules: list[_Rule] = []
         self._regex_rules: list[int] = []
-        self._cache: dict[str, _TokenInfo] = {}
+        self._cache = _TokenCache(self._lookup)
         for index, pattern in enumerate(patterns):
             self._add(index, pattern)
         self._glob_span = max(map(len, [*self._glob_heads, *self._glob_tails]), default=0)
@@ -232,10 +243,7 @@ class PatternSet:
     def _find_phrases(self, low: str) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
         parts = _SPLIT.split(low)
         tokens = parts[1::2]
-        vals = list(map(self._cache.get, tokens))
-        if None in vals:
-            lookup = self._lookup
-            vals = [lookup(t) if v is None else v for t, v in zip(tokens, vals, strict=True)]
+        vals = list(map(self._cache.__getitem__, tokens))
         n_tokens = len(vals)
         hits: list[tuple[int, int, int]] = []
         append = hits.append

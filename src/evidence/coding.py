@@ -179,13 +179,21 @@ def code_passages(passages: Iterable[tuple[str, str, str]], matcher: Matcher) ->
     The provenance is the pattern of the code's first match in the passage; spans are all its
     matches. Codings come in passage order, then codebook order.
     """
-    order = matcher.code_order
+    rank = matcher.code_order.__getitem__
+    match = matcher.match
     out: list[Coding] = []
     for passage_id, text, lang in passages:
+        matches = match(text, lang)
+        if not matches:
+            continue
         by_code: dict[str, list[Match]] = {}
-        for m in matcher.match(text, lang):
-            by_code.setdefault(m.code, []).append(m)
-        for code in sorted(by_code, key=lambda c: order.get(c, -1)):
+        for m in matches:
+            found = by_code.get(m.code)
+            if found is None:
+                by_code[m.code] = [m]
+            else:
+                found.append(m)
+        for code in sorted(by_code, key=rank):
             spans = by_code[code]
             out.append(Coding(passage_id, code, "rule", spans[0].pattern, tuple(spans)))
     return out

@@ -16,7 +16,7 @@ from ._layout import Line, PageText
 _WIDE = 0.6  # share of the text width above which a block spans the columns
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Block:
     """Consecutive lines that MuPDF grouped together, with their bounding box."""
 
@@ -69,6 +69,8 @@ _CAPTION_RE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT_RE = re.compile(r"\d")
+# A short line ending like a sentence or a quotation is text, not a label in a figure.
+_FRAGMENT_ENDS = ".!?:,;\u2026\"'\u00bb\u201d\u2019)"
 _NUMERIC_TOKEN_RE = re.compile(r"^[(\[]?[-+\u2212\u00b1]?[\d.,:/%\u2013-]*\d[\d.,:/%\u2013)\]*]*$")
 
 
@@ -272,7 +274,7 @@ def _fragments(blocks: Sequence[Block]) -> set[int]:
     for b in blocks:
         if len(b.lines) == 1:
             text = b.lines[0].text
-            if len(text.split()) <= 6 and text[-1] not in ".!?:,;":
+            if len(text.split()) <= 6 and text[-1] not in _FRAGMENT_ENDS:
                 found.add(id(b))
     return found if len(found) >= 3 else set()
 

@@ -29,7 +29,7 @@ _KEYWORDS_START_RE = re.compile(
 _REFERENCE_START_RE = re.compile(r"^(?:\[\d+\]|\d+\.\s)")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Paragraph:
     """A paragraph of the document: where it starts, its section and its text."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 _LIGATURES = {
     "\ufb00": "ff",
@@ -173,17 +173,15 @@ def _compounds(text: str) -> set[str]:
     return found
 
 
-def join_hyphenated(left: str, right: str, vocabulary: Vocabulary, soft: bool) -> str:
+def join_hyphenated(left: str, right: str, vocabulary: Vocabulary) -> str:
     """Return ``left`` (ending with a hyphen) and ``right`` joined as the author wrote them.
 
-    A soft hyphen always joins. A capitalised or numeric continuation (``Housing-First``,
+    A capitalised or numeric continuation (``Housing-First``,
     ``COVID-19``) keeps its hyphen, as do compounds seen with their hyphen elsewhere in the
     document (``sans-abri``) and a few prefixes that keep it in fr/nl/en; everything else is
     a word cut at the line end (``vio-`` + ``lence``).
     """
     stem = left[:-1]
-    if soft:
-        return stem + right
     head = _LETTERS_RE.search(right)
     if not right or head is None or head.start() != 0 or right[0].isupper():
         return left + right
@@ -205,21 +203,6 @@ def join_hyphenated(left: str, right: str, vocabulary: Vocabulary, soft: bool) -
     return stem + right
 
 
-def join_lines(raws: Sequence[str], cleaned: Sequence[str], vocabulary: Vocabulary) -> str:
-    """Return the lines of one paragraph as a single line, line-end hyphenation repaired.
-
-    ``raws`` are the lines as extracted (to see soft hyphens), ``cleaned`` the same lines
-    after :func:`clean_line`.
-    """
-    text = ""
-    soft = False
-    for raw, line in zip(raws, cleaned, strict=True):
-        if line:
-            text = append_text(text, line, vocabulary, soft=soft)
-            soft = raw.rstrip().endswith("\u00ad")
-    return text
-
-
 def append_text(text: str, line: str, vocabulary: Vocabulary, *, soft: bool = False) -> str:
     """Return ``text`` followed by ``line``: joined across a hyphen, else with one space.
 
@@ -230,7 +213,7 @@ def append_text(text: str, line: str, vocabulary: Vocabulary, *, soft: bool = Fa
     if soft and text[-1].isalpha() and line[:1].isalpha():
         return text + line
     if ends_with_hyphen(text) and line[:1].isalpha():
-        return join_hyphenated(text, line, vocabulary, soft=False)
+        return join_hyphenated(text, line, vocabulary)
     return f"{text} {line}"
 
 

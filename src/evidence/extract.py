@@ -104,6 +104,7 @@ def _quiet_mupdf() -> Iterator[None]:
     finally:
         pymupdf.TOOLS.mupdf_display_errors(errors)
         pymupdf.TOOLS.mupdf_display_warnings(warnings)
+        # MuPDF keeps every message in a process-wide list: emptied, so a long run stays small.
         pymupdf.TOOLS.reset_mupdf_warnings()
 
 
@@ -183,6 +184,8 @@ def _read_pages(
                 notes.setdefault("ocr", []).append(index)
         elif garbled:
             notes.setdefault("garbled", []).append(index)
+        elif text.garbage:
+            notes.setdefault("garbage", []).append(index)
         elif blank and has_images(page):
             notes.setdefault("image_only", []).append(index)
         out.append(text)
@@ -207,6 +210,10 @@ def _warnings(notes: dict[str, list[int]], labels: list[str], ocr: bool) -> list
         elif key == "garbled":
             out.append(
                 f"{where}: unreadable text (fonts without a Unicode map) left out: {_OCR_HINT}"
+            )
+        elif key == "garbage":
+            out.append(
+                f"{where}: a few unreadable characters (fonts without a Unicode map) left out"
             )
         elif key == "ocr":
             out.append(f"{where}: read by OCR; check quotes against the page image")

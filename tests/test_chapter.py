@@ -93,3 +93,14 @@ def test_snapshot_counts_passages_per_source_and_non_empty_cells() -> None:
     assert snap["cells"] == {"form.physical|cons.user.health": 2,
                              "form.physical|cons.worker.burnout": 1,
                              "form.verbal|cons.worker.burnout": 1}
+
+
+def test_field_sources_are_cited_as_plain_text_and_quoted_last() -> None:
+    refs = {"s2": "Entretien ORG03, 2025"}
+    assert ch.cite("s2", "§4", refs) == "(Entretien ORG03, 2025, §4)"
+    assert ch.cite("s1", "12", refs) == "[@{s1}, p. 12]"
+    both = pd.concat([CELLS.iloc[[2]].assign(row="form.physical", col="cons.user.health"), CELLS])
+    quotes = ch.compute_key_quotes(MATRIX, both, limit=1, last=["s2"])
+    assert list(quotes["source_key"]) == ["s1"]
+    annex = ch.render_cell_annex(CELLS, LABELS, "fr", refs=refs)
+    assert "« Schelden. » (Entretien ORG03, 2025, 3)" in annex

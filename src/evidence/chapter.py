@@ -100,8 +100,14 @@ def escape_markdown(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
 
 
-def cite(key: str, page: str = "") -> str:
-    """Return a pandoc citation of ``key`` at ``page``: ``[@{key}, p. 12]``."""
+def cite(key: str, page: str = "", refs: dict[str, str] | None = None) -> str:
+    """Return a pandoc citation of ``key`` at ``page``: ``[@{key}, p. 12]``.
+
+    Sources outside the bibliography (field material) are cited as plain text from ``refs``
+    (key -> reference such as ``Entretien ORG03, 2025``): ``(Entretien ORG03, 2025, §4)``.
+    """
+    if refs and key in refs:
+        return f"({escape_markdown(refs[key])}, {page})" if page else f"({escape_markdown(refs[key])})"
     return f"[@{{{key}}}, p. {page}]" if page else f"[@{{{key}}}]"
 
 
@@ -141,12 +147,17 @@ def render_evidence_table(matrix: pd.DataFrame, labels: dict[str, str]) -> str:
     return "\n".join([head, rule, *body])
 
 
-def compute_key_quotes(matrix: pd.DataFrame, cells: pd.DataFrame, limit: int) -> pd.DataFrame:
+def compute_key_quotes(
+    matrix: pd.DataFrame, cells: pd.DataFrame, limit: int, *, last: Sequence[str] = ()
+) -> pd.DataFrame:
     """Return up to ``limit`` quotes, one per cell, from the best-supported cells first.
 
     ``cells`` holds the passages behind the cells (``compute_matrix_passages``); a passage
-    already quoted for one cell is not quoted again for another.
+    already quoted for one cell is not quoted again for another. Passages of the sources in
+    ``last`` (e.g. field material in a literature chapter) are quoted only when a cell has
+    no other.
     """
+    demoted = set(last)
     ranked = matrix[matrix["sources"] > 0].sort_values(
         ["sources", "passages", "row", "col"], ascending=[False, False, True, True]
     )
@@ -158,6 +169,8 @@ def compute_key_quotes(matrix: pd.DataFrame, cells: pd.DataFrame, limit: int) ->
         if group is None:
             continue
         fresh = group[~group["id"].isin(seen)]
+        fresh = pd.concat([fresh[~fresh["source_key"].isin(demoted)],
+                           fresh[fresh["source_key"].isin(demoted)]])
         if not fresh.empty:
             first = fresh.iloc[0].to_dict()
             seen.add(str(first["id"]))
@@ -168,7 +181,9 @@ def compute_key_quotes(matrix: pd.DataFrame, cells: pd.DataFrame, limit: int) ->
     return pd.DataFrame(picked, columns=columns)
 
 
-def render_quotes(quotes: pd.DataFrame, labels: dict[str, str], lang: str) -> str:
+def render_quotes(
+    quotes: pd.DataFrame, labels: dict[str, str], lang: str, refs: dict[str, str] | None = None
+) -> str:
     """Return the key quotes as Markdown block quotes, each with its citation and page."""
     lines = [f"## {text('quotes', lang)}", ""]
     if quotes.empty:
@@ -177,13 +192,17 @@ def render_quotes(quotes: pd.DataFrame, labels: dict[str, str], lang: str) -> st
         lines.append(f"**{labels.get(q['row'], q['row'])} × {labels.get(q['col'], q['col'])}**")
         lines.append("")
         lines.append(f"> {escape_markdown(str(q['text']))}")
-        lines.append(f"> {cite(str(q['source_key']), str(q['page_label']))}")
+        lines.append(f"> {cite(str(q['source_key']), str(q['page_label']), refs)}")
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
 def render_cell_annex(
-    cells: pd.DataFrame, labels: dict[str, str], lang: str, per_cell: int = 0
+    cells: pd.DataFrame,
+    labels: dict[str, str],
+    lang: str,
+    per_cell: int = 0,
+    refs: dict[str, str] | None = None,
 ) -> str:
     """Return every non-empty cell's passages (``per_cell`` at most; 0: all) with citations."""
     lines = [f"## {text('annex', lang)}"]
@@ -193,7 +212,7 @@ def render_cell_annex(
         open_q, close_q = ("« ", " »") if lang == "fr" else ("“", "”")
         lines += [
             f"- {open_q}{escape_markdown(str(p['text']))}{close_q} "
-            f"{cite(str(p['source_key']), str(p['page_label']))}"
+            f"{cite(str(p['source_key']), str(p['page_label']), refs)}"
             for _, p in shown.iterrows()
         ]
         if len(group) > len(shown):

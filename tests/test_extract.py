@@ -592,3 +592,24 @@ def test_too_many_pages_is_reported_not_read(tmp_path, monkeypatch):
     result = extract_pdf(path)
     assert result.status == "too_large" and result.pages == 3
     assert "3 pages" in result.reason and "split" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "joined"),
+    [
+        ("vio-", "lence est", "violence est"),
+        ("Housing-", "First", "Housing-First"),
+        ("sans-", "abri", "sans-abri"),  # seen inside a line elsewhere in the document
+        ("self-", "esteem", "self-esteem"),
+        ("dak-", "en thuislozen", "dak- en thuislozen"),
+        ("low-", "and middle-income", "low- and middle-income"),
+        ("COVID-", "19", "COVID-19"),
+        ("pages 105-", "109", "pages 105-109"),
+        ("Qwen2-", "72B", "Qwen2-72B"),
+    ],
+)
+def test_line_end_hyphens(left, right, joined):
+    from evidence._pdftext import Vocabulary, join_hyphenated
+
+    vocabulary = Vocabulary(["les services sans-abri de la ville"])
+    assert join_hyphenated(left, right, vocabulary) == joined

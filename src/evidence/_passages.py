@@ -64,7 +64,7 @@ class Paragraph:
                     return i
                 end = last[-1]
                 if (soft and end.isalpha() and text[0].isalpha()) or (
-                    end in _HYPHENS and ends_with_hyphen(last) and text[0].isalpha()
+                    end in _HYPHENS and ends_with_hyphen(last) and text[0].isalnum()
                 ):
                     parts[-1] = append_text(last, text, vocabulary, soft=soft)
                 else:

@@ -131,8 +131,8 @@ def ends_sentence(text: str) -> bool:
 
 
 def ends_with_hyphen(raw: str) -> bool:
-    """Return True when a raw line ends with a hyphen that follows a letter."""
-    return len(raw) > 1 and raw[-1] in _HYPHENS and raw[-2].isalpha()
+    """Return True when a line ends with a hyphen that follows a letter or a digit."""
+    return len(raw) > 1 and raw[-1] in _HYPHENS and raw[-2].isalnum()
 
 
 class Vocabulary:
@@ -176,24 +176,24 @@ def _compounds(text: str) -> set[str]:
 def join_hyphenated(left: str, right: str, vocabulary: Vocabulary) -> str:
     """Return ``left`` (ending with a hyphen) and ``right`` joined as the author wrote them.
 
-    A capitalised or numeric continuation (``Housing-First``,
-    ``COVID-19``) keeps its hyphen, as do compounds seen with their hyphen elsewhere in the
+    A suspended compound keeps hyphen and space (``dak- en thuislozen``, ``low- and
+    middle-income``). A capitalised or numeric continuation (``Housing-First``, ``COVID-19``,
+    ``105-109``) keeps its hyphen, as do compounds seen with their hyphen elsewhere in the
     document (``sans-abri``) and a few prefixes that keep it in fr/nl/en; everything else is
     a word cut at the line end (``vio-`` + ``lence``).
     """
     stem = left[:-1]
-    head = _LETTERS_RE.search(right)
-    if not right or head is None or head.start() != 0 or right[0].isupper():
+    head = _LETTERS_RE.match(right)
+    if head is not None:
+        tail = head.group(0).lower()
+        if tail in _CONJUNCTIONS and len(right) > len(tail) and right[len(tail)] == " ":
+            return f"{left} {right}"
+    if head is None or right[0].isupper() or stem[-1].isdigit():
         return left + right
     tail_word = _LAST_WORD_RE.search(stem[-64:])
-    if tail_word is None:
-        return left + right
-    last_word = tail_word.group(0)
+    last_word = tail_word.group(0) if tail_word else ""
     if last_word.isupper() and len(last_word) > 1:
         return left + right
-    tail = head.group(0).lower()
-    if tail in _CONJUNCTIONS and len(right) > len(tail) and right[len(tail)] == " ":
-        return f"{left} {right}"  # a suspended compound: "dak- en thuislozen"
     stem_word = last_word.lower()
     joined = stem_word + tail
     if vocabulary.has_compound(f"{stem_word}-{tail}") and not vocabulary.has_word(joined):
@@ -212,7 +212,7 @@ def append_text(text: str, line: str, vocabulary: Vocabulary, *, soft: bool = Fa
         return line
     if soft and text[-1].isalpha() and line[:1].isalpha():
         return text + line
-    if ends_with_hyphen(text) and line[:1].isalpha():
+    if ends_with_hyphen(text) and line[:1].isalnum():
         return join_hyphenated(text, line, vocabulary)
     return f"{text} {line}"
 

@@ -59,7 +59,7 @@ __all__ = [
     "extract_many",
 ]
 
-EXTRACTOR_VERSION = "1.0"
+EXTRACTOR_VERSION = "1.1"
 SECTIONS = ("body", "abstract", "heading", "footnote", "caption", "table", "references")
 CODED_SECTIONS = ("body", "abstract", "footnote", "caption")
 

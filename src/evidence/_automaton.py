@@ -26,7 +26,7 @@ _COMPOUNDING = {"nl", "de"}
 _MIN_HEAD = 4
 _MIN_MODIFIER = 4
 _ANY = -1
-_ACTIVE = itemgetter(4)
+_ACTIVE = itemgetter(5)
 
 
 @dataclass(slots=True)
@@ -45,10 +45,13 @@ class _Node:
         self.ends: list[int] = []
 
 
-# Per distinct token: its atoms; the phrases it completes alone; the trie nodes from which a
-# phrase may continue and the atoms that may follow (None: any); whether it starts anything.
-_TokenInfo = tuple[frozenset[int], tuple[int, ...], tuple[_Node, ...], frozenset[int] | None, bool]
-_EMPTY: _TokenInfo = (frozenset(), (), (), frozenset(), False)
+# Per distinct token: its atoms; the plain rules it completes alone; the one-word phrases it
+# completes that belong to NEAR rules; the trie nodes from which a phrase may continue and the
+# atoms that may follow them (None: any); whether it does any of this.
+_TokenInfo = tuple[
+    frozenset[int], tuple[int, ...], tuple[int, ...], tuple[_Node, ...], frozenset[int] | None, bool
+]
+_EMPTY: _TokenInfo = (frozenset(), (), (), (), frozenset(), False)
 
 
 class _TokenCache(dict[str, _TokenInfo]):
@@ -224,7 +227,9 @@ class PatternSet:
         followers: frozenset[int] | None = frozenset(a for node in conts for a in node.children)
         if _ANY in followers:
             followers = None
-        return (frozenset(atoms), ends, conts, followers, bool(ends or conts))
+        plain = tuple(dict.fromkeys(i for pid in ends for i in self._plain_rules[pid]))
+        near = tuple(pid for pid in ends if self._in_near[pid])
+        return (frozenset(atoms), plain, near, conts, followers, bool(plain or near or conts))
 
     def find(self, low: str) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
         """Return ``(pattern index, spans)`` for each occurrence in ``low`` (see lower_text).
@@ -242,15 +247,28 @@ class PatternSet:
 
     def _find_phrases(self, low: str) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
         parts = _SPLIT.split(low)
-        tokens = parts[1::2]
-        vals = list(map(self._cache.__getitem__, tokens))
+        vals = list(map(self._cache.__getitem__, parts[1::2]))
+        actives = list(compress(count(), map(_ACTIVE, vals)))
+        if not actives:
+            return []
+        # parts alternate separator, token, separator...; their running lengths give the spans:
+        # token i runs from ends[2i] to ends[2i + 1].
+        ends = list(accumulate(map(len, parts)))
         n_tokens = len(vals)
-        hits: list[tuple[int, int, int]] = []
-        append = hits.append
-        for i in compress(count(), map(_ACTIVE, vals)):
-            _, ends, conts, followers, _ = vals[i]
-            for pid in ends:
-                append((pid, i, i + 1))
+        out: list[tuple[int, tuple[tuple[int, int], ...]]] = []
+        near_hits: dict[int, list[tuple[int, int]]] = {}
+        plain_of, in_near = self._plain_rules, self._in_near
+        for i in actives:
+            _, plain, near, conts, followers, _ = vals[i]
+            if plain:
+                span = ((ends[2 * i], ends[2 * i + 1]),)
+                out.extend([(index, span) for index in plain])
+            for pid in near:
+                found = near_hits.get(pid)
+                if found is None:
+                    near_hits[pid] = [(i, i + 1)]
+                else:
+                    found.append((i, i + 1))
             if not conts or i + 1 >= n_tokens:
                 continue
             if followers is not None and followers.isdisjoint(vals[i + 1][0]):
@@ -272,36 +290,24 @@ class PatternSet:
                 frontier = []
                 for node in nxt:
                     for pid in node.ends:
-                        append((pid, i, j))
+                        if plain_of[pid]:
+                            span = ((ends[2 * i], ends[2 * j - 1]),)
+                            out.extend([(index, span) for index in plain_of[pid]])
+                        if in_near[pid]:
+                            near_hits.setdefault(pid, []).append((i, j))
                     if node.children:
                         frontier.append(node)
-        if not hits:
-            return []
-        # parts alternate separator, token, separator...; their running lengths give the spans.
-        ends = list(accumulate(map(len, parts)))
-        return self._resolve(hits, ends)
+        if near_hits:
+            self._pair_near(near_hits, ends, out)
+        return list(dict.fromkeys(out)) if len(out) > 1 else out
 
-    def _resolve(
-        self, hits: list[tuple[int, int, int]], ends: list[int]
-    ) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
-        """Turn token hits into pattern occurrences; token i spans ends[2i] to ends[2i + 1]."""
-        out: list[tuple[int, tuple[tuple[int, int], ...]]] = []
-        near_hits: dict[int, list[tuple[int, int]]] = {}
-        plain_of, in_near = self._plain_rules, self._in_near
-        for pid, start, end in hits:
-            plain = plain_of[pid]
-            if plain:
-                span = ((ends[2 * start], ends[2 * end - 1]),)
-                for index in plain:
-                    out.append((index, span))
-            if in_near[pid]:
-                found = near_hits.get(pid)
-                if found is None:
-                    near_hits[pid] = [(start, end)]
-                else:
-                    found.append((start, end))
-        if not near_hits:
-            return list(dict.fromkeys(out)) if len(out) > 1 else out
+    def _pair_near(
+        self,
+        near_hits: dict[int, list[tuple[int, int]]],
+        ends: list[int],
+        out: list[tuple[int, tuple[tuple[int, int], ...]]],
+    ) -> None:
+        """Add to ``out`` each left occurrence of a NEAR rule paired with its nearest right."""
         present = near_hits.keys()
         near_lefts, near_rights = self._near_lefts, self._near_rights
         candidates = set().union(*[near_lefts[pid] for pid in present])
@@ -324,4 +330,3 @@ class PatternSet:
                         left = (ends[2 * ls], ends[2 * le - 1])
                         right = (ends[2 * best[1]], ends[2 * best[2] - 1])
                         out.append((index, (left, right)))
-        return list(dict.fromkeys(out))

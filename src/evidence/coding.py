@@ -127,7 +127,8 @@ class Matcher:
             signs = {spans for info, spans in found if info.skip}
             skipped = skipped or len(signs) >= skip.min_matches
         vetoes = [(info.code, spans) for info, spans in found if info.veto]
-        seen: set[tuple[str, str, int, int]] = set()
+        # One match per code and span: several patterns of a code often find the same word.
+        seen: set[tuple[str, int, int, str]] = set()
         out: list[Match] = []
         for info, spans in found:
             if info.skip:
@@ -145,7 +146,7 @@ class Matcher:
             else:
                 status = MATCH
             for start, end in spans:
-                key = (info.code, info.source, start, end)
+                key = (info.code, start, end, status)
                 if key not in seen:
                     seen.add(key)
                     out.append(Match(info.code, info.source, start, end, text[start:end], status))

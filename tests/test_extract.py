@@ -613,3 +613,13 @@ def test_line_end_hyphens(left, right, joined):
 
     vocabulary = Vocabulary(["les services sans-abri de la ville"])
     assert join_hyphenated(left, right, vocabulary) == joined
+
+
+def test_text_off_the_page_is_left_out(tmp_path):
+    doc = pymupdf.open()
+    page = doc.new_page(width=W, height=H)
+    _lines(page, ["The visible paragraph of the page."], y=300)
+    _lines(page, ["A printer's note set beyond the right edge."], x=W + 40, y=300)
+    _lines(page, ["A job ticket above the page."], y=-30)
+    result = extract_pdf(_save(doc, tmp_path / "bleed.pdf"))
+    assert [p.text for p in result.passages] == ["The visible paragraph of the page."]

@@ -56,7 +56,8 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
     """Return the page's lines built from MuPDF words ``(x0, y0, x1, y1, text, block, line, n)``.
 
     Fragments that MuPDF splits on one baseline (justified text, inline maths) are joined
-    back into one line; text that only exists as garbage is counted, not kept.
+    back into one line; lines off the page are left out; text that only exists as garbage is
+    counted, not kept.
     """
     page = PageText(index, width, height)
     lines = page.lines
@@ -73,6 +74,8 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
         first, last = ws[0], ws[-1]
         x0 = first[0] if first[0] < last[0] else last[0]
         x1 = last[2] if last[2] > first[2] else first[2]
+        if x1 < 0 or x0 > width or y1 < 0 or y0 > height:
+            continue  # off the page: hidden from the reader
         # Text set top to bottom (margin stamps, vertical CJK): its size is the word width.
         if first is last:
             vertical = size > 2 * (mid[2] - mid[0]) and len(mid[4]) > 2

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ._blocks import HEADING_NAMES, Block, heading_name
+from ._blocks import HEADING_NAMES, Block, heading_name, is_known_heading
 from ._layout import Line
 from ._pdftext import Vocabulary, append_text, ends_sentence, ends_with_hyphen, finish_text
 
@@ -149,6 +149,7 @@ class _Assembler:
         if (
             self.zone == "references"
             and role == "body"
+            and not is_known_heading(text)
             and not (block.size >= self.zone_size - 0.3 and block.size >= 1.1 * self.body)
         ):
             return False

@@ -20,7 +20,9 @@ MUPDF_ERRORS: tuple[type[BaseException], ...] = (
     MemoryError,
     pymupdf.mupdf.FzErrorBase,
 )
-WORD_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP  # ligatures expanded, white space as plain spaces
+# Ligatures expanded, white space as plain spaces. Text outside the page is dropped by
+# read_lines line by line, which is cheaper than MuPDF's clip test on every character.
+WORD_FLAGS = 0
 MAX_BYTES = 2 * 1024**3
 MAX_PAGES = 10_000
 _OCR_DPI = 300
@@ -143,9 +145,12 @@ def _unlock(doc: pymupdf.Document, password: str | None) -> Opened:
             "password-protected: give the password "
             "(evidence extract --password) or save an unprotected copy",
         )
-    candidates = dict.fromkeys([normalise_password(password), password])
-    if any(doc.authenticate(pw) for pw in candidates):
-        return Opened(doc)
+    for candidate in dict.fromkeys([normalise_password(password), password]):
+        try:
+            if doc.authenticate(candidate):
+                return Opened(doc)
+        except MUPDF_ERRORS:
+            continue
     return Opened(None, "encrypted", "password-protected and the password given is wrong: check it")
 
 
@@ -195,7 +200,7 @@ def _letters(n: int) -> str:
 
 
 def _format_number(style: str, n: int) -> str:
-    if style == "D":
+    if style == "D" or n > 4999:  # a malformed rule must not make a megabyte of letters
         return str(n)
     if style in ("r", "R"):
         text = _roman(n)
@@ -225,7 +230,8 @@ def pdf_page_labels(doc: pymupdf.Document, pages: int) -> list[str]:
         rule = by_start[start]
         end = starts[k + 1] if k + 1 < len(starts) else pages
         prefix = _sanitise_prefix(str(rule.get("prefix") or ""))
-        first = rule.get("firstpagenum") or 1
+        first = rule.get("firstpagenum")
+        first = first if isinstance(first, int) and first >= 1 else 1
         style = str(rule.get("style") or "")
         for index in range(start, end):
             n = first + index - start

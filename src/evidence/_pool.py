@@ -43,12 +43,13 @@ def count_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _kill(pool: ProcessPoolExecutor) -> None:
+def _kill(pool: Executor) -> None:
+    """Stop a process pool's workers at once, hung or not."""
     kill = getattr(pool, "kill_workers", None)  # Python 3.14+
     if kill is not None:
         kill()
     else:
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
 
@@ -137,13 +138,13 @@ def run_bounded(
     finally:
         if own:
             if inflight:
-                _kill(pool)  # type: ignore[arg-type]
+                _kill(pool)
             else:
                 pool.shutdown(wait=True)
 
 
 def _replace(pool: Executor, workers: int) -> ProcessPoolExecutor:
-    _kill(pool)  # type: ignore[arg-type]
+    _kill(pool)
     return ProcessPoolExecutor(max_workers=workers)
 
 

@@ -18,6 +18,7 @@ from operator import itemgetter
 from ._pdftext import clean_line, count_garbage, drop_garbage, has_garbage, has_odd_characters
 
 _BLOCK_LINE = itemgetter(5, 6)
+_WORD = itemgetter(4)
 _SAME_LINE_GAP = 1.5  # in font sizes: fragments closer than this on one baseline form one line
 
 
@@ -65,7 +66,7 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
     any_vertical = False
     for (block, _line), grp in groupby(words, _BLOCK_LINE):
         ws = list(grp)
-        raw = " ".join([w[4] for w in ws])
+        raw = " ".join(map(_WORD, ws))
         # The middle word stands for the line: the first or last is often a marker or a
         # superscript. Its height is proportional to the font size.
         mid = ws[len(ws) // 2]

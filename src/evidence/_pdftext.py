@@ -68,7 +68,6 @@ _ANY_ODD_RE = re.compile(
 )
 _HYPHENS = ("-", "\u2010", "\u00ad")
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
-_LAST_WORD_RE = re.compile(r"[^\W\d_]+$")
 _HYPHEN_LETTER_RE = re.compile(r"-[^\W\d_]")
 # Prefixes after which French, Dutch and English keep the hyphen even at a line end.
 _KEEP_PREFIX_WORDS = "self well ex sans semi quasi non post vis peut arc après avant demi mi"
@@ -183,15 +182,20 @@ def join_hyphenated(left: str, right: str, vocabulary: Vocabulary) -> str:
     a word cut at the line end (``vio-`` + ``lence``).
     """
     stem = left[:-1]
-    head = _LETTERS_RE.match(right)
-    if head is not None:
-        tail = head.group(0).lower()
-        if tail in _CONJUNCTIONS and len(right) > len(tail) and right[len(tail)] == " ":
-            return f"{left} {right}"
-    if head is None or right[0].isupper() or stem[-1].isdigit():
+    # Plain loops: the words at either side are short, and regular expressions with Unicode
+    # letter classes are slow.
+    end = 0
+    while end < len(right) and right[end].isalpha():
+        end += 1
+    tail = right[:end].lower()
+    if tail in _CONJUNCTIONS and end < len(right) and right[end] == " ":
+        return f"{left} {right}"
+    if not tail or right[0].isupper() or stem[-1].isdigit():
         return left + right
-    tail_word = _LAST_WORD_RE.search(stem[-64:])
-    last_word = tail_word.group(0) if tail_word else ""
+    start = len(stem)
+    while start > 0 and stem[start - 1].isalpha():
+        start -= 1
+    last_word = stem[start:]
     if last_word.isupper() and len(last_word) > 1:
         return left + right
     stem_word = last_word.lower()

@@ -6,11 +6,12 @@
 - ``missing``: the path does not exist or is not a readable file;
 - ``not_pdf``: the file is something else (an HTML page saved as .pdf, an image...);
 - ``too_large``: over 2 GB or over 10,000 pages;
-- ``broken``: empty, or damaged beyond MuPDF's repair;
+- ``broken``: empty, damaged beyond MuPDF's repair, or repaired with no text left;
 - ``encrypted``: needs a password, none or a wrong one given (files encrypted with an
   empty user password open normally);
 - ``no_pages``: opens but has no pages;
-- ``no_text``: no page has a text layer (scanned images: needs OCR);
+- ``no_text``: no page has a text layer (scanned images: needs OCR), or nothing but
+  running headers and footers;
 - ``garbled``: most of the text layer is unreadable (fonts without a Unicode map);
 - ``timeout``: the time limit passed before the last page;
 - ``crashed`` and ``error``: only from :func:`extract_many`, when the worker process died
@@ -351,10 +352,12 @@ def extract_many(
 
     Without an ``executor``, a process pool of ``jobs`` workers (default: every CPU) is used
     and shut down at the end; any ``concurrent.futures.Executor`` works instead (a
-    ``dask.distributed`` client's ``get_executor()``). At most ``2 * workers`` documents are
-    in flight. Besides the time limit checked inside each worker, a document still running
-    ``2 * timeout + 30`` seconds after it started is reported as ``timeout``; with the own
-    pool, the hung worker is killed. A document that kills its worker twice is ``crashed``.
+    ``dask.distributed`` client's ``get_executor()``; then ``jobs`` is the number of its
+    workers). At most ``2 * jobs`` documents are in flight, and paths are read from
+    ``paths`` only as room frees up. Besides the time limit checked inside each worker, a
+    document still running ``2 * timeout + 30`` seconds after it started is reported as
+    ``timeout``; with the own pool, the hung worker is killed. A document that kills its
+    worker twice is ``crashed``; an exception from the extractor itself is ``error``.
     """
     workers = jobs or count_cpus()
     job = functools.partial(extract_pdf, ocr=ocr, timeout=timeout)

@@ -43,7 +43,8 @@ def test_a_chapter_is_written_as_notebook_html_markdown_and_docx(built: Path) ->
     assert "| Physical violence |" in md
     assert "[@" not in md  # every citation was formatted by citeproc
     assert "(Alpha and Bravo 2020, 1)" in md or "(Bêta 2021, 1)" in md
-    assert "# References" in md and "Violence in Night Shelters" in md
+    assert "\n## References\n" in md and "Violence in Night Shelters" in md
+    assert "<div" not in md
     assert "A book whose file is missing" not in md  # the bibliography lists works cited only
     figures = list((reports / "tiny_files").glob("*.png"))
     assert figures and f"tiny_files/{figures[0].name}" in md

@@ -68,6 +68,8 @@ def strip_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.metadata.pop("papermill", None)
     nb.metadata.get("widgets", {}).clear()
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
@@ -113,12 +115,11 @@ def render_documents(
     base = [
         _pandoc(), str(source_md), "--from=markdown", "--citeproc",
         f"--bibliography={bibliography}", f"--metadata=lang:{_LOCALES.get(lang, lang)}",
-        f"--metadata=reference-section-title:{_REFERENCES.get(lang, 'References')}",
-        "--metadata=link-citations:true", f"--resource-path={folder}",
+        f"--resource-path={folder}",
     ]
     outputs = {
-        "md": ["--to=gfm", "--wrap=none"],
-        "html": ["--to=html5", "--standalone", "--embed-resources",
+        "md": ["--to=gfm-raw_html", "--wrap=none"],
+        "html": ["--to=html5", "--standalone", "--embed-resources", "--metadata=link-citations:true",
                  f"--metadata=pagetitle:{title}"],
         "docx": ["--to=docx"],
     }
@@ -155,6 +156,13 @@ def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path) -> Pa
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text(body, encoding="utf-8")
     return source
+
+
+def _with_bibliography(source: Path, lang: str) -> None:
+    """End the chapter with its bibliography, at heading level 2 like the other sections."""
+    heading = _REFERENCES.get(lang, "References")
+    with open(source, "a", encoding="utf-8") as fh:
+        fh.write(f"\n\n## {heading} {{.unnumbered}}\n\n::: {{#refs}}\n:::\n")
 
 
 def _execute(settings: Settings, chapter: Chapter, out: Path, baseline: dict[str, Any]) -> None:
@@ -202,6 +210,7 @@ def _render_one(
     nb = strip_run_metadata(nbformat.read(out, as_version=4))
     nbformat.write(nb, out)
     source = _notebook_markdown(nb, chapter.id, staging)
+    _with_bibliography(source, chapter.language)
     render_documents(source, chapter.id, staging, bibliography=settings.bibliography,
                      lang=chapter.language, title=chapter.title_in(chapter.language), pdf=pdf)
     state = {"snapshot": snapshot, "baseline": baseline}

@@ -1,0 +1,437 @@
+"""Read what matrices, drill-down and search need from the store, fast at a million passages.
+
+The matrix needs, for each coding of the codes asked for, its passage, source, document and
+origin. Fetching that row by row through Python costs about a microsecond per value, so the
+queries let SQLite concatenate values per code or per document (``group_concat`` over the
+covering indexes ``codings_code``, ``passages_document`` and the unique index on passage ids)
+and numpy splits and matches them: a passage becomes its integer ``rowid``, sources and
+codes become pandas categories. Human and model codings (few next to rule codings) are read
+row by row, for ``negated`` and ``score``.
+
+Search ranks matches with BM25 when there are at most ``RANK_LIMIT`` of them; ranking every
+match of a word found in a quarter of a million passages takes longer than a person waits,
+so beyond that the first hits in document order are returned, marked ``ranked=False``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import weakref
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .cells import describe_cells, describe_passages
+from .errors import StoreError
+from .matrix import MatrixFilters, compute_cell_codings, compute_matrix_codings
+from .store import Store
+
+__all__ = [
+    "RANK_LIMIT",
+    "MatrixData",
+    "load_cell_passages",
+    "load_matrix_codings",
+    "load_matrix_data",
+    "load_matrix_passages",
+    "search_passage_ids",
+    "search_passages",
+]
+
+RANK_LIMIT = 20_000
+_SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class MatrixData:
+    """Codings of some codes, integer-coded, with the sources and documents they belong to.
+
+    ``codings``: passage_id (the passage's rowid), source_key, code and origin (categories),
+    document_id (-1: none), negated, score and, when asked for, lang (the passage's).
+    ``documents``: id, source_key, path, zotero_key. ``sources``: the sources frame.
+    """
+
+    codings: pd.DataFrame
+    sources: pd.DataFrame
+    documents: pd.DataFrame
+    codes: tuple[str, ...]
+    langs: bool = False
+    scores: bool = True
+
+
+def _split(text: str | None) -> np.ndarray:
+    """Split a ``group_concat`` result into a bytes array; fixed-width ids without a copy."""
+    if not text:
+        return np.array([], dtype="S1")
+    raw = text.encode("utf-8")
+    sep = ord(_SEP)
+    width = raw.find(sep)
+    if width > 0 and (len(raw) + 1) % (width + 1) == 0:
+        grid = np.frombuffer(raw + _SEP.encode(), dtype=np.uint8).reshape(-1, width + 1)
+        if (grid[:, width] == sep).all() and not (grid[:, :width] == sep).any():
+            return np.ascontiguousarray(grid[:, :width]).view(f"S{width}").ravel()
+    return np.array([s.encode("utf-8") for s in text.split(_SEP)])
+
+
+def _ints(text: str | None) -> np.ndarray:
+    return np.array(text.split(","), dtype=np.int64) if text else np.array([], dtype=np.int64)
+
+
+_HEX = np.full(256, 255, dtype=np.uint8)
+_HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
+
+
+def _as_numbers(ids: np.ndarray) -> np.ndarray | None:
+    """Return 16-hex-digit ids (``make_passage_id``) as uint64, or None for other ids."""
+    if ids.dtype != np.dtype("S16") or not len(ids):
+        return None
+    nibbles = _HEX[np.ascontiguousarray(ids).view(np.uint8).reshape(-1, 16)]
+    if (nibbles == 255).any():
+        return None
+    packed = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
+    return np.ascontiguousarray(packed).view(">u8").ravel().astype(np.uint64)
+
+
+def _lookup(sorted_keys: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Return the value of each key (-1 when absent) by binary search in ``sorted_keys``."""
+    if not len(sorted_keys) or not len(keys):
+        return np.full(len(keys), -1, dtype=np.int64)
+    if sorted_keys.dtype == np.uint64:
+        needles = _as_numbers(keys)
+        if needles is None:  # some id is not 16 hex digits: it is not a stored passage
+            keep = np.array([len(k) == 16 for k in keys], dtype=bool)
+            out = np.full(len(keys), -1, dtype=np.int64)
+            if keep.any():
+                out[keep] = _lookup(sorted_keys, values, keys[keep].astype("S16"))
+            return out
+        haystack = sorted_keys
+    else:
+        width = max(sorted_keys.dtype.itemsize, keys.dtype.itemsize)
+        haystack, needles = sorted_keys.astype(f"S{width}"), keys.astype(f"S{width}")
+    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
+    return np.where(haystack[at] == needles, values[at], -1)
+
+
+def _passage_index(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
+    """Return every passage id, sorted (as uint64 when all are 16 hex digits), with its rowid."""
+    ids, rowids = db.execute(
+        f"SELECT group_concat(id, '{_SEP}'), group_concat(rowid, ',') "
+        "FROM passages INDEXED BY sqlite_autoindex_passages_1"
+    ).fetchone()
+    keys, rows = _split(ids), _ints(rowids)
+    numbers = _as_numbers(keys)
+    if numbers is not None:
+        keys = numbers
+    if len(keys) > 1 and not (keys[1:] >= keys[:-1]).all():
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], rows[order]
+    return keys, rows
+
+
+def _codings(
+    db: sqlite3.Connection, wanted: list[str], keys: np.ndarray, rowids: np.ndarray, scores: bool
+) -> pd.DataFrame:
+    marks = ",".join("?" * len(wanted))
+    blocks = db.execute(
+        f"SELECT code, group_concat(passage_id, '{_SEP}') FROM codings INDEXED BY codings_code "
+        f"WHERE code IN ({marks}) AND origin = 'rule' GROUP BY code",
+        wanted,
+    ).fetchall()
+    ids = [_split(text) for _, text in blocks]
+    code_of = pd.Index(wanted)
+    rule = pd.DataFrame(
+        {
+            "passage_id": _lookup(keys, rowids, np.concatenate(ids) if ids else np.array([], "S1")),
+            "code": np.repeat(code_of.get_indexer([c for c, _ in blocks]), [len(i) for i in ids]),
+            "origin": "rule",
+            "negated": False,
+            "score": np.nan,
+        }
+    )
+    # Rule codings are never negated and carry no score (only people reject; only a model
+    # scores): the row-by-row read is kept to the other origins, and to people's decisions
+    # when the probabilities of suggestions are not needed.
+    others = "origin != 'rule'" if scores else "origin = 'human'"
+    other = pd.DataFrame(
+        db.execute(
+            "WITH k AS MATERIALIZED (SELECT passage_id, code, origin, provenance FROM codings "
+            f"INDEXED BY codings_code WHERE code IN ({marks}) AND {others} "
+            "ORDER BY passage_id) "
+            "SELECT k.passage_id, k.code, k.origin, c.negated, c.score FROM k JOIN codings c "
+            "ON c.passage_id = k.passage_id AND c.code = k.code AND c.origin = k.origin "
+            "AND c.provenance = k.provenance",
+            wanted,
+        ).fetchall(),
+        columns=["passage_id", "code", "origin", "negated", "score"],
+    )
+    other["passage_id"] = _lookup(keys, rowids, np.array([p.encode() for p in other["passage_id"]]))
+    other["code"] = code_of.get_indexer(other["code"])
+    other["negated"] = other["negated"].astype(bool)
+    both = pd.concat([rule, other], ignore_index=True) if len(other) else rule
+    both["code"] = pd.Categorical.from_codes(both["code"].to_numpy(np.int64), categories=wanted)
+    both["origin"] = both["origin"].astype("category")
+    both["score"] = both["score"].astype(np.float32)
+    return both[both["passage_id"].to_numpy() >= 0]
+
+
+def _places(
+    db: sqlite3.Connection, size: int, documents: pd.DataFrame, sources: pd.Index
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return, indexed by passage rowid, the document id (-1: none) and the source's number."""
+    document = np.full(size, -1, dtype=np.int64)
+    source = np.full(size, -1, dtype=np.int64)
+    # The index on (document_id, seq) lists rowids document by document: one string and
+    # one count per document give every passage its document.
+    counts = db.execute(
+        "SELECT document_id, count(*) FROM passages INDEXED BY passages_document "
+        "WHERE document_id IS NOT NULL GROUP BY document_id ORDER BY document_id"
+    ).fetchall()
+    (rowids,) = db.execute(
+        "SELECT group_concat(rowid, ',') FROM (SELECT rowid FROM passages INDEXED BY "
+        "passages_document WHERE document_id IS NOT NULL ORDER BY document_id)"
+    ).fetchone()
+    if counts:
+        at = _ints(rowids)
+        document[at] = np.repeat(
+            np.array([d for d, _ in counts], dtype=np.int64), [n for _, n in counts]
+        )
+        source_of_doc = pd.Series(
+            sources.get_indexer(documents["source_key"]), index=documents["id"].to_numpy()
+        )
+        source[at] = source_of_doc.reindex(document[at]).fillna(-1).to_numpy(np.int64)
+    for key, text in db.execute(
+        "SELECT source_key, group_concat(rowid, ',') FROM passages "
+        "WHERE document_id IS NULL GROUP BY source_key"
+    ):
+        source[_ints(text)] = sources.get_loc(key) if key in sources else -1
+    return document, source
+
+
+def _langs(db: sqlite3.Connection, size: int) -> pd.Categorical:
+    rowids, langs = db.execute(
+        f"SELECT group_concat(rowid, ','), group_concat(lang, '{_SEP}') FROM passages"
+    ).fetchone()
+    codes, names = pd.factorize(pd.Series(langs.split(_SEP) if langs else [], dtype=object))
+    out = np.full(size, -1, dtype=np.int64)
+    out[_ints(rowids)] = codes
+    return pd.Categorical.from_codes(out, categories=list(names))
+
+
+def _documents(db: sqlite3.Connection) -> pd.DataFrame:
+    return pd.DataFrame(
+        db.execute("SELECT id, source_key, path, zotero_key FROM documents ORDER BY id").fetchall(),
+        columns=["id", "source_key", "path", "zotero_key"],
+    )
+
+
+def load_matrix_codings(
+    store: Store, codes: Sequence[str], *, langs: bool = False, scores: bool = True
+) -> MatrixData:
+    """Return the codings of ``codes`` with their sources and documents.
+
+    With ``langs``, each passage's language is read too (a scan of the passages table,
+    about a second at a million passages): a language filter needs it. Without ``scores``,
+    model suggestions are left out (all that a provenance other than ``suggestions``
+    counts), which saves reading each suggestion's probability.
+    """
+    db = store.db
+    wanted = sorted(set(codes))
+    sources = store.sources_frame()
+    documents = _documents(db)
+    keys, rowids = _passage_index(db)
+    codings = _codings(db, wanted, keys, rowids, scores)
+    size = int(rowids.max()) + 1 if len(rowids) else 1
+    document, source = _places(db, size, documents, pd.Index(sources["key"]))
+    at = codings["passage_id"].to_numpy()
+    codings["document_id"] = document[at]
+    codings["source_key"] = pd.Categorical.from_codes(source[at], categories=sources["key"])
+    if langs:
+        codings["lang"] = _langs(db, size)[at]
+    columns = ["passage_id", "source_key", "document_id", "code", "origin", "negated", "score"]
+    return MatrixData(
+        codings=codings[columns + (["lang"] if langs else [])].reset_index(drop=True),
+        sources=sources,
+        documents=documents,
+        codes=tuple(wanted),
+        langs=langs,
+        scores=scores,
+    )
+
+
+def load_cell_passages(
+    store: Store,
+    data: MatrixData,
+    row: str,
+    col: str,
+    *,
+    filters: MatrixFilters | None = None,
+    passage_ids: Collection[object] | None = None,
+    root: Path | None = None,
+    zotero_library: str = "library",
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Return the passages behind one cell with citation, highlights and links to the PDF.
+
+    Columns ``evidence.cells.CELL_COLUMNS``; ``passage_ids`` are rowids (e.g. from
+    :func:`search_passage_ids`). ``limit`` keeps the first passages (by source, then in
+    document order), for a screen that shows a few of a large cell.
+    """
+    members = compute_cell_codings(
+        data.codings, row, col, filters=filters, sources=data.sources, passage_ids=passage_ids
+    )
+    if limit is not None:
+        first = (
+            members[["source_key", "passage_id"]]
+            .astype({"source_key": str})
+            .drop_duplicates()
+            .sort_values(["source_key", "passage_id"])
+            .head(limit)
+        )
+        members = members[members["passage_id"].isin(first["passage_id"]).to_numpy()]
+    passages, codings, counted = _cell_frames(store, members, [row, col])
+    return describe_passages(
+        passages, codings, data.sources, counted, root=root, zotero_library=zotero_library
+    )
+
+
+def load_matrix_passages(
+    store: Store,
+    data: MatrixData,
+    matrix: pd.DataFrame,
+    *,
+    filters: MatrixFilters | None = None,
+    passage_ids: Collection[object] | None = None,
+    root: Path | None = None,
+    zotero_library: str = "library",
+) -> pd.DataFrame:
+    """Return the passages behind every non-empty cell of ``matrix``, ``row`` and ``col`` first."""
+    members = compute_matrix_codings(
+        data.codings, matrix, filters=filters, sources=data.sources, passage_ids=passage_ids
+    )
+    codes = sorted(set(matrix["row"]) | set(matrix["col"]))
+    passages, codings, counted = _cell_frames(store, members, codes)
+    return describe_cells(
+        passages, codings, data.sources, counted, root=root, zotero_library=zotero_library
+    )
+
+
+def _cell_frames(
+    store: Store, members: pd.DataFrame, codes: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Return the passages of ``members`` (rowids) with document path and attachment key,
+    their codings of ``codes`` (origin, provenance, score, spans), and ``members`` keyed by
+    passage id."""
+    ids = json.dumps(sorted({int(v) for v in members["passage_id"]}))
+    passages = store.frame(
+        "SELECT p.rowid AS rowid, p.id, p.source_key, d.path, d.zotero_key, p.page_index, "
+        "p.page_label, p.seq, p.section, p.lang, p.text "
+        "FROM passages p LEFT JOIN documents d ON d.id = p.document_id "
+        "WHERE p.rowid IN (SELECT value FROM json_each(?))",
+        [ids],
+    )
+    marks = ",".join("?" * len(codes))
+    codings = store.frame(
+        "SELECT c.passage_id AS id, c.code, c.origin, c.provenance, c.score, c.spans "
+        "FROM passages p JOIN codings c ON c.passage_id = p.id "
+        f"WHERE p.rowid IN (SELECT value FROM json_each(?)) AND c.code IN ({marks})",
+        [ids, *codes],
+    )
+    counted = members.assign(
+        id=members["passage_id"].map(passages.set_index("rowid")["id"]),
+        code=members["code"].astype(str),
+        origin=members["origin"].astype(str),
+    )
+    return passages, codings, counted
+
+
+def search_passage_ids(store: Store, query: str) -> np.ndarray:
+    """Return the rowids of every passage matching ``query`` (FTS5 syntax)."""
+    try:
+        (text,) = store.db.execute(
+            "SELECT group_concat(rowid, ',') FROM passages_fts WHERE passages_fts MATCH ?",
+            (query,),
+        ).fetchone()
+    except sqlite3.OperationalError as exc:
+        raise _syntax_error(query, exc) from exc
+    return _ints(text)
+
+
+def _syntax_error(query: str, exc: Exception) -> StoreError:
+    return StoreError(
+        f"search query {query!r} is not valid FTS5 syntax ({exc}); quote phrases with double "
+        "quotes, e.g. '\"sans-abri\" AND violence', and end a prefix with *: agress*"
+    )
+
+
+def search_passages(store: Store, query: str, limit: int = 20) -> pd.DataFrame:
+    """Return up to ``limit`` hits: id, source_key, page_label, section, lang, snippet, rank.
+
+    Hits are ranked by BM25 when at most ``RANK_LIMIT`` passages match (``ranked`` True);
+    otherwise they come in document order. ``matches`` counts the matching passages up to
+    ``RANK_LIMIT + 1``.
+    """
+    db = store.db
+    try:
+        top = db.execute(
+            "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?",
+            (query, RANK_LIMIT + 1),
+        ).fetchall()
+        matches, ranked = len(top), len(top) <= RANK_LIMIT
+        if ranked:
+            top = db.execute(
+                "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? "
+                "ORDER BY rank LIMIT ?",
+                (query, limit),
+            ).fetchall()
+        else:
+            top = [(r, None) for (r,) in top[:limit]]
+        rank = dict(top)
+        rows = db.execute(
+            "SELECT p.rowid, p.id, p.source_key, p.page_label, p.section, p.lang, "
+            "snippet(passages_fts, 0, '[', ']', '…', 16) FROM passages_fts "
+            "JOIN passages p ON p.rowid = passages_fts.rowid WHERE passages_fts MATCH ? "
+            "AND passages_fts.rowid IN (SELECT value FROM json_each(?))",
+            (query, json.dumps(list(rank))),
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise _syntax_error(query, exc) from exc
+    order = {r: i for i, r in enumerate(rank)}
+    rows.sort(key=lambda r: order[r[0]])
+    out = pd.DataFrame(
+        [(*r[1:], rank[r[0]]) for r in rows],
+        columns=["id", "source_key", "page_label", "section", "lang", "snippet", "rank"],
+    )
+    return out.assign(ranked=ranked, matches=matches)
+
+
+_LOADED: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], MatrixData]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def load_matrix_data(
+    store: Store, codes: Sequence[str], *, langs: bool = False, scores: bool = True
+) -> MatrixData:
+    """Return :func:`load_matrix_codings`, reusing the last load while the store is unchanged.
+
+    Unchanged means no write through this connection nor any other since that load (SQLite's
+    ``total_changes`` and ``data_version``); the last load is reused when it holds every code
+    asked for, and the languages and probabilities when asked for.
+    """
+    stamp = (store.db.execute("PRAGMA data_version").fetchone()[0], store.db.total_changes)
+    held = _LOADED.get(store)
+    if held is not None:
+        when, data = held
+        if (
+            when == stamp
+            and (data.langs or not langs)
+            and (data.scores or not scores)
+            and set(codes) <= set(data.codes)
+        ):
+            return data
+    data = load_matrix_codings(store, codes, langs=langs, scores=scores)
+    _LOADED[store] = (stamp, data)
+    return data

@@ -95,14 +95,46 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
-    from .matrix import pivot_matrix, write_matrix_xlsx
+    from .errors import ConfigError
+    from .export import write_matrix_xlsx
+    from .figures import plot_gap_map, plot_heatmap, write_figure
+    from .matrix import MatrixFilters, pivot_matrix
     from .workbook import Workbook
 
+    years = (None, None)
+    if args.years:
+        low, _, high = (part.strip() for part in args.years.partition("-"))
+        if not (low or high) or not all(p.isdigit() for p in (low, high) if p):
+            raise ConfigError(f"--years {args.years!r}: write a range such as 2010-2020, "
+                              "2015- or -2020")
+        years = (int(low) if low else None, int(high) if high else None)
+    filters = MatrixFilters(
+        within=args.within, provenance=args.provenance, min_score=args.min_score,
+        kinds=tuple(args.kind), langs=tuple(args.lang), years=years,
+        countries=tuple(args.country), context=tuple(args.context),
+        context_within=args.context_within,
+    )
     with Workbook(settings) as wb:
-        matrix = wb.matrix(args.rows, args.cols)
+        for option, value in (("--rows", args.rows), ("--cols", args.cols)):
+            if not wb.codes(value):
+                raise ConfigError(f"{option} {value!r} matches no code of the codebook: give a "
+                                  "facet (form, target, cons, resp, setting, pop) or a code prefix")
+        unknown = [c for c in filters.context if c not in wb.codebook.codes]
+        if unknown:
+            raise ConfigError(f"--context {', '.join(unknown)}: not a code of the codebook")
+        matrix = wb.matrix(args.rows, args.cols, filters, search=args.search)
+        labels = wb.labels(args.labels or None)
+        language = args.labels or settings.language
         if args.xlsx:
-            cells = wb.matrix_passages(matrix)
-            write_matrix_xlsx(Path(args.xlsx), matrix, cells, labels=wb.labels())
+            cells = wb.matrix_passages(matrix, filters, search=args.search)
+            write_matrix_xlsx(Path(args.xlsx), matrix, cells, labels=labels, lang=language)
+        for path, plot in ((args.heatmap, plot_heatmap), (args.gap_map, plot_gap_map)):
+            if path:
+                import matplotlib.pyplot as plt
+
+                ax = plot(matrix, labels=labels, lang=language)
+                write_figure(ax.figure, Path(path))
+                plt.close(ax.figure)
     records = matrix.to_dict(orient="records")
     _emit(args, records, lambda _: pivot_matrix(matrix).to_string())
     return EXIT_OK
@@ -210,6 +242,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", default="form", help="facet or code prefix for rows (default form)")
     p.add_argument("--cols", default="cons", help="facet or code prefix for columns (default cons)")
     p.add_argument("--xlsx", metavar="PATH", help="also write a spreadsheet")
+    p.add_argument("--within", choices=["passage", "source"], default="passage",
+                   help="codes co-occur within one passage (default) or one source")
+    p.add_argument("--provenance", choices=["human", "rules", "suggestions"], default="rules",
+                   help="human decisions only; with codebook rules (default); or also model "
+                        "suggestions of at least --min-score")
+    p.add_argument("--min-score", type=float, default=0.5, metavar="P",
+                   help="lowest probability of a suggestion counted (default 0.5)")
+    p.add_argument("--kind", action="append", default=[], choices=["literature", "field"],
+                   help="keep sources of this type (repeatable)")
+    p.add_argument("--lang", action="append", default=[], metavar="LANG",
+                   help="keep passages in this language: fr, nl, en (repeatable)")
+    p.add_argument("--years", metavar="FROM-TO", help="keep sources published in these years")
+    p.add_argument("--country", action="append", default=[], metavar="NAME",
+                   help="keep sources of this country or region (repeatable)")
+    p.add_argument("--context", action="append", default=[], metavar="CODE",
+                   help="keep passages carrying this setting or population code (repeatable; "
+                        "one of each facet named)")
+    p.add_argument("--context-within", choices=["passage", "source"], default="passage",
+                   help="--context codes on the passage itself (default) or its source")
+    p.add_argument("--search", default="", metavar="QUERY",
+                   help="keep passages matching this full-text query (FTS5 syntax)")
+    p.add_argument("--labels", choices=["fr", "nl", "en"], help="language of code labels "
+                   "in the spreadsheet and figures (default: the report language)")
+    p.add_argument("--heatmap", metavar="PATH", help="also draw the heatmap (.svg, .pdf, .png)")
+    p.add_argument("--gap-map", metavar="PATH",
+                   help="also draw the evidence gap map (.svg, .pdf, .png)")
     p = add("passages", cmd_passages, "show the passages of one PDF as the extractor sees them")
     p.add_argument("file")
     p.add_argument("--password", default="", help="password of an encrypted PDF")

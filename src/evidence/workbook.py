@@ -16,7 +16,14 @@ import pandas as pd
 from .codebook import Codebook, load_codebook
 from .config import Chapter, Settings, load_settings
 from .errors import ConfigError
-from .matrix import compute_cell_passages, compute_matrix, compute_matrix_passages
+from .matrix import MatrixFilters, compute_matrix
+from .query import (
+    MatrixData,
+    load_cell_passages,
+    load_matrix_data,
+    load_matrix_passages,
+    search_passage_ids,
+)
 from .store import Store, open_store
 
 __all__ = ["Workbook", "open_workbook"]
@@ -124,19 +131,60 @@ class Workbook:
             columns=["id", "source_key", "page_label", "section", "lang", "snippet", "rank"],
         )
 
-    def matrix(self, rows: str | list[str] = "form", cols: str | list[str] = "cons") -> pd.DataFrame:
-        """Return the long evidence matrix (row, col, sources, passages) for two facets."""
-        return compute_matrix(self.codings(), self.codes(rows), self.codes(cols))
+    def matrix(
+        self,
+        rows: str | list[str] = "form",
+        cols: str | list[str] = "cons",
+        filters: MatrixFilters | None = None,
+        *,
+        search: str = "",
+    ) -> pd.DataFrame:
+        """Return the long evidence matrix for two facets (or code lists): per cell the
+        distinct sources, passages, documents and field sources; ``search`` (FTS5 syntax)
+        keeps the passages that match it."""
+        f = filters or MatrixFilters()
+        row_codes, col_codes = self.codes(rows), self.codes(cols)
+        data = self.matrix_data([*row_codes, *col_codes, *f.context], filters=f)
+        return compute_matrix(data.codings, row_codes, col_codes, filters=f,
+                              sources=data.sources, passage_ids=self._hits(search))
 
-    def cell(self, row: str, col: str) -> pd.DataFrame:
-        """Return the passages behind one matrix cell, with citation and page label."""
-        return compute_cell_passages(
-            self.codings(), self.passages(), self.sources(), row, col
+    def matrix_data(self, codes: list[str], filters: MatrixFilters | None = None) -> MatrixData:
+        """Return the codings of ``codes`` as matrices read them, with what ``filters`` need
+        (reused until the store changes)."""
+        f = filters or MatrixFilters()
+        return load_matrix_data(
+            self.store, codes, langs=bool(f.langs), scores=f.provenance == "suggestions"
         )
 
-    def matrix_passages(self, matrix: pd.DataFrame) -> pd.DataFrame:
+    def _hits(self, search: str) -> Any:
+        return search_passage_ids(self.store, search) if search.strip() else None
+
+    def link_options(self) -> dict[str, Any]:
+        """Return what links to PDFs need: the workbook root (documents' paths are relative
+        to it) and the Zotero library prefix (``library`` or ``groups/<id>``)."""
+        zotero = self.settings.zotero
+        library = "library" if zotero.library_type == "user" else f"groups/{zotero.library_id}"
+        return {"root": self.settings.root, "zotero_library": library}
+
+    def cell(
+        self, row: str, col: str, filters: MatrixFilters | None = None, *, search: str = ""
+    ) -> pd.DataFrame:
+        """Return the passages behind one matrix cell: citation, page label, language,
+        provenance, highlighted matches and a link opening the PDF at the page."""
+        f = filters or MatrixFilters()
+        data = self.matrix_data([row, col, *f.context], filters=f)
+        return load_cell_passages(self.store, data, row, col, filters=f,
+                                  passage_ids=self._hits(search), **self.link_options())
+
+    def matrix_passages(
+        self, matrix: pd.DataFrame, filters: MatrixFilters | None = None, *, search: str = ""
+    ) -> pd.DataFrame:
         """Return the passages behind every non-empty cell of ``matrix``, with row and col."""
-        return compute_matrix_passages(self.codings(), self.passages(), self.sources(), matrix)
+        f = filters or MatrixFilters()
+        codes = sorted(set(matrix["row"]) | set(matrix["col"]) | set(f.context))
+        data = self.matrix_data(codes, filters=f)
+        return load_matrix_passages(self.store, data, matrix, filters=f,
+                                    passage_ids=self._hits(search), **self.link_options())
 
 
 def open_workbook(root: str | Path | None = None) -> Workbook:

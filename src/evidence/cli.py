@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .commands import register as register_coding_commands
 from .config import Settings, load_settings
 from .errors import EvidenceError
 from .store import Store, open_store
@@ -44,14 +45,26 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from .pipeline import run_sync
 
     with _with_store(settings) as store:
-        summary = run_sync(settings, store)
-    _emit(args, summary, lambda s: (
-        f"sync ({s['route']}: {s['file']}): {s['sources']} sources "
-        f"(+{s['added']} ~{s['updated']} -{s['removed']}), {s['files']} files, "
-        f"{s['missing']} missing, {len(s['skipped'])} entries skipped"
-        + "".join(f"\n  ✗ {x['item']}: {x['reason']}" for x in s["skipped"])
-    ))
+        summary = run_sync(settings, store, full=args.full)
+    _emit(args, summary, _sync_text)
     return EXIT_FAILED_ITEMS if summary["skipped"] or summary["missing"] else EXIT_OK
+
+
+def _sync_text(s: dict[str, Any]) -> str:
+    where = s.get("file") or s.get("library") or ""
+    line = (f"sync ({s.get('route', '')}{': ' + str(where) if where else ''}): "
+            f"{s.get('sources', 0)} sources (+{s.get('added', 0)} ~{s.get('updated', 0)} "
+            f"-{s.get('removed', 0)}), {s.get('files', 0)} files, {s.get('missing', 0)} missing")
+    if "annotations" in s:
+        line += f", {s['annotations']} annotations, {s.get('human_codings', 0)} human codings"
+    if "requests" in s:
+        line += f"; {s['requests']} request(s), library version {s.get('version', '')}"
+    if s.get("zotero"):
+        line += f"\n  Zotero not used: {s['zotero']}"
+    skipped = s.get("skipped", [])
+    return line + f", {len(skipped)} entries skipped" + "".join(
+        f"\n  ✗ {x['item']}: {x['reason']}" for x in skipped
+    )
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
@@ -207,7 +220,9 @@ def _build_text(s: dict[str, Any]) -> str:
         f" code: {s['code']['documents']} document(s) coded",
     ]
     if s.get("chapters"):
-        lines.append("  chapters: " + ", ".join(s["chapters"]))
+        lines.append("  chapters: " + ", ".join(p for p in s["chapters"] if p.endswith(".html")))
+    if s.get("briefs"):
+        lines.append("  briefs: " + ", ".join(p for p in s["briefs"] if p.endswith(".md")))
     return "\n".join(lines + _failures_text(s["failures"]))
 
 
@@ -230,7 +245,9 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print JSON instead of text")
         return p
 
-    add("sync", cmd_sync, "load references and register their documents by content hash")
+    p = add("sync", cmd_sync, "load references (Zotero or the bibliography file) and register "
+                              "their documents by content hash")
+    p.add_argument("--full", action="store_true", help="read the whole Zotero library again")
     p = add("extract", cmd_extract, "turn new or changed PDFs into passages")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--ocr", action="store_true", help="OCR image-only pages (needs Tesseract)")
@@ -277,6 +294,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--briefs", action="store_true", help="also code, then write theme briefs "
                    "and the recommendations table to reports/")
     add("status", cmd_status, "what the store holds, and every item that failed")
+    register_coding_commands(add)
     p = add("build", cmd_build, "sync, extract, code, then render the report chapters")
     p.add_argument("--from-scratch", action="store_true", help="delete the store first")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
@@ -290,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = None
-        if args.command != "passages":
+        if args.command not in ("passages", "evaluate"):
             settings = load_settings(args.root)
         return int(args.func(args, settings))
     except EvidenceError as exc:

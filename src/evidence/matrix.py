@@ -4,8 +4,9 @@ A cell counts the distinct sources (and passages and documents) holding at least
 that carries both codes, or, with ``within="source"``, the sources that carry both codes in
 any of their passages. :class:`MatrixFilters` narrows the evidence first: provenance, source
 type, language, years, country, setting and population codes. Everything here is pure: frames
-in, new frames out. Counting works on integer codes with numpy, so a million coded passages
-take well under a second once loaded (``evidence.query`` loads them from the store).
+in, new frames out. Counting works on integer codes with numpy: a matrix over a million
+coded passages takes about half a second of CPU once they are loaded (``evidence.query``
+loads them from the store; ``benchmarks/bench_matrix.py`` measures both).
 
 Drill-down, figures and the Excel export live in ``evidence.cells``, ``evidence.figures``
 and ``evidence.export``.
@@ -74,11 +75,6 @@ class MatrixFilters:
         low, high = self.years
         if low is not None and high is not None and low > high:
             raise ConfigError(f"year range {low}-{high} is empty: give the earlier year first")
-
-    @property
-    def is_default(self) -> bool:
-        """Return True when nothing is filtered out beyond the default provenance."""
-        return self == MatrixFilters(within=self.within)
 
 
 def _is(column: pd.Series, values: Collection[object]) -> np.ndarray:

@@ -130,6 +130,13 @@ def _sync_file(settings: Settings, store: Store) -> dict[str, Any]:
     }
 
 
+def _size(settings: Settings, path: str) -> int:
+    try:
+        return settings.path(path).stat().st_size
+    except OSError:
+        return 0
+
+
 def passage_rows(source_key: str, extraction: Extraction) -> list[PassageRow]:
     """Turn an extraction into store rows with stable ids (identical text on a page gets a count)."""
     seen: Counter[tuple[int, str]] = Counter()
@@ -163,7 +170,8 @@ def run_extract(
     interrupted run loses at most the documents in flight and the next run completes it.
     """
     todo = store.documents_to_extract(EXTRACTOR_VERSION)
-    by_path = {str(settings.path(d.path)): d for d in todo}
+    # Largest files first: a long book started last would leave the other workers idle.
+    by_path = {str(settings.path(d.path)): d for d in sorted(todo, key=lambda d: -_size(settings, d.path))}
     n_jobs = jobs if jobs is not None else (settings.jobs or None)
     results = extract_many(
         list(by_path), executor=executor, jobs=n_jobs,

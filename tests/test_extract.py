@@ -623,3 +623,10 @@ def test_text_off_the_page_is_left_out(tmp_path):
     _lines(page, ["A job ticket above the page."], y=-30)
     result = extract_pdf(_save(doc, tmp_path / "bleed.pdf"))
     assert [p.text for p in result.passages] == ["The visible paragraph of the page."]
+
+
+def test_a_truncated_file_that_kept_only_its_running_header_is_broken() -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample" / "pdfs" / "dummy2021day.pdf"
+    result = extract_pdf(sample)
+    assert result.status == "broken" and result.passages == ()
+    assert "repaired" in result.reason

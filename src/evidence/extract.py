@@ -60,7 +60,7 @@ __all__ = [
     "extract_many",
 ]
 
-EXTRACTOR_VERSION = "1.1"
+EXTRACTOR_VERSION = "1.2"
 SECTIONS = ("body", "abstract", "heading", "footnote", "caption", "table", "references")
 CODED_SECTIONS = ("body", "abstract", "footnote", "caption")
 
@@ -267,8 +267,13 @@ def _extract_document(
             reason = f"no text layer on any page (scanned images?): {_OCR_HINT}"
         return _failed(file, "no_text", reason, pages, warnings)
     passages = _passages(texts, labels, body)
+    repaired = any("repaired" in w for w in warnings)
+    if repaired and passages and _only_repeated(passages):
+        # A damaged file whose pages kept nothing but the same line (a running header the
+        # truncation left behind) has lost its text: quoting that line would mislead.
+        passages = ()
     if not passages:
-        if any("repaired" in w for w in warnings):
+        if repaired:
             return _failed(
                 file,
                 "broken",
@@ -286,6 +291,14 @@ def _extract_document(
         )
     lang = majority_language((p.lang, len(p.text)) for p in passages)
     return Extraction(file, "ok", "", pages, lang, passages, tuple(warnings))
+
+
+def _only_repeated(passages: tuple[Passage, ...]) -> bool:
+    """True when every passage's text recurs on another page (running lines, no body)."""
+    pages: dict[str, set[int]] = {}
+    for p in passages:
+        pages.setdefault(" ".join(p.text.split()).casefold(), set()).add(p.page_index)
+    return all(len(on) > 1 for on in pages.values())
 
 
 def _passages(texts: list[PageText], labels: list[str], body: float) -> tuple[Passage, ...]:

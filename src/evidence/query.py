@@ -43,6 +43,8 @@ __all__ = [
 
 RANK_LIMIT = 20_000
 _SEP = "\x1f"
+# Rowids travel as fixed-width hex: numpy parses them without a Python object per number.
+_HEX_ROWID = "printf('%016x', rowid)"
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,12 @@ def _split(text: str | None) -> np.ndarray:
 
 
 def _ints(text: str | None) -> np.ndarray:
-    return np.array(text.split(","), dtype=np.int64) if text else np.array([], dtype=np.int64)
+    """Parse ``group_concat`` of ``_HEX_ROWID``: 16 hex digits per rowid, no separator."""
+    if not text:
+        return np.array([], dtype=np.int64)
+    digits = _HEX[np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 16)]
+    packed = (digits[:, 0::2] << 4) | digits[:, 1::2]
+    return np.ascontiguousarray(packed).view(">i8").ravel().astype(np.int64)
 
 
 _HEX = np.full(256, 255, dtype=np.uint8)
@@ -118,7 +125,7 @@ def _lookup(sorted_keys: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np
 def _passage_index(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
     """Return every passage id, sorted (as uint64 when all are 16 hex digits), with its rowid."""
     ids, rowids = db.execute(
-        f"SELECT group_concat(id, '{_SEP}'), group_concat(rowid, ',') "
+        f"SELECT group_concat(id, '{_SEP}'), group_concat({_HEX_ROWID}, '') "
         "FROM passages INDEXED BY sqlite_autoindex_passages_1"
     ).fetchone()
     keys, rows = _split(ids), _ints(rowids)
@@ -186,11 +193,11 @@ def _places(
     # One row per document (the index on (document_id, seq) is read in order, no sort):
     # its passages' rowids and their number; the strings joined parse in one go.
     groups = db.execute(
-        "SELECT document_id, count(*), group_concat(rowid, ',') FROM passages INDEXED BY "
+        f"SELECT document_id, count(*), group_concat({_HEX_ROWID}, '') FROM passages INDEXED BY "
         "passages_document WHERE document_id IS NOT NULL GROUP BY document_id"
     ).fetchall()
     if groups:
-        at = _ints(",".join(text for _, _, text in groups))
+        at = _ints("".join(text for _, _, text in groups))
         document[at] = np.repeat(
             np.array([d for d, _, _ in groups], dtype=np.int64), [n for _, n, _ in groups]
         )
@@ -199,7 +206,7 @@ def _places(
         )
         source[at] = source_of_doc.reindex(document[at]).fillna(-1).to_numpy(np.int64)
     for key, text in db.execute(
-        "SELECT source_key, group_concat(rowid, ',') FROM passages "
+        f"SELECT source_key, group_concat({_HEX_ROWID}, '') FROM passages "
         "WHERE document_id IS NULL GROUP BY source_key"
     ):
         source[_ints(text)] = sources.get_loc(key) if key in sources else -1
@@ -208,7 +215,7 @@ def _places(
 
 def _langs(db: sqlite3.Connection, size: int) -> pd.Categorical:
     rowids, langs = db.execute(
-        f"SELECT group_concat(rowid, ','), group_concat(lang, '{_SEP}') FROM passages"
+        f"SELECT group_concat({_HEX_ROWID}, ''), group_concat(lang, '{_SEP}') FROM passages"
     ).fetchone()
     codes, names = pd.factorize(pd.Series(langs.split(_SEP) if langs else [], dtype=object))
     out = np.full(size, -1, dtype=np.int64)
@@ -347,7 +354,7 @@ def search_passage_ids(store: Store, query: str) -> np.ndarray:
     """Return the rowids of every passage matching ``query`` (FTS5 syntax)."""
     try:
         (text,) = store.db.execute(
-            "SELECT group_concat(rowid, ',') FROM passages_fts WHERE passages_fts MATCH ?",
+            f"SELECT group_concat({_HEX_ROWID}, '') FROM passages_fts WHERE passages_fts MATCH ?",
             (query,),
         ).fetchone()
     except sqlite3.OperationalError as exc:

@@ -149,39 +149,58 @@ def _codings(
     ).fetchall()
     ids = [_split(text) for _, text in blocks]
     code_of = pd.Index(wanted)
-    rule = pd.DataFrame(
-        {
-            "passage_id": _lookup(keys, rowids, np.concatenate(ids) if ids else np.array([], "S1")),
-            "code": np.repeat(code_of.get_indexer([c for c, _ in blocks]), [len(i) for i in ids]),
-            "origin": "rule",
-            "negated": False,
-            "score": np.nan,
-        }
-    )
     # Rule codings are never negated and carry no score (only people reject; only a model
     # scores): the row-by-row read is kept to the other origins, and to people's decisions
     # when the probabilities of suggestions are not needed.
     others = "origin != 'rule'" if scores else "origin = 'human'"
-    other = pd.DataFrame(
-        db.execute(
-            "WITH k AS MATERIALIZED (SELECT passage_id, code, origin, provenance FROM codings "
-            f"INDEXED BY codings_code WHERE code IN ({marks}) AND {others} "
-            "ORDER BY passage_id) "
-            "SELECT k.passage_id, k.code, k.origin, c.negated, c.score FROM k JOIN codings c "
-            "ON c.passage_id = k.passage_id AND c.code = k.code AND c.origin = k.origin "
-            "AND c.provenance = k.provenance",
-            wanted,
-        ).fetchall(),
-        columns=["passage_id", "code", "origin", "negated", "score"],
+    other = db.execute(
+        "WITH k AS MATERIALIZED (SELECT passage_id, code, origin, provenance FROM codings "
+        f"INDEXED BY codings_code WHERE code IN ({marks}) AND {others} "
+        "ORDER BY passage_id) "
+        "SELECT k.passage_id, k.code, k.origin, c.negated, c.score FROM k JOIN codings c "
+        "ON c.passage_id = k.passage_id AND c.code = k.code AND c.origin = k.origin "
+        "AND c.provenance = k.provenance",
+        wanted,
+    ).fetchall()
+    origins = ["rule", *sorted({o for _, _, o, _, _ in other} - {"rule"})]
+    n_rule = sum(len(i) for i in ids)
+    passage = np.concatenate(
+        [
+            _lookup(keys, rowids, np.concatenate(ids) if ids else np.array([], "S1")),
+            _lookup(keys, rowids, np.array([p.encode() for p, *_ in other], dtype="S")),
+        ]
     )
-    other["passage_id"] = _lookup(keys, rowids, np.array([p.encode() for p in other["passage_id"]]))
-    other["code"] = code_of.get_indexer(other["code"])
-    other["negated"] = other["negated"].astype(bool)
-    both = pd.concat([rule, other], ignore_index=True) if len(other) else rule
-    both["code"] = pd.Categorical.from_codes(both["code"].to_numpy(np.int64), categories=wanted)
-    both["origin"] = both["origin"].astype("category")
-    both["score"] = both["score"].astype(np.float32)
-    return both[both["passage_id"].to_numpy() >= 0]
+    code = np.concatenate(
+        [
+            np.repeat(code_of.get_indexer([c for c, _ in blocks]), [len(i) for i in ids]),
+            code_of.get_indexer([c for _, c, *_ in other]),
+        ]
+    )
+    origin = np.concatenate(
+        [
+            np.zeros(n_rule, dtype=np.int64),
+            pd.Index(origins).get_indexer([o for _, _, o, _, _ in other]),
+        ]
+    )
+    negated = np.concatenate(
+        [np.zeros(n_rule, dtype=bool), np.array([bool(n) for *_, n, _ in other], dtype=bool)]
+    )
+    score = np.concatenate(
+        [
+            np.full(n_rule, np.nan, dtype=np.float32),
+            np.array([np.nan if x is None else x for *_, x in other], dtype=np.float32),
+        ]
+    )
+    keep = passage >= 0
+    return pd.DataFrame(
+        {
+            "passage_id": passage[keep],
+            "code": pd.Categorical.from_codes(code[keep], categories=wanted),
+            "origin": pd.Categorical.from_codes(origin[keep], categories=origins),
+            "negated": negated[keep],
+            "score": score[keep],
+        }
+    )
 
 
 def _places(

@@ -142,8 +142,8 @@ def _unlock(doc: pymupdf.Document, password: str | None) -> Opened:
         return Opened(
             None,
             "encrypted",
-            "password-protected: give the password "
-            "(evidence extract --password) or save an unprotected copy",
+            "password-protected: save an unprotected copy in its place (try a password "
+            "with `evidence passages FILE --password ...`)",
         )
     for candidate in dict.fromkeys([normalise_password(password), password]):
         try:

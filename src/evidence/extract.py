@@ -60,7 +60,7 @@ __all__ = [
     "extract_many",
 ]
 
-EXTRACTOR_VERSION = "1.2"
+EXTRACTOR_VERSION = "1.3"
 SECTIONS = ("body", "abstract", "heading", "footnote", "caption", "table", "references")
 CODED_SECTIONS = ("body", "abstract", "footnote", "caption")
 

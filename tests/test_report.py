@@ -48,6 +48,7 @@ def test_a_chapter_is_written_as_notebook_html_markdown_and_docx(built: Path) ->
     assert "A book whose file is missing" not in md  # the bibliography lists works cited only
     figures = list((reports / "tiny_files").glob("*.png"))
     assert figures and f"tiny_files/{figures[0].name}" in md
+    assert "![Number of distinct sources per crossing of codes.](tiny_files/" in md
     html = (reports / "tiny.html").read_text(encoding="utf-8")
     assert "Tiny chapter" in html and "open_workbook" not in html  # no code cells
     assert "data:image/png;base64" in html  # figures embedded: the file stands alone

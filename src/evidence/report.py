@@ -113,7 +113,7 @@ def render_documents(
     Citations become author-date references with a bibliography of the works cited only.
     """
     base = [
-        _pandoc(), str(source_md), "--from=markdown", "--citeproc",
+        _pandoc(), str(source_md), "--from=markdown-implicit_figures", "--citeproc",
         f"--bibliography={bibliography}", f"--metadata=lang:{_LOCALES.get(lang, lang)}",
         f"--resource-path={folder}",
     ]
@@ -140,8 +140,13 @@ def render_documents(
     return written
 
 
-def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path) -> Path:
-    """Write the notebook's outputs (no code) as pandoc Markdown plus its figures."""
+def _notebook_markdown(
+    nb: nbformat.NotebookNode, stem: str, folder: Path, alt: str = ""
+) -> Path:
+    """Write the notebook's outputs (no code) as pandoc Markdown plus its figures.
+
+    Figures get ``alt`` as their text alternative instead of nbconvert's "png".
+    """
     from nbconvert import MarkdownExporter
 
     exporter = MarkdownExporter(exclude_input=True)
@@ -152,6 +157,7 @@ def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path) -> Pa
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    body = body.replace("![png](", f"![{alt}](")
     source = folder / STATE_DIR / f"{stem}.source.md"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text(body, encoding="utf-8")
@@ -209,7 +215,10 @@ def _render_one(
     _execute(settings, chapter, out, baseline)
     nb = strip_run_metadata(nbformat.read(out, as_version=4))
     nbformat.write(nb, out)
-    source = _notebook_markdown(nb, chapter.id, staging)
+    from .chapter import text
+
+    alt = text("matrix_caption", chapter.language)
+    source = _notebook_markdown(nb, chapter.id, staging, alt)
     _with_bibliography(source, chapter.language)
     render_documents(source, chapter.id, staging, bibliography=settings.bibliography,
                      lang=chapter.language, title=chapter.title_in(chapter.language), pdf=pdf)

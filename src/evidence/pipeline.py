@@ -222,12 +222,13 @@ def _decision_rows(settings: Settings) -> tuple[list[CodingRow], list[dict[str, 
 def run_code(settings: Settings, store: Store, *, progress: bool = True) -> dict[str, Any]:
     """Apply codebook.yml to passages not yet coded with this codebook, then human decisions."""
     codebook = load_codebook(settings.codebook)
-    matcher = compile_codebook(codebook)
     documents = 0
     codings = 0
     todo = list(store.passages_to_code(codebook.version, settings.coded_sections))
+    # Compiling the patterns costs about a second: only when there is something to code.
+    matcher = compile_codebook(codebook) if todo else None
     for doc_id, rows in _progress(todo, total=len(todo), desc="code", show=progress):
-        coded = code_passages(rows, matcher)
+        coded = code_passages(rows, matcher) if matcher is not None else []
         store.save_rule_codings(doc_id, codebook.version, [
             CodingRow(
                 passage_id=c.passage_id, code=c.code, origin="rule", provenance=c.provenance,

@@ -30,7 +30,7 @@ def _effective_pairs(db: Path) -> set[tuple[str, str]]:
     con.close()
     human_yes = {(p, c) for p, c, o, n in rows if o == "human" and not n}
     human_no = {(p, c) for p, c, o, n in rows if o == "human" and n}
-    machine = {(p, c) for p, c, o, n in rows if o != "human" and not n}
+    machine = {(p, c) for p, c, o, n in rows if o == "rule" and not n}  # suggestions: opt-in
     return human_yes | {pc for pc in machine if pc not in human_no}
 
 

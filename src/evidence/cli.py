@@ -98,8 +98,11 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from .query import search_passages
+
     with _with_store(settings) as store:
-        hits = store.search(args.query, args.limit)
+        frame = search_passages(store, args.query, args.limit)
+    hits = frame.drop(columns=["ranked", "matches"]).to_dict(orient="records")
     _emit(args, hits, lambda hs: "\n".join(
         [f"{h['source_key']}, p. {h['page_label']} [{h['section']}, {h['lang']}] {h['id']}\n"
          f"    {h['snippet']}" for h in hs] or ["no passage matches"]

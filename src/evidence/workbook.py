@@ -125,11 +125,14 @@ class Workbook:
         return self.store.codings_frame(effective=effective)
 
     def search(self, query: str, limit: int = 20) -> pd.DataFrame:
-        """Return full-text search hits (FTS5 syntax) with key, page label and snippet."""
-        return pd.DataFrame(
-            self.store.search(query, limit),
-            columns=["id", "source_key", "page_label", "section", "lang", "snippet", "rank"],
-        )
+        """Return full-text search hits (FTS5 syntax) with key, page label and snippet.
+
+        Hits are ranked by relevance when at most 20,000 passages match, else in document order
+        (the ``ranked`` column says which), so a search stays fast on a large store.
+        """
+        from .query import search_passages
+
+        return search_passages(self.store, query, limit)
 
     def matrix(
         self,

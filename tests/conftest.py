@@ -123,7 +123,9 @@ TINY_BIB = """\
 """
 
 
-def make_pdf(path: Path, pages: Sequence[str], *, footer: Callable[[int], str] | None = None) -> Path:
+def make_pdf(
+    path: Path, pages: Sequence[str], *, footer: Callable[[int], str] | None = None
+) -> Path:
     """Write a real text PDF with one text box per page (and an optional footer line)."""
     doc = pymupdf.open()
     for i, text in enumerate(pages):

@@ -6,11 +6,25 @@ import evidence
 
 
 def test_public_names_are_the_curated_list() -> None:
-    assert sorted(evidence.__all__) == sorted([
-        "BuildLockedError", "Chapter", "CodebookError", "ConfigError", "EvidenceError",
-        "ExtractionError", "LibraryError", "ReportError", "Settings", "StoreError", "Workbook",
-        "ZoteroError", "__version__", "load_settings", "open_workbook",
-    ])
+    assert sorted(evidence.__all__) == sorted(
+        [
+            "BuildLockedError",
+            "Chapter",
+            "CodebookError",
+            "ConfigError",
+            "EvidenceError",
+            "ExtractionError",
+            "LibraryError",
+            "ReportError",
+            "Settings",
+            "StoreError",
+            "Workbook",
+            "ZoteroError",
+            "__version__",
+            "load_settings",
+            "open_workbook",
+        ]
+    )
     for name in evidence.__all__:
         assert hasattr(evidence, name), name
 

@@ -6,14 +6,47 @@ from evidence import chapter as ch
 from evidence.config import Chapter
 
 MATRIX = pd.DataFrame(
-    [("form.physical", "cons.user.health", 2, 3), ("form.physical", "cons.worker.burnout", 1, 1),
-     ("form.verbal", "cons.user.health", 0, 0), ("form.verbal", "cons.worker.burnout", 1, 2)],
+    [
+        ("form.physical", "cons.user.health", 2, 3),
+        ("form.physical", "cons.worker.burnout", 1, 1),
+        ("form.verbal", "cons.user.health", 0, 0),
+        ("form.verbal", "cons.worker.burnout", 1, 2),
+    ],
     columns=["row", "col", "sources", "passages"],
 )
 CELLS = pd.DataFrame(
-    [("form.physical", "cons.user.health", "p1", "s1", "Dupont (2020), p. 12", "12", "fr", "Coups."),
-     ("form.physical", "cons.worker.burnout", "p1", "s1", "Dupont (2020), p. 12", "12", "fr", "Coups."),
-     ("form.verbal", "cons.worker.burnout", "p7", "s2", "Peeters (2019), p. 3", "3", "nl", "Schelden.")],
+    [
+        (
+            "form.physical",
+            "cons.user.health",
+            "p1",
+            "s1",
+            "Dupont (2020), p. 12",
+            "12",
+            "fr",
+            "Coups.",
+        ),
+        (
+            "form.physical",
+            "cons.worker.burnout",
+            "p1",
+            "s1",
+            "Dupont (2020), p. 12",
+            "12",
+            "fr",
+            "Coups.",
+        ),
+        (
+            "form.verbal",
+            "cons.worker.burnout",
+            "p7",
+            "s2",
+            "Peeters (2019), p. 3",
+            "3",
+            "nl",
+            "Schelden.",
+        ),
+    ],
     columns=["row", "col", "id", "source_key", "citation", "page_label", "lang", "text"],
 )
 LABELS = {"form.physical": "Violence physique", "cons.user.health": "Santé"}
@@ -43,12 +76,18 @@ def test_key_quotes_take_the_best_cells_and_never_repeat_a_passage() -> None:
 
 def test_no_quotes_is_said_in_the_language() -> None:
     empty = ch.compute_key_quotes(MATRIX.assign(sources=0), CELLS, limit=3)
-    assert ch.render_quotes(empty, LABELS, "nl").endswith("Geen fragment draagt beide codes tegelijk.")
+    assert ch.render_quotes(empty, LABELS, "nl").endswith(
+        "Geen fragment draagt beide codes tegelijk."
+    )
 
 
 def test_overview_counts_and_failed_documents() -> None:
-    status = {"sources": 3, "documents_ok": 2, "passages": 40,
-              "failures": [{"stage": "extract", "item": "x", "reason": "encrypted"}]}
+    status = {
+        "sources": 3,
+        "documents_ok": 2,
+        "passages": 40,
+        "failures": [{"stage": "extract", "item": "x", "reason": "encrypted"}],
+    }
     text = ch.render_overview(status, coded=12, lang="en")
     assert "3 sources, 2 documents read (40 passages) and 12 coded passages" in text
     assert "1 document(s) could not be read" in text
@@ -71,8 +110,10 @@ def test_markdown_specials_are_escaped_and_citations_use_braced_keys() -> None:
 
 def test_changes_since_the_last_build() -> None:
     old = {"sources": {"s1": 3, "s2": 2}, "cells": {"form.physical|cons.user.health": 1}}
-    new = {"sources": {"s1": 4, "s3": 1}, "cells": {"form.physical|cons.user.health": 2,
-                                                    "form.verbal|cons.user.health": 1}}
+    new = {
+        "sources": {"s1": 4, "s3": 1},
+        "cells": {"form.physical|cons.user.health": 2, "form.verbal|cons.user.health": 1},
+    }
     changes = ch.compute_changes(new, old)
     assert changes["new_sources"] == ["s3"] and changes["removed_sources"] == ["s2"]
     assert changes["passages_delta"] == 0
@@ -81,18 +122,22 @@ def test_changes_since_the_last_build() -> None:
     assert "- Violence physique × Santé: 1 → 2" in text
     assert "- form.verbal × Santé: 0 → 1" in text
     assert ch.render_changes(ch.compute_changes(new, {}), LABELS, "fr").endswith(
-        "Première construction de ce chapitre.")
+        "Première construction de ce chapitre."
+    )
     assert ch.render_changes(ch.compute_changes(new, new), LABELS, "nl").endswith(
-        "Geen veranderingen in de gegevens sinds de vorige bouw.")
+        "Geen veranderingen in de gegevens sinds de vorige bouw."
+    )
 
 
 def test_snapshot_counts_passages_per_source_and_non_empty_cells() -> None:
     passages = pd.DataFrame({"source_key": ["s1", "s1", "s2"]})
     snap = ch.compute_snapshot(passages, MATRIX)
     assert snap["sources"] == {"s1": 2, "s2": 1}
-    assert snap["cells"] == {"form.physical|cons.user.health": 2,
-                             "form.physical|cons.worker.burnout": 1,
-                             "form.verbal|cons.worker.burnout": 1}
+    assert snap["cells"] == {
+        "form.physical|cons.user.health": 2,
+        "form.physical|cons.worker.burnout": 1,
+        "form.verbal|cons.worker.burnout": 1,
+    }
 
 
 def test_field_sources_are_cited_as_plain_text_and_quoted_last() -> None:

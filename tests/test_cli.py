@@ -52,8 +52,10 @@ def test_matrix_json_and_xlsx(workbook: Path, tmp_path: Path, capsys) -> None:
         main(["-C", root, stage, "--json"])
     capsys.readouterr()
     xlsx = tmp_path / "m.xlsx"
-    code, cells = _json(capsys, ["-C", root, "matrix", "--rows", "form", "--cols", "cons",
-                                 "--xlsx", str(xlsx), "--json"])
+    code, cells = _json(
+        capsys,
+        ["-C", root, "matrix", "--rows", "form", "--cols", "cons", "--xlsx", str(xlsx), "--json"],
+    )
     assert code == 0 and xlsx.is_file()
     assert set(cells[0]) == {"row", "col", "sources", "passages", "documents", "field_sources"}
     cell = {(c["row"], c["col"]): c["sources"] for c in cells}
@@ -67,15 +69,30 @@ def test_matrix_filters_and_figures(workbook: Path, tmp_path: Path, capsys) -> N
         main(["-C", root, stage, "--json"])
     capsys.readouterr()
     code, every = _json(capsys, ["-C", root, "matrix", "--json"])
-    code, french = _json(capsys, ["-C", root, "matrix", "--lang", "fr", "--years", "2021-",
-                                  "--gap-map", str(tmp_path / "gap.svg"),
-                                  "--heatmap", str(tmp_path / "heat.png"), "--json"])
+    code, french = _json(
+        capsys,
+        [
+            "-C",
+            root,
+            "matrix",
+            "--lang",
+            "fr",
+            "--years",
+            "2021-",
+            "--gap-map",
+            str(tmp_path / "gap.svg"),
+            "--heatmap",
+            str(tmp_path / "heat.png"),
+            "--json",
+        ],
+    )
     assert code == 0 and (tmp_path / "gap.svg").is_file() and (tmp_path / "heat.png").is_file()
     assert 0 < sum(c["sources"] for c in french) < sum(c["sources"] for c in every)
     assert all(c["documents"] <= c["passages"] for c in french)
     code, searched = _json(capsys, ["-C", root, "matrix", "--search", "insultes", "--json"])
     assert {(c["row"], c["col"]) for c in searched if c["sources"]} == {
-        ("form.verbal", "cons.worker.burnout")}
+        ("form.verbal", "cons.worker.burnout")
+    }
     assert main(["-C", root, "matrix", "--rows", "nothing"]) == 2
     assert "matches no code" in capsys.readouterr().err
     assert main(["-C", root, "matrix", "--years", "2020-2010"]) == 2

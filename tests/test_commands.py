@@ -39,8 +39,22 @@ def test_explain_shows_the_matched_words(coded: Path, capsys) -> None:
 
 def test_review_writes_the_decisions_file_and_code_applies_it(coded: Path, capsys) -> None:
     pid = _passage(capsys, coded, "assaulted")
-    code, data = _run(capsys, ["-C", str(coded), "review", pid, "form.physical", "reject",
-                               "--coder", "ana", "--note", "staff, not residents", "--json"])
+    code, data = _run(
+        capsys,
+        [
+            "-C",
+            str(coded),
+            "review",
+            pid,
+            "form.physical",
+            "reject",
+            "--coder",
+            "ana",
+            "--note",
+            "staff, not residents",
+            "--json",
+        ],
+    )
     assert code == 0 and data["decisions"] == 1
     text = (coded / "decisions.csv").read_text(encoding="utf-8")
     assert f"{pid},form.physical,reject,ana," in text and "Workers in the night shelter" in text
@@ -81,10 +95,18 @@ def test_suggest_says_when_there_are_too_few_examples(coded: Path, capsys) -> No
 
 def test_evaluate_a_hand_coded_file(tmp_path: Path, workbook: Path, capsys) -> None:
     records = [
-        {"id": "a", "lang": "en", "text": "The worker was assaulted at the door.",
-         "codes": ["form.physical"]},
-        {"id": "b", "lang": "fr", "text": "Un épuisement des équipes après les menaces.",
-         "codes": ["cons.worker.burnout", "form.verbal"]},
+        {
+            "id": "a",
+            "lang": "en",
+            "text": "The worker was assaulted at the door.",
+            "codes": ["form.physical"],
+        },
+        {
+            "id": "b",
+            "lang": "fr",
+            "text": "Un épuisement des équipes après les menaces.",
+            "codes": ["cons.worker.burnout", "form.verbal"],
+        },
         {"id": "c", "lang": "en", "text": "Housing statistics for the region.", "codes": []},
     ]
     path = tmp_path / "gold.jsonl"

@@ -70,8 +70,11 @@ def test_fields_are_decoded_and_normalised() -> None:
     ("value", "expected"),
     [
         ("data/x.pdf", ["data/x.pdf"]),
-        ("Full Text:files/743/Yu - 2015.pdf:application/pdf;Snapshot:files/429/full.html:text/html",
-         ["files/743/Yu - 2015.pdf"]),
+        (
+            "Full Text:files/743/Yu - 2015.pdf:application/pdf;"
+            "Snapshot:files/429/full.html:text/html",
+            ["files/743/Yu - 2015.pdf"],
+        ),
         ("~\\\\BBTTEST\\\\storage\\\\paper.pdf", ["~/BBTTEST/storage/paper.pdf"]),
         ("a.pdf;b.pdf", ["a.pdf", "b.pdf"]),
         ("notes.html", []),

@@ -29,7 +29,8 @@ def _all(root: Path) -> dict:
 def _content(root: Path) -> tuple[list, list]:
     con = sqlite3.connect(root / "store.sqlite")
     passages = con.execute(
-        "SELECT id, source_key, page_index, page_label, section, lang, text FROM passages ORDER BY id"
+        "SELECT id, source_key, page_index, page_label, section, lang, text FROM passages "
+        "ORDER BY id"
     ).fetchall()
     codings = con.execute(
         "SELECT passage_id, code, origin, provenance, negated, spans FROM codings "
@@ -77,7 +78,9 @@ def test_a_changed_pdf_and_a_changed_codebook_are_processed_again(workbook: Path
     _all(workbook)
     make_pdf(workbook / "pdfs" / "alpha2020shelter.pdf", ["Only one new page about hitting."])
     codebook = workbook / "codebook.yml"
-    codebook.write_text(codebook.read_text().replace("[insult, threat]", "[insult, threat, shouting]"))
+    codebook.write_text(
+        codebook.read_text().replace("[insult, threat]", "[insult, threat, shouting]")
+    )
     summary = _all(workbook)
     assert summary["extract"]["documents"] == 1
     assert summary["code"]["documents"] == 2
@@ -127,22 +130,32 @@ def test_killing_extraction_midway_leaves_a_consistent_store_that_the_next_run_c
     entries = []
     for i in range(40):
         key = f"doc{i:03d}"
-        pages = [f"Document {i}, page {p}. Workers were assaulted and insulted; burnout followed. "
-                 * 12 for p in range(6)]
+        pages = [
+            f"Document {i}, page {p}. Workers were assaulted and insulted; burnout followed. " * 12
+            for p in range(6)
+        ]
         make_pdf(root / "pdfs" / f"{key}.pdf", pages)
-        entries.append(f"@misc{{{key},\n  title = {{Doc {i}}},\n  year = {{2020}},\n"
-                       f"  file = {{pdfs/{key}.pdf}}\n}}\n")
+        entries.append(
+            f"@misc{{{key},\n  title = {{Doc {i}}},\n  year = {{2020}},\n"
+            f"  file = {{pdfs/{key}.pdf}}\n}}\n"
+        )
     (root / "references.bib").write_text("\n".join(entries), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     cmd = [sys.executable, "-m", "evidence.cli", "-C", str(root)]
     subprocess.run([*cmd, "sync"], check=True, env=env, capture_output=True)
-    proc = subprocess.Popen([*cmd, "extract", "--jobs", "1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*cmd, "extract", "--jobs", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     done = 0
     while time.monotonic() < deadline and proc.poll() is None:
         con = sqlite3.connect(root / "store.sqlite", timeout=5)
-        done = con.execute("SELECT count(*) FROM documents WHERE extracted_sha256 != ''").fetchone()[0]
+        done = con.execute(
+            "SELECT count(*) FROM documents WHERE extracted_sha256 != ''"
+        ).fetchone()[0]
         con.close()
         if done >= 3:
             break
@@ -161,16 +174,21 @@ def test_killing_extraction_midway_leaves_a_consistent_store_that_the_next_run_c
     ).fetchone()[0]
     con.close()
     assert 3 <= half < 40 and orphans == 0
-    resumed = subprocess.run([*cmd, "extract", "--jobs", "1", "--json"], env=env,
-                             capture_output=True, text=True)
+    resumed = subprocess.run(
+        [*cmd, "extract", "--jobs", "1", "--json"], env=env, capture_output=True, text=True
+    )
     assert resumed.returncode == 0, resumed.stderr
-    assert '"documents": %d' % (40 - half) in resumed.stdout
+    assert f'"documents": {40 - half}' in resumed.stdout
     reference = tmp_path / "reference"
     reference.mkdir()
     for name in ("evidence.toml", "codebook.yml", "references.bib"):
         (reference / name).write_bytes((root / name).read_bytes())
     (reference / "pdfs").symlink_to(root / "pdfs")
     subprocess.run([*cmd[:-1], str(reference), "sync"], check=True, env=env, capture_output=True)
-    subprocess.run([*cmd[:-1], str(reference), "extract", "--jobs", "1"], check=True, env=env,
-                   capture_output=True)
+    subprocess.run(
+        [*cmd[:-1], str(reference), "extract", "--jobs", "1"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     assert _content(root)[0] == _content(reference)[0]

@@ -58,8 +58,13 @@ def test_a_chapter_is_written_as_notebook_html_markdown_and_docx(built: Path) ->
 
 def test_the_manifest_lists_inputs_versions_and_counts(built: Path) -> None:
     manifest = json.loads((built / "reports" / "manifest.json").read_text())
-    assert set(manifest["inputs"]) >= {"evidence.toml", "references.bib", "codebook.yml",
-                                        "chapter.ipynb", "narrative.md"}
+    assert set(manifest["inputs"]) >= {
+        "evidence.toml",
+        "references.bib",
+        "codebook.yml",
+        "chapter.ipynb",
+        "narrative.md",
+    }
     assert len(manifest["inputs"]["codebook.yml"]) == 64
     assert manifest["packages"]["pymupdf"] and manifest["pandoc"].startswith("pandoc")
     assert manifest["chapters"] == ["tiny"]
@@ -73,8 +78,10 @@ def test_the_executed_notebook_carries_no_timings(built: Path) -> None:
 
 def test_two_renders_give_identical_markdown_and_html(built: Path) -> None:
     reports = built / "reports"
-    before = {n: (reports / n).read_bytes()
-              for n in ("tiny.md", "tiny.html", "tiny.ipynb", "tiny.docx", "manifest.json")}
+    before = {
+        n: (reports / n).read_bytes()
+        for n in ("tiny.md", "tiny.html", "tiny.ipynb", "tiny.docx", "manifest.json")
+    }
     render_chapters(load_settings(built))
     assert {n: (reports / n).read_bytes() for n in before} == before
 
@@ -109,11 +116,15 @@ def test_what_changed_names_new_sources_and_changed_cells(tmp_path: Path) -> Non
     assert "First build of this chapter." in first
     render_chapters(load_settings(root))
     assert (root / "reports" / "tiny.md").read_text(encoding="utf-8") == first
-    make_pdf(root / "pdfs" / "delta2022new.pdf",
-             ["Residents were hitting each other; the fear stayed with them for months."])
+    make_pdf(
+        root / "pdfs" / "delta2022new.pdf",
+        ["Residents were hitting each other; the fear stayed with them for months."],
+    )
     with open(root / "references.bib", "a", encoding="utf-8") as bib:
-        bib.write("\n@article{delta2022new,\n  author = {Delta, Eve},\n  title = {New},\n"
-                  "  journal = {J},\n  year = {2022},\n  file = {pdfs/delta2022new.pdf}\n}\n")
+        bib.write(
+            "\n@article{delta2022new,\n  author = {Delta, Eve},\n  title = {New},\n"
+            "  journal = {J},\n  year = {2022},\n  file = {pdfs/delta2022new.pdf}\n}\n"
+        )
     _prepared(root)
     render_chapters(load_settings(root))
     changed = (root / "reports" / "tiny.md").read_text(encoding="utf-8")
@@ -134,7 +145,8 @@ def test_no_output_of_a_build_holds_the_zotero_key(
     (root / ".env").write_text(f"ZOTERO_API_KEY={secret}\n")
     run_build(load_settings(root), progress=False)
     leaks = [
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file() and p.name != ".env" and secret.encode() in p.read_bytes()
     ]
     assert leaks == []

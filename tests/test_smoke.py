@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow
 def _evidence(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "evidence.cli", "-C", str(root), *args],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
@@ -72,19 +74,28 @@ def test_a_known_passage_appears_in_the_chapter_with_its_printed_page(sample: Pa
     flat = " ".join(chapter.split())
     # citeproc formats [@key, p. 13] author-date: "… (Exemple and Autre 2021, 13)"
     found = [
-        e for e in expected
-        if re.search(re.escape(" ".join(e["text"].split())) + r"[^()]{0,2000}\([^()]*\d{4}[a-z]?, "
-                     + re.escape(e["page_label"]) + r"\)", flat)
+        e
+        for e in expected
+        if re.search(
+            re.escape(" ".join(e["text"].split()))
+            + r"[^()]{0,2000}\([^()]*\d{4}[a-z]?, "
+            + re.escape(e["page_label"])
+            + r"\)",
+            flat,
+        )
     ]
     assert found, "no known passage of data/sample/expected.json is quoted in the chapter"
     printed = [e for e in expected if e["page_label"] != str(e["page_index"] + 1)]
     assert printed, "expected.json should hold a passage whose printed page differs from its index"
     con = sqlite3.connect(sample / "data" / "evidence.sqlite")
     for e in printed:
-        labels = {r[0] for r in con.execute(
-            "SELECT page_label FROM passages WHERE source_key = ? AND text LIKE ?",
-            (e["key"], f"%{e['text'][:60]}%"),
-        )}
+        labels = {
+            r[0]
+            for r in con.execute(
+                "SELECT page_label FROM passages WHERE source_key = ? AND text LIKE ?",
+                (e["key"], f"%{e['text'][:60]}%"),
+            )
+        }
         assert labels == {e["page_label"]}
     con.close()
 
@@ -107,13 +118,21 @@ def test_matrix_cells_equal_an_independent_count_from_the_store(sample: Path, bu
         assert cell["sources"] == len({source_of[p] for p in passages}), cell
 
 
-def test_rebuild_from_scratch_gives_the_same_passages_codings_and_chapter(sample: Path, build) -> None:
+def test_rebuild_from_scratch_gives_the_same_passages_codings_and_chapter(
+    sample: Path, build
+) -> None:
     db = sample / "data" / "evidence.sqlite"
 
     def content() -> tuple[list, list]:
         con = sqlite3.connect(db)
-        out = (con.execute("SELECT id, page_label, section, lang, text FROM passages ORDER BY id").fetchall(),
-               con.execute("SELECT passage_id, code, origin, spans FROM codings ORDER BY 1, 2, 3").fetchall())
+        out = (
+            con.execute(
+                "SELECT id, page_label, section, lang, text FROM passages ORDER BY id"
+            ).fetchall(),
+            con.execute(
+                "SELECT passage_id, code, origin, spans FROM codings ORDER BY 1, 2, 3"
+            ).fetchall(),
+        )
         con.close()
         return out
 

@@ -10,27 +10,56 @@ from evidence.store import SCHEMA_VERSION, CodingRow, PassageRow, open_store
 
 
 def _passage(pid: str, source: str, text: str, seq: int = 0) -> PassageRow:
-    return PassageRow(id=pid, source_key=source, seq=seq, page_index=0, page_label="12",
-                      section="body", lang="fr", text=text)
+    return PassageRow(
+        id=pid,
+        source_key=source,
+        seq=seq,
+        page_index=0,
+        page_label="12",
+        section="body",
+        lang="fr",
+        text=text,
+    )
 
 
 @pytest.fixture
 def store(tmp_path: Path):
     with open_store(tmp_path / "s.sqlite") as s:
-        s.replace_sources("bibtex", [
-            {"key": "a", "title": "A", "authors": ["Dupont, Marie"], "year": 2020},
-            {"key": "b", "title": "B", "authors": [], "year": None},
-        ])
+        s.replace_sources(
+            "bibtex",
+            [
+                {"key": "a", "title": "A", "authors": ["Dupont, Marie"], "year": 2020},
+                {"key": "b", "title": "B", "authors": [], "year": None},
+            ],
+        )
         s.replace_documents("a", [{"path": "a.pdf", "sha256": "h1", "size": 1}])
         s.replace_documents("b", [{"path": "b.pdf", "sha256": "h2", "size": 1}])
         docs = {d.source_key: d.id for d in s.documents()}
-        s.save_extraction(docs["a"], sha256="h1", extractor_version="x1", status="ok", reason="",
-                          pages=1, lang="fr", warnings=[], passages=[
-                              _passage("p1", "a", "Les agressions contre les travailleurs sociaux"),
-                              _passage("p2", "a", "Le sans-abrisme à Bruxelles", 1),
-                          ])
-        s.save_extraction(docs["b"], sha256="h2", extractor_version="x1", status="encrypted",
-                          reason="password required", pages=0, lang="", warnings=[], passages=[])
+        s.save_extraction(
+            docs["a"],
+            sha256="h1",
+            extractor_version="x1",
+            status="ok",
+            reason="",
+            pages=1,
+            lang="fr",
+            warnings=[],
+            passages=[
+                _passage("p1", "a", "Les agressions contre les travailleurs sociaux"),
+                _passage("p2", "a", "Le sans-abrisme à Bruxelles", 1),
+            ],
+        )
+        s.save_extraction(
+            docs["b"],
+            sha256="h2",
+            extractor_version="x1",
+            status="encrypted",
+            reason="password required",
+            pages=0,
+            lang="",
+            warnings=[],
+            passages=[],
+        )
         yield s
 
 
@@ -74,8 +103,17 @@ def test_invalid_search_syntax_is_explained(store) -> None:
 
 def test_re_extraction_replaces_passages_and_keeps_the_index_in_step(store) -> None:
     doc = next(d for d in store.documents() if d.source_key == "a")
-    store.save_extraction(doc.id, sha256="h1", extractor_version="x2", status="ok", reason="",
-                          pages=1, lang="fr", warnings=[], passages=[_passage("p3", "a", "Refuge")])
+    store.save_extraction(
+        doc.id,
+        sha256="h1",
+        extractor_version="x2",
+        status="ok",
+        reason="",
+        pages=1,
+        lang="fr",
+        warnings=[],
+        passages=[_passage("p3", "a", "Refuge")],
+    )
     assert store.passage_ids() == {"p3"}
     assert store.search("agressions") == []
     store.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
@@ -85,15 +123,25 @@ def test_a_failed_transaction_leaves_nothing(store) -> None:
     doc = next(d for d in store.documents() if d.source_key == "a")
     bad = [_passage("p9", "a", "ok"), _passage("p9x", "no-such-source", "violates the key")]
     with pytest.raises(sqlite3.IntegrityError):
-        store.save_extraction(doc.id, sha256="h9", extractor_version="x9", status="ok",
-                              reason="", pages=1, lang="fr", warnings=[], passages=bad)
+        store.save_extraction(
+            doc.id,
+            sha256="h9",
+            extractor_version="x9",
+            status="ok",
+            reason="",
+            pages=1,
+            lang="fr",
+            warnings=[],
+            passages=bad,
+        )
     assert store.passage_ids() == {"p1", "p2"}
     assert next(d for d in store.documents() if d.id == doc.id).extractor_version == "x1"
 
 
 def test_removing_a_source_removes_its_documents_passages_and_codings(store) -> None:
-    store.replace_codings("human", [CodingRow("p1", "form.physical", "human", "review:ana")],
-                          prefix="review:")
+    store.replace_codings(
+        "human", [CodingRow("p1", "form.physical", "human", "review:ana")], prefix="review:"
+    )
     counts = store.replace_sources("bibtex", [{"key": "b", "title": "B"}])
     assert counts["removed"] == 1
     assert store.passage_ids() == set()
@@ -110,17 +158,25 @@ def test_a_changed_file_is_extracted_again(store) -> None:
 
 def test_human_rejection_overrides_rules_and_acceptance_wins(store) -> None:
     doc = next(d for d in store.documents() if d.source_key == "a")
-    store.save_rule_codings(doc.id, "cb1", [
-        CodingRow("p1", "form.physical", "rule", "agression"),
-        CodingRow("p2", "form.physical", "rule", "agression"),
-    ])
-    store.replace_codings("human", [
-        CodingRow("p1", "form.physical", "human", "review:ana", negated=True),
-        CodingRow("p2", "form.physical", "human", "review:ana", negated=True),
-        CodingRow("p2", "form.physical", "human", "review:ben"),
-        CodingRow("p2", "cons.worker.burnout", "human", "review:ben"),
-        CodingRow("gone", "form.verbal", "human", "review:ben"),  # passage not in store
-    ], prefix="review:")
+    store.save_rule_codings(
+        doc.id,
+        "cb1",
+        [
+            CodingRow("p1", "form.physical", "rule", "agression"),
+            CodingRow("p2", "form.physical", "rule", "agression"),
+        ],
+    )
+    store.replace_codings(
+        "human",
+        [
+            CodingRow("p1", "form.physical", "human", "review:ana", negated=True),
+            CodingRow("p2", "form.physical", "human", "review:ana", negated=True),
+            CodingRow("p2", "form.physical", "human", "review:ben"),
+            CodingRow("p2", "cons.worker.burnout", "human", "review:ben"),
+            CodingRow("gone", "form.verbal", "human", "review:ben"),  # passage not in store
+        ],
+        prefix="review:",
+    )
     effective = store.codings_frame()
     pairs = set(zip(effective["passage_id"], effective["code"], effective["origin"], strict=True))
     assert ("p1", "form.physical", "rule") not in pairs
@@ -133,8 +189,12 @@ def test_human_rejection_overrides_rules_and_acceptance_wins(store) -> None:
 def test_failures_list_documents_that_did_not_extract(store) -> None:
     store.replace_failures("sync", [("refs.bib:3", "malformed_entry", "unbalanced brace")])
     failures = store.failures()
-    assert {"stage": "sync", "item": "refs.bib:3", "reason": "malformed_entry",
-            "detail": "unbalanced brace"} in failures
+    assert {
+        "stage": "sync",
+        "item": "refs.bib:3",
+        "reason": "malformed_entry",
+        "detail": "unbalanced brace",
+    } in failures
     assert any(f["item"] == "b: b.pdf" and f["reason"] == "encrypted" for f in failures)
 
 
@@ -163,20 +223,38 @@ def test_nested_transactions_land_together_or_not_at_all(store) -> None:
 
 def test_annotation_passages_are_replaced_by_difference(store) -> None:
     def note(pid: str, text: str, comment: str = "") -> PassageRow:
-        return PassageRow(id=pid, source_key="a", seq=0, page_index=0, page_label="3",
-                          section="annotation", lang="fr", text=text, origin="annotation",
-                          comment=comment)
+        return PassageRow(
+            id=pid,
+            source_key="a",
+            seq=0,
+            page_index=0,
+            page_label="3",
+            section="annotation",
+            lang="fr",
+            text=text,
+            origin="annotation",
+            comment=comment,
+        )
 
-    first = store.replace_annotations([(note("n1", "Des menaces"), "a.pdf"),
-                                       (note("n2", "Une agression"), "")])
+    first = store.replace_annotations(
+        [(note("n1", "Des menaces"), "a.pdf"), (note("n2", "Une agression"), "")]
+    )
     assert first == {"added": 2, "updated": 0, "removed": 0}
-    store.replace_codings("human", [CodingRow("n1", "form.verbal", "human", "zotero:ana"),
-                                    CodingRow("n2", "form.physical", "human", "zotero:ana")],
-                          prefix="zotero:")
+    store.replace_codings(
+        "human",
+        [
+            CodingRow("n1", "form.verbal", "human", "zotero:ana"),
+            CodingRow("n2", "form.physical", "human", "zotero:ana"),
+        ],
+        prefix="zotero:",
+    )
     again = store.replace_annotations([(note("n1", "Des menaces", "à citer"), "a.pdf")])
     assert again == {"added": 0, "updated": 1, "removed": 1}
     assert store.replace_annotations([(note("n1", "Des menaces", "à citer"), "a.pdf")]) == {
-        "added": 0, "updated": 0, "removed": 0}
+        "added": 0,
+        "updated": 0,
+        "removed": 0,
+    }
     assert [h["id"] for h in store.search("menaces")] == ["n1"]
     assert store.counts()["annotations"] == 1 and store.counts()["codings"] == {"human": 1}
     assert store.passage("n1")["path"] == "a.pdf"

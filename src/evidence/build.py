@@ -60,11 +60,18 @@ def run_build(
                 summary["failures"] = store.failures()
                 store.end_run(run, "rendering" if render else "done", summary)
             summary["chapters"] = (
-                render_chapters(settings, lock=False, jobs=jobs, manifest={
-                    "codebook_version": summary["code"]["codebook_version"],
-                    "extractor_version": summary["extract"]["extractor_version"],
-                    "counts": summary["status"],
-                }) if render else []
+                render_chapters(
+                    settings,
+                    lock=False,
+                    jobs=jobs,
+                    manifest={
+                        "codebook_version": summary["code"]["codebook_version"],
+                        "extractor_version": summary["extract"]["extractor_version"],
+                        "counts": summary["status"],
+                    },
+                )
+                if render
+                else []
             )
     except EvidenceError as exc:
         _log(settings, {**summary, "error": str(exc)})

@@ -35,7 +35,7 @@ TEXT: dict[str, dict[str, str]] = {
     "fr": {
         "overview": "Vue d'ensemble du corpus",
         "overview_line": "Le corpus compte {sources} sources, {documents} documents lus "
-                         "({passages} passages) et {coded} passages codés.",
+        "({passages} passages) et {coded} passages codés.",
         "skipped": "{n} document(s) n'ont pas pu être lus ; voir `evidence status`.",
         "matrix": "Matrice des preuves",
         "matrix_caption": "Nombre de sources distinctes par croisement de codes.",
@@ -54,7 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
     "nl": {
         "overview": "Overzicht van het corpus",
         "overview_line": "Het corpus telt {sources} bronnen, {documents} gelezen documenten "
-                         "({passages} passages) en {coded} gecodeerde passages.",
+        "({passages} passages) en {coded} gecodeerde passages.",
         "skipped": "{n} document(en) konden niet gelezen worden; zie `evidence status`.",
         "matrix": "Evidentiematrix",
         "matrix_caption": "Aantal verschillende bronnen per combinatie van codes.",
@@ -73,7 +73,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "overview": "Overview of the corpus",
         "overview_line": "The corpus holds {sources} sources, {documents} documents read "
-                         "({passages} passages) and {coded} coded passages.",
+        "({passages} passages) and {coded} coded passages.",
         "skipped": "{n} document(s) could not be read; see `evidence status`.",
         "matrix": "Evidence matrix",
         "matrix_caption": "Number of distinct sources per crossing of codes.",
@@ -107,7 +107,9 @@ def cite(key: str, page: str = "", refs: dict[str, str] | None = None) -> str:
     (key -> reference such as ``Entretien ORG03, 2025``): ``(Entretien ORG03, 2025, §4)``.
     """
     if refs and key in refs:
-        return f"({escape_markdown(refs[key])}, {page})" if page else f"({escape_markdown(refs[key])})"
+        return (
+            f"({escape_markdown(refs[key])}, {page})" if page else f"({escape_markdown(refs[key])})"
+        )
     return f"[@{{{key}}}, p. {page}]" if page else f"[@{{{key}}}]"
 
 
@@ -124,10 +126,16 @@ def render_title(chapter: Chapter, lang: str) -> str:
 def render_overview(status: dict[str, object], coded: int, lang: str) -> str:
     """Return the overview paragraph: sources, documents read, passages, coded passages."""
     lines = [f"## {text('overview', lang)}", ""]
-    lines.append(text(
-        "overview_line", lang, sources=status["sources"], documents=status["documents_ok"],
-        passages=status["passages"], coded=coded,
-    ))
+    lines.append(
+        text(
+            "overview_line",
+            lang,
+            sources=status["sources"],
+            documents=status["documents_ok"],
+            passages=status["passages"],
+            coded=coded,
+        )
+    )
     failed = [f for f in status.get("failures", []) if f["stage"] == "extract"]  # type: ignore[union-attr]
     if failed:
         lines += ["", text("skipped", lang, n=len(failed))]
@@ -169,8 +177,9 @@ def compute_key_quotes(
         if group is None:
             continue
         fresh = group[~group["id"].isin(seen)]
-        fresh = pd.concat([fresh[~fresh["source_key"].isin(demoted)],
-                           fresh[fresh["source_key"].isin(demoted)]])
+        fresh = pd.concat(
+            [fresh[~fresh["source_key"].isin(demoted)], fresh[fresh["source_key"].isin(demoted)]]
+        )
         if not fresh.empty:
             first = fresh.iloc[0].to_dict()
             seen.add(str(first["id"]))
@@ -226,8 +235,10 @@ def compute_snapshot(passages: pd.DataFrame, matrix: pd.DataFrame) -> dict[str, 
     cells = matrix[matrix["sources"] > 0]
     return {
         "sources": {str(k): int(v) for k, v in sorted(per_source.items())},
-        "cells": {f"{r}|{c}": int(n) for r, c, n in
-                  sorted(zip(cells["row"], cells["col"], cells["sources"], strict=True))},
+        "cells": {
+            f"{r}|{c}": int(n)
+            for r, c, n in sorted(zip(cells["row"], cells["col"], cells["sources"], strict=True))
+        },
     }
 
 
@@ -237,8 +248,11 @@ def compute_changes(current: dict[str, Any], baseline: dict[str, Any]) -> dict[s
         return {"first_build": True}
     old_s, new_s = baseline.get("sources", {}), current.get("sources", {})
     old_c, new_c = baseline.get("cells", {}), current.get("cells", {})
-    cells = {k: (old_c.get(k, 0), new_c.get(k, 0)) for k in sorted({*old_c, *new_c})
-             if old_c.get(k, 0) != new_c.get(k, 0)}
+    cells = {
+        k: (old_c.get(k, 0), new_c.get(k, 0))
+        for k in sorted({*old_c, *new_c})
+        if old_c.get(k, 0) != new_c.get(k, 0)
+    }
     return {
         "first_build": False,
         "new_sources": sorted(set(new_s) - set(old_s)),

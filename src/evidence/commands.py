@@ -32,18 +32,26 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
     with open_store(settings.store) as store:
         passage = store.passage(args.passage_id)
     if passage is None:
-        raise ConfigError(f"no passage {args.passage_id} in the store; find ids with "
-                          "`evidence search QUERY`")
+        raise ConfigError(
+            f"no passage {args.passage_id} in the store; find ids with `evidence search QUERY`"
+        )
     matcher = compile_codebook(load_codebook(settings.codebook))
     matches = explain_passage(passage["text"], passage["lang"], matcher)
     data = {**passage, "matches": [m._asdict() for m in matches]}
 
     def text(d: dict[str, Any]) -> str:
-        lines = [f"{d['source_key']}, p. {d['page_label']} [{d['section']}, {d['lang']}] {d['id']}",
-                 "", render_highlighted(d["text"], matches, fmt="ansi"), ""]
+        lines = [
+            f"{d['source_key']}, p. {d['page_label']} [{d['section']}, {d['lang']}] {d['id']}",
+            "",
+            render_highlighted(d["text"], matches, fmt="ansi"),
+            "",
+        ]
         lines += [f"  {m.code:<28} {m.status:<7} {m.pattern!r} → “{m.text}”" for m in matches]
-        lines += [f"  coded {c['code']} ({c['origin']}, {c['provenance']})"
-                  + (" [rejected]" if c["negated"] else "") for c in d["codings"]]
+        lines += [
+            f"  coded {c['code']} ({c['origin']}, {c['provenance']})"
+            + (" [rejected]" if c["negated"] else "")
+            for c in d["codings"]
+        ]
         return "\n".join(lines)
 
     _print(args, data, text)
@@ -60,15 +68,33 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     if passage is None:
         raise ConfigError(f"no passage {args.passage_id} in the store")
     existing = load_decisions(settings.decisions).decisions if settings.decisions.is_file() else []
-    decisions = add_decision(existing, args.passage_id, args.code, args.decision, args.coder,
-                             passage_text=passage["text"], note=args.note)
+    decisions = add_decision(
+        existing,
+        args.passage_id,
+        args.code,
+        args.decision,
+        args.coder,
+        passage_text=passage["text"],
+        note=args.note,
+    )
     write_decisions(settings.decisions, decisions)
-    data = {"file": settings.relative(settings.decisions), "passage_id": args.passage_id,
-            "code": args.code, "decision": args.decision, "coder": args.coder,
-            "decisions": len(decisions)}
-    _print(args, data, lambda d: f"{d['decision']} {d['code']} on {d['passage_id']} by "
-                                 f"{d['coder']}: written to {d['file']} ({d['decisions']} decisions); "
-                                 "run `evidence code` to apply it")
+    data = {
+        "file": settings.relative(settings.decisions),
+        "passage_id": args.passage_id,
+        "code": args.code,
+        "decision": args.decision,
+        "coder": args.coder,
+        "decisions": len(decisions),
+    }
+    _print(
+        args,
+        data,
+        lambda d: (
+            f"{d['decision']} {d['code']} on {d['passage_id']} by "
+            f"{d['coder']}: written to {d['file']} ({d['decisions']} decisions); "
+            "run `evidence code` to apply it"
+        ),
+    )
     return 0
 
 
@@ -94,28 +120,41 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     pairs = sorted(texts.items())
     suggestions = suggest_codes(suggester, pairs, reviewed=reviewed, threshold=args.threshold)
     with open_store(settings.store) as store:
-        written = store.replace_codings("model", [
-            CodingRow(s.passage_id, s.code, "model", s.model_version, score=round(s.probability, 4))
-            for s in suggestions
-        ])
+        written = store.replace_codings(
+            "model",
+            [
+                CodingRow(
+                    s.passage_id, s.code, "model", s.model_version, score=round(s.probability, 4)
+                )
+                for s in suggestions
+            ],
+        )
     queue = compute_review_queue(suggester, pairs, reviewed=reviewed, limit=args.limit)
     data = {
-        "model_version": suggester.model_version, "examples": suggester.n_examples,
-        "codes": list(suggester.codes), "not_trained": suggester.skipped,
+        "model_version": suggester.model_version,
+        "examples": suggester.n_examples,
+        "codes": list(suggester.codes),
+        "not_trained": suggester.skipped,
         "suggestions": written,
-        "queue": [{"passage_id": q.passage_id, "uncertainty": round(q.uncertainty, 3),
-                   "code": q.code} for q in queue],
+        "queue": [
+            {"passage_id": q.passage_id, "uncertainty": round(q.uncertainty, 3), "code": q.code}
+            for q in queue
+        ],
     }
 
     def text(d: dict[str, Any]) -> str:
-        lines = [f"model {d['model_version']}: {d['examples']} reviewed passages, "
-                 f"{len(d['codes'])} code(s) trained, {d['suggestions']} suggestion(s) stored "
-                 "(origin model; never counted until a person accepts them)"]
+        lines = [
+            f"model {d['model_version']}: {d['examples']} reviewed passages, "
+            f"{len(d['codes'])} code(s) trained, {d['suggestions']} suggestion(s) stored "
+            "(origin model; never counted until a person accepts them)"
+        ]
         lines += [f"  no model for {c}: {why}" for c, why in sorted(d["not_trained"].items())]
         if d["queue"]:
             lines.append("review first (most uncertain):")
-            lines += [f"  {q['passage_id']}  {q['code']}  uncertainty {q['uncertainty']}"
-                      for q in d["queue"]]
+            lines += [
+                f"  {q['passage_id']}  {q['code']}  uncertainty {q['uncertainty']}"
+                for q in d["queue"]
+            ]
         return "\n".join(lines)
 
     _print(args, data, text)
@@ -152,8 +191,9 @@ def cmd_agreement(args: argparse.Namespace, settings: Settings) -> int:
         with open_store(settings.store) as store:
             frame = store.codings_frame(effective=False)
         rules: dict[str, set[str]] = {}
-        for pid, code, origin in zip(frame["passage_id"], frame["code"], frame["origin"],
-                                     strict=True):
+        for pid, code, origin in zip(
+            frame["passage_id"], frame["code"], frame["origin"], strict=True
+        ):
             if origin == "rule":
                 rules.setdefault(pid, set()).add(code)
         names, a, b, units = ("rules", args.rules), rules, person, sorted(person)
@@ -161,19 +201,25 @@ def cmd_agreement(args: argparse.Namespace, settings: Settings) -> int:
         ranked = sorted(sets, key=lambda c: (-len(sets[c]), c))
         names = tuple(args.coders) if args.coders else tuple(ranked[:2])
         if len(names) != 2 or any(n not in sets for n in names):
-            raise ConfigError(f"agreement needs two coders with decisions; found: "
-                              f"{', '.join(sets) or 'none'} (name them with --coders A B)")
+            raise ConfigError(
+                f"agreement needs two coders with decisions; found: "
+                f"{', '.join(sets) or 'none'} (name them with --coders A B)"
+            )
         a, b, units = sets[names[0]], sets[names[1]], None
     result = compute_agreement(a, b, codes, units=units, n_boot=args.boot)
     result["coders"] = list(names)
 
     def text(d: dict[str, Any]) -> str:
-        lines = [f"agreement {d['coders'][0]} vs {d['coders'][1]} on {d['units']} passage(s): "
-                 f"mean kappa {d['mean_kappa']}, mean alpha {d['mean_alpha']}"]
+        lines = [
+            f"agreement {d['coders'][0]} vs {d['coders'][1]} on {d['units']} passage(s): "
+            f"mean kappa {d['mean_kappa']}, mean alpha {d['mean_alpha']}"
+        ]
         for code, e in d["per_code"].items():
             if e["a_positive"] or e["b_positive"]:
-                lines.append(f"  {code:<28} kappa {e['kappa']} {e['kappa_ci']}  "
-                             f"alpha {e['alpha']} {e['alpha_ci']}")
+                lines.append(
+                    f"  {code:<28} kappa {e['kappa']} {e['kappa_ci']}  "
+                    f"alpha {e['alpha']} {e['alpha_ci']}"
+                )
         return "\n".join(lines)
 
     _print(args, result, text)
@@ -206,16 +252,28 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("decision", choices=("accept", "reject", "add"))
     p.add_argument("--coder", default="", help="who decides (kept in the file)")
     p.add_argument("--note", default="", help="why, in a few words")
-    p = add("suggest", cmd_suggest, "learn from reviewed passages and suggest codes, with a "
-                                    "review queue ordered by uncertainty")
+    p = add(
+        "suggest",
+        cmd_suggest,
+        "learn from reviewed passages and suggest codes, with a "
+        "review queue ordered by uncertainty",
+    )
     p.add_argument("--threshold", type=float, default=0.5)
     p.add_argument("--limit", type=int, default=20, help="passages in the review queue")
-    p = add("evaluate", cmd_evaluate, "precision, recall and F1 of the rules on a hand-coded "
-                                      "JSONL file ({id, lang, text, codes})")
+    p = add(
+        "evaluate",
+        cmd_evaluate,
+        "precision, recall and F1 of the rules on a hand-coded "
+        "JSONL file ({id, lang, text, codes})",
+    )
     p.add_argument("file")
     p.add_argument("--codebook", default="", help="codebook file (default: the workbook's)")
-    p = add("agreement", cmd_agreement, "Cohen's kappa and Krippendorff's alpha per code "
-                                        "between two coders, or the rules and a coder")
+    p = add(
+        "agreement",
+        cmd_agreement,
+        "Cohen's kappa and Krippendorff's alpha per code "
+        "between two coders, or the rules and a coder",
+    )
     p.add_argument("--coders", nargs=2, metavar=("A", "B"))
     p.add_argument("--rules", metavar="CODER", help="compare the rules with this coder")
     p.add_argument("--boot", type=int, default=1000, help="bootstrap resamples")

@@ -175,19 +175,30 @@ def _check(table: dict[str, Any], schema: dict[str, Any], where: str, path: Path
 
 def _type_name(t: type | tuple[type, ...]) -> str:
     types = t if isinstance(t, tuple) else (t,)
-    names = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false"}
+    names = {
+        "str": "a string",
+        "int": "a whole number",
+        "float": "a number",
+        "bool": "true or false",
+    }
     return " or ".join(names.get(x.__name__, f"a {x.__name__}") for x in types)
 
 
 def _chapter(raw: dict[str, Any], index: int, path: Path, default_lang: str) -> Chapter:
     _check(raw, _CHAPTER_KEYS, f"chapters[{index}]", path)
     if "id" not in raw:
-        raise ConfigError(f"{path}: [[chapters]] number {index + 1} has no id; add id = \"...\"")
+        raise ConfigError(f'{path}: [[chapters]] number {index + 1} has no id; add id = "..."')
     title = raw.get("title", raw["id"])
-    titles = {default_lang: title} if isinstance(title, str) else {str(k): str(v) for k, v in title.items()}
+    titles = (
+        {default_lang: title}
+        if isinstance(title, str)
+        else {str(k): str(v) for k, v in title.items()}
+    )
     lang = raw.get("language", default_lang)
     if lang not in LANGUAGES:
-        raise ConfigError(f"{path}: chapter {raw['id']}: language '{lang}' is not one of fr, nl, en")
+        raise ConfigError(
+            f"{path}: chapter {raw['id']}: language '{lang}' is not one of fr, nl, en"
+        )
     return Chapter(
         id=raw["id"],
         title=titles,
@@ -222,17 +233,26 @@ def load_settings(root: str | Path | None = None) -> Settings:
         raise ConfigError(f"{path}: [workbook] language '{language}' is not one of fr, nl, en")
     library_type = zt.get("library_type", "user")
     if library_type not in ("user", "group"):
-        raise ConfigError(f"{path}: [zotero] library_type must be \"user\" or \"group\"")
-    chapters = tuple(
-        _chapter(c, i, path, language) for i, c in enumerate(raw.get("chapters", []))
-    )
+        raise ConfigError(f'{path}: [zotero] library_type must be "user" or "group"')
+    chapters = tuple(_chapter(c, i, path, language) for i, c in enumerate(raw.get("chapters", [])))
     ids = [c.id for c in chapters]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"{path}: two [[chapters]] share an id; chapter ids must be unique")
     settings = Settings(root=base, language=language, name=wb.get("name", "evidence workbook"))
-    rel = {k: base / v for k, v in wb.items() if k in (
-        "bibliography", "codebook", "decisions", "store", "reports", "notebooks", "chapter_template"
-    )}
+    rel = {
+        k: base / v
+        for k, v in wb.items()
+        if k
+        in (
+            "bibliography",
+            "codebook",
+            "decisions",
+            "store",
+            "reports",
+            "notebooks",
+            "chapter_template",
+        )
+    }
     return Settings(
         root=base,
         name=settings.name,
@@ -259,10 +279,12 @@ def load_settings(root: str | Path | None = None) -> Settings:
             colours={str(k): str(v) for k, v in zt.get("colours", {}).items()},
         ),
         chapters=chapters,
-        fieldwork=FieldworkSettings(**{
-            k: base / raw.get("fieldwork", {}).get(k, getattr(FieldworkSettings, k))
-            for k in ("folder", "names", "key")
-        }),
+        fieldwork=FieldworkSettings(
+            **{
+                k: base / raw.get("fieldwork", {}).get(k, getattr(FieldworkSettings, k))
+                for k in ("folder", "names", "key")
+            }
+        ),
     )
 
 

@@ -54,9 +54,16 @@ class Source:
     def as_record(self) -> dict[str, Any]:
         """Return the source as the plain dict the store writes."""
         return {
-            "key": self.key, "kind": self.kind, "item_type": self.item_type, "title": self.title,
-            "authors": list(self.authors), "year": self.year, "container": self.container,
-            "lang": self.lang, "zotero_key": self.zotero_key, "version": self.version,
+            "key": self.key,
+            "kind": self.kind,
+            "item_type": self.item_type,
+            "title": self.title,
+            "authors": list(self.authors),
+            "year": self.year,
+            "container": self.container,
+            "lang": self.lang,
+            "zotero_key": self.zotero_key,
+            "version": self.version,
             "data": self.data,
         }
 
@@ -70,20 +77,83 @@ class LoadReport:
 
 
 _LANGS = {
-    "fr": "fr", "fre": "fr", "fra": "fr", "french": "fr", "français": "fr", "francais": "fr",
-    "nl": "nl", "nld": "nl", "dut": "nl", "dutch": "nl", "flemish": "nl", "nederlands": "nl",
-    "en": "en", "eng": "en", "english": "en", "american": "en", "british": "en", "anglais": "en",
+    "fr": "fr",
+    "fre": "fr",
+    "fra": "fr",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "nl": "nl",
+    "nld": "nl",
+    "dut": "nl",
+    "dutch": "nl",
+    "flemish": "nl",
+    "nederlands": "nl",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "american": "en",
+    "british": "en",
+    "anglais": "en",
 }
 # The fields a citation, a filter or a report uses; the others (abstracts, local paths,
 # reader metadata) stay in the .bib file and are not decoded.
 _KEPT = {
-    "title", "journal", "journaltitle", "booktitle", "institution", "publisher", "school",
-    "organization", "note", "type", "number", "pages", "volume", "doi", "url", "langid",
-    "language", "year", "date", "address", "location", "edition", "series", "keywords",
-    "extra", "isbn", "issn", "howpublished", "chapter",
+    "title",
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "institution",
+    "publisher",
+    "school",
+    "organization",
+    "note",
+    "type",
+    "number",
+    "pages",
+    "volume",
+    "doi",
+    "url",
+    "langid",
+    "language",
+    "year",
+    "date",
+    "address",
+    "location",
+    "edition",
+    "series",
+    "keywords",
+    "extra",
+    "isbn",
+    "issn",
+    "howpublished",
+    "chapter",
 }
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "des", "la",
-              "le", "ter", "ten", "te", "op", "d'", "dos", "das", "'t", "vander", "vanden"}
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "del",
+    "della",
+    "di",
+    "da",
+    "du",
+    "des",
+    "la",
+    "le",
+    "ter",
+    "ten",
+    "te",
+    "op",
+    "d'",
+    "dos",
+    "das",
+    "'t",
+    "vander",
+    "vanden",
+}
 
 
 def normalise_language(value: str) -> str:
@@ -93,7 +163,7 @@ def normalise_language(value: str) -> str:
 
 
 def split_name(name: str) -> tuple[str, str]:
-    """Return (family, given) of a BibTeX name: ``Family, Given`` or ``Given [particles] Family``."""
+    """Return (family, given) of a name: ``Family, Given`` or ``Given [particles] Family``."""
     name = " ".join(name.replace("{", "").replace("}", "").split())
     if "," in name:
         family, _, given = name.partition(",")
@@ -173,8 +243,19 @@ def _source(entry: Any) -> Source:
         authors.append(f"{_clean(family)}, {_clean(given)}" if given else _clean(family))
     text_fields = {k: _clean(str(v)) for k, v in fields.items() if k in _KEPT}
     container = next(
-        (text_fields[k] for k in ("journal", "journaltitle", "booktitle", "institution",
-                                  "publisher", "school", "organization") if text_fields.get(k)),
+        (
+            text_fields[k]
+            for k in (
+                "journal",
+                "journaltitle",
+                "booktitle",
+                "institution",
+                "publisher",
+                "school",
+                "organization",
+            )
+            if text_fields.get(k)
+        ),
         "",
     )
     files = tuple(split_file_field(str(fields.get("file", ""))))
@@ -206,8 +287,12 @@ def parse_bibtex(text: str, name: str = "references.bib") -> LoadReport:
     seen: set[str] = set()
     for entry in library.entries:
         if entry.key in seen:
-            skipped.append((f"{name}:{entry.start_line + 1}",
-                            f"duplicate citation key '{entry.key}': keys must be unique"))
+            skipped.append(
+                (
+                    f"{name}:{entry.start_line + 1}",
+                    f"duplicate citation key '{entry.key}': keys must be unique",
+                )
+            )
             continue
         seen.add(entry.key)
         sources.append(_source(entry))
@@ -221,8 +306,7 @@ def load_bibtex(path: str | Path) -> LoadReport:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise LibraryError(
-            f"{p}: no such file; set [workbook] bibliography in evidence.toml or configure "
-            "[zotero]"
+            f"{p}: no such file; set [workbook] bibliography in evidence.toml or configure [zotero]"
         ) from exc
     except UnicodeDecodeError as exc:
         raise LibraryError(f"{p}: not UTF-8 text ({exc}); re-export it as UTF-8") from exc

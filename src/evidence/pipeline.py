@@ -71,9 +71,14 @@ def register_sources(
         for file in source.files:
             found = _resolve(settings, file, base)
             if found is None:
-                records.append({"path": file, "status": "missing",
-                                "reason": f"file not found: {file}; put the PDF there or fix "
-                                          f"the file field of '{source.key}'"})
+                records.append(
+                    {
+                        "path": file,
+                        "status": "missing",
+                        "reason": f"file not found: {file}; put the PDF there or fix "
+                        f"the file field of '{source.key}'",
+                    }
+                )
                 missing.append((f"{source.key}: {file}", "missing", "file not found"))
                 continue
             rel = settings.relative(found)
@@ -81,8 +86,9 @@ def register_sources(
             size, mtime, sha = known.get(rel, (-1, -1.0, ""))
             if size != stat.st_size or mtime != stat.st_mtime or not sha:
                 sha = hash_file(found)
-            records.append({"path": rel, "sha256": sha, "size": stat.st_size,
-                            "mtime": stat.st_mtime})
+            records.append(
+                {"path": rel, "sha256": sha, "size": stat.st_size, "mtime": stat.st_mtime}
+            )
             files += 1
         store.replace_documents(source.key, records)
     return {**counts, "sources": len(sources), "files": files, "missing": len(missing)}
@@ -104,8 +110,12 @@ def run_sync(settings: Settings, store: Store, *, full: bool = False) -> dict[st
         if "fallback" not in summary:
             return summary
         offline = _sync_file(settings, store)
-        return {**offline, "route": "snapshot", "zotero": summary["fallback"],
-                "skipped": summary["skipped"] + offline["skipped"]}
+        return {
+            **offline,
+            "route": "snapshot",
+            "zotero": summary["fallback"],
+            "skipped": summary["skipped"] + offline["skipped"],
+        }
     return _sync_file(settings, store)
 
 
@@ -138,7 +148,7 @@ def _size(settings: Settings, path: str) -> int:
 
 
 def passage_rows(source_key: str, extraction: Extraction) -> list[PassageRow]:
-    """Turn an extraction into store rows with stable ids (identical text on a page gets a count)."""
+    """Turn an extraction into store rows with stable ids (repeats on a page get a count)."""
     seen: Counter[tuple[int, str]] = Counter()
     rows = []
     for p in extraction.passages:
@@ -147,10 +157,18 @@ def passage_rows(source_key: str, extraction: Extraction) -> list[PassageRow]:
         seen[(p.page_index, pid)] += 1
         if occurrence:
             pid = make_passage_id(source_key, p.page_index, p.text, occurrence)
-        rows.append(PassageRow(
-            id=pid, source_key=source_key, seq=p.seq, page_index=p.page_index,
-            page_label=p.page_label, section=p.section, lang=p.lang, text=p.text,
-        ))
+        rows.append(
+            PassageRow(
+                id=pid,
+                source_key=source_key,
+                seq=p.seq,
+                page_index=p.page_index,
+                page_label=p.page_label,
+                section=p.section,
+                lang=p.lang,
+                text=p.text,
+            )
+        )
     return rows
 
 
@@ -171,11 +189,16 @@ def run_extract(
     """
     todo = store.documents_to_extract(EXTRACTOR_VERSION)
     # Largest files first: a long book started last would leave the other workers idle.
-    by_path = {str(settings.path(d.path)): d for d in sorted(todo, key=lambda d: -_size(settings, d.path))}
+    by_path = {
+        str(settings.path(d.path)): d for d in sorted(todo, key=lambda d: -_size(settings, d.path))
+    }
     n_jobs = jobs if jobs is not None else (settings.jobs or None)
     results = extract_many(
-        list(by_path), executor=executor, jobs=n_jobs,
-        ocr=settings.ocr if ocr is None else ocr, timeout=settings.timeout,
+        list(by_path),
+        executor=executor,
+        jobs=n_jobs,
+        ocr=settings.ocr if ocr is None else ocr,
+        timeout=settings.timeout,
     )
     statuses: Counter[str] = Counter()
     passages = 0
@@ -183,9 +206,15 @@ def run_extract(
         doc = by_path[path]
         rows = passage_rows(doc.source_key, extraction)
         passages += store.save_extraction(
-            doc.id, sha256=doc.sha256, extractor_version=EXTRACTOR_VERSION,
-            status=extraction.status, reason=extraction.reason, pages=extraction.pages,
-            lang=extraction.lang, warnings=extraction.warnings, passages=rows,
+            doc.id,
+            sha256=doc.sha256,
+            extractor_version=EXTRACTOR_VERSION,
+            status=extraction.status,
+            reason=extraction.reason,
+            pages=extraction.pages,
+            lang=extraction.lang,
+            warnings=extraction.warnings,
+            passages=rows,
         )
         statuses[extraction.status] += 1
         if on_saved is not None:
@@ -209,13 +238,20 @@ def _decision_rows(settings: Settings) -> tuple[list[CodingRow], list[dict[str, 
     for d in sorted(loaded.decisions, key=lambda d: (d.date, d.line)):
         latest[(d.passage_id, d.code, d.coder)] = d
     rows = [
-        CodingRow(passage_id=p, code=c, origin="human", provenance=f"review:{coder}",
-                  negated=d.decision == "reject",
-                  spans=json.dumps([{"date": d.date, "note": d.note}], ensure_ascii=False))
+        CodingRow(
+            passage_id=p,
+            code=c,
+            origin="human",
+            provenance=f"review:{coder}",
+            negated=d.decision == "reject",
+            spans=json.dumps([{"date": d.date, "note": d.note}], ensure_ascii=False),
+        )
         for (p, c, coder), d in sorted(latest.items())
     ]
-    skipped = [{"item": f"{settings.relative(settings.decisions)}:{line}", "reason": reason}
-               for line, reason in loaded.skipped]
+    skipped = [
+        {"item": f"{settings.relative(settings.decisions)}:{line}", "reason": reason}
+        for line, reason in loaded.skipped
+    ]
     return rows, skipped
 
 
@@ -229,20 +265,29 @@ def run_code(settings: Settings, store: Store, *, progress: bool = True) -> dict
     matcher = compile_codebook(codebook) if todo else None
     for doc_id, rows in _progress(todo, total=len(todo), desc="code", show=progress):
         coded = code_passages(rows, matcher) if matcher is not None else []
-        store.save_rule_codings(doc_id, codebook.version, [
-            CodingRow(
-                passage_id=c.passage_id, code=c.code, origin="rule", provenance=c.provenance,
-                spans=json.dumps(
-                    [[m.start, m.end, m.pattern] for m in c.spans], ensure_ascii=False
-                ),
-            )
-            for c in coded
-        ])
+        store.save_rule_codings(
+            doc_id,
+            codebook.version,
+            [
+                CodingRow(
+                    passage_id=c.passage_id,
+                    code=c.code,
+                    origin="rule",
+                    provenance=c.provenance,
+                    spans=json.dumps(
+                        [[m.start, m.end, m.pattern] for m in c.spans], ensure_ascii=False
+                    ),
+                )
+                for c in coded
+            ],
+        )
         documents += 1
         codings += len(coded)
     human, skipped = _decision_rows(settings)
     applied = store.replace_codings("human", human, prefix="review:")
-    store.replace_failures("code", [(s["item"], "malformed_decision", s["reason"]) for s in skipped])
+    store.replace_failures(
+        "code", [(s["item"], "malformed_decision", s["reason"]) for s in skipped]
+    )
     return {
         "stage": "code",
         "codebook_version": codebook.version,

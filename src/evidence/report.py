@@ -96,16 +96,35 @@ def find_pdf_printer() -> str | None:
 def _print_pdf(chromium: str, html: Path, pdf: Path) -> None:
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-             f"--print-to-pdf={pdf}", html.resolve().as_uri()],
-            check=True, capture_output=True, timeout=120,
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
 
 
 def render_documents(
-    source_md: Path, stem: str, folder: Path, *, bibliography: Path, lang: str, title: str,
+    source_md: Path,
+    stem: str,
+    folder: Path,
+    *,
+    bibliography: Path,
+    lang: str,
+    title: str,
     pdf: bool = True,
 ) -> list[Path]:
     """Turn a chapter's source Markdown (pandoc citations) into .md, .html, .docx (and .pdf).
@@ -113,25 +132,40 @@ def render_documents(
     Citations become author-date references with a bibliography of the works cited only.
     """
     base = [
-        _pandoc(), str(source_md), "--from=markdown-implicit_figures", "--citeproc",
-        f"--bibliography={bibliography}", f"--metadata=lang:{_LOCALES.get(lang, lang)}",
+        _pandoc(),
+        str(source_md),
+        "--from=markdown-implicit_figures",
+        "--citeproc",
+        f"--bibliography={bibliography}",
+        f"--metadata=lang:{_LOCALES.get(lang, lang)}",
         f"--resource-path={folder}",
     ]
     outputs = {
         "md": ["--to=gfm-raw_html", "--wrap=none"],
-        "html": ["--to=html5", "--standalone", "--embed-resources", "--metadata=link-citations:true",
-                 f"--metadata=pagetitle:{title}"],
+        "html": [
+            "--to=html5",
+            "--standalone",
+            "--embed-resources",
+            "--metadata=link-citations:true",
+            f"--metadata=pagetitle:{title}",
+        ],
         "docx": ["--to=docx"],
     }
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
     written = []
     for ext, args in outputs.items():
         target = folder / f"{stem}.{ext}"
-        result = subprocess.run([*base, *args, f"--output={target}"], capture_output=True,
-                                text=True, cwd=folder, env=env)
+        result = subprocess.run(
+            [*base, *args, f"--output={target}"],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env=env,
+        )
         if result.returncode != 0:
-            raise ReportError(f"chapter '{stem}': pandoc could not write {target.name}: "
-                              f"{result.stderr.strip()}")
+            raise ReportError(
+                f"chapter '{stem}': pandoc could not write {target.name}: {result.stderr.strip()}"
+            )
         written.append(target)
     chromium = find_pdf_printer() if pdf else None
     if chromium:
@@ -140,9 +174,7 @@ def render_documents(
     return written
 
 
-def _notebook_markdown(
-    nb: nbformat.NotebookNode, stem: str, folder: Path, alt: str = ""
-) -> Path:
+def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path, alt: str = "") -> Path:
     """Write the notebook's outputs (no code) as pandoc Markdown plus its figures.
 
     Figures get ``alt`` as their text alternative instead of nbconvert's "png".
@@ -176,12 +208,20 @@ def _execute(settings: Settings, chapter: Chapter, out: Path, baseline: dict[str
     from papermill.exceptions import PapermillExecutionError
 
     params: dict[str, Any] = {
-        "root": ".", "chapter": chapter.id, "lang": chapter.language, "baseline": baseline,
+        "root": ".",
+        "chapter": chapter.id,
+        "lang": chapter.language,
+        "baseline": baseline,
     }
     try:
         pm.execute_notebook(
-            str(settings.chapter_template), str(out), parameters=params, cwd=str(settings.root),
-            kernel_name="python3", progress_bar=False, log_output=False,
+            str(settings.chapter_template),
+            str(out),
+            parameters=params,
+            cwd=str(settings.root),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
         )
     except PapermillExecutionError as exc:
         reports = settings.relative(settings.reports)
@@ -220,8 +260,15 @@ def _render_one(
     alt = text("matrix_caption", chapter.language)
     source = _notebook_markdown(nb, chapter.id, staging, alt)
     _with_bibliography(source, chapter.language)
-    render_documents(source, chapter.id, staging, bibliography=settings.bibliography,
-                     lang=chapter.language, title=chapter.title_in(chapter.language), pdf=pdf)
+    render_documents(
+        source,
+        chapter.id,
+        staging,
+        bibliography=settings.bibliography,
+        lang=chapter.language,
+        title=chapter.title_in(chapter.language),
+        pdf=pdf,
+    )
     state = {"snapshot": snapshot, "baseline": baseline}
     (staging / STATE_DIR / f"{chapter.id}.json").write_text(
         json.dumps(state, sort_keys=True, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -237,34 +284,59 @@ def write_manifest(settings: Settings, folder: Path, extra: dict[str, Any]) -> P
     from importlib.metadata import PackageNotFoundError, version
 
     packages = {}
-    for name in ("evidence", "pymupdf", "pandas", "matplotlib", "seaborn", "papermill",
-                 "nbconvert", "pyzotero", "bibtexparser", "snowballstemmer", "pypandoc-binary"):
+    for name in (
+        "evidence",
+        "pymupdf",
+        "pandas",
+        "matplotlib",
+        "seaborn",
+        "papermill",
+        "nbconvert",
+        "pyzotero",
+        "bibtexparser",
+        "snowballstemmer",
+        "pypandoc-binary",
+    ):
         try:
             packages[name] = version(name)
         except PackageNotFoundError:
             packages[name] = ""
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.root,
-                            capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                           cwd=settings.root, capture_output=True, text=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=settings.root, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=settings.root,
+        capture_output=True,
+        text=True,
+    )
     inputs = {
         settings.relative(p): _hash(p)
-        for p in sorted({settings.root / "evidence.toml", settings.bibliography, settings.codebook,
-                         settings.decisions, settings.chapter_template,
-                         *(settings.path(c.narrative) for c in settings.chapters if c.narrative)})
+        for p in sorted(
+            {
+                settings.root / "evidence.toml",
+                settings.bibliography,
+                settings.codebook,
+                settings.decisions,
+                settings.chapter_template,
+                *(settings.path(c.narrative) for c in settings.chapters if c.narrative),
+            }
+        )
     }
     manifest = {
         "git_commit": commit.stdout.strip() if commit.returncode == 0 else "",
         "git_dirty": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None,
         "inputs": inputs,
         "packages": packages,
-        "pandoc": subprocess.run([_pandoc(), "--version"], capture_output=True,
-                                 text=True).stdout.splitlines()[0],
+        "pandoc": subprocess.run(
+            [_pandoc(), "--version"], capture_output=True, text=True
+        ).stdout.splitlines()[0],
         **extra,
     }
     path = folder / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -321,15 +393,19 @@ def render_chapters(
             workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 futures = [
-                    pool.submit(_render_one, settings, c, staging,
-                                snapshots.get(c.id, {}), pdf)
+                    pool.submit(_render_one, settings, c, staging, snapshots.get(c.id, {}), pdf)
                     for c in todo
                 ]
                 for future in futures:
                     future.result()
-            write_manifest(settings, staging, {
-                "chapters": [c.id for c in todo], **(manifest or {}),
-            })
+            write_manifest(
+                settings,
+                staging,
+                {
+                    "chapters": [c.id for c in todo],
+                    **(manifest or {}),
+                },
+            )
         except BaseException:
             kept = reports / FAILED_DIR
             shutil.rmtree(kept, ignore_errors=True)

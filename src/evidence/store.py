@@ -333,10 +333,19 @@ class Store:
             for s in sources:
                 data = json.dumps(s.get("data", {}), sort_keys=True, ensure_ascii=False)
                 row = (
-                    s["key"], s.get("kind", "literature"), origin, s.get("item_type", ""),
-                    s.get("title", ""), json.dumps(list(s.get("authors", ())), ensure_ascii=False),
-                    s.get("year"), s.get("container", ""), s.get("lang", ""), s.get("country", ""),
-                    s.get("zotero_key", ""), int(s.get("version", 0)), data,
+                    s["key"],
+                    s.get("kind", "literature"),
+                    origin,
+                    s.get("item_type", ""),
+                    s.get("title", ""),
+                    json.dumps(list(s.get("authors", ())), ensure_ascii=False),
+                    s.get("year"),
+                    s.get("container", ""),
+                    s.get("lang", ""),
+                    s.get("country", ""),
+                    s.get("zotero_key", ""),
+                    int(s.get("version", 0)),
+                    data,
                 )
                 if s["key"] not in known:
                     added += 1
@@ -385,8 +394,14 @@ class Store:
                     "  WHEN documents.status = 'missing' OR documents.sha256 != excluded.sha256 "
                     "  THEN '' ELSE documents.reason END",
                     (
-                        source_key, f["path"], f.get("sha256", ""), f.get("size", 0),
-                        f.get("mtime", 0.0), f.get("status", "pending"), f.get("reason", ""), f.get("zotero_key", ""),
+                        source_key,
+                        f["path"],
+                        f.get("sha256", ""),
+                        f.get("size", 0),
+                        f.get("mtime", 0.0),
+                        f.get("status", "pending"),
+                        f.get("reason", ""),
+                        f.get("zotero_key", ""),
                     ),
                 )
 
@@ -414,8 +429,11 @@ class Store:
         """
         field = {k for (k,) in self.db.execute("SELECT key FROM sources WHERE kind = 'field'")}
         return [
-            d for d in self.documents()
-            if d.status != "missing" and d.sha256 and d.source_key not in field
+            d
+            for d in self.documents()
+            if d.status != "missing"
+            and d.sha256
+            and d.source_key not in field
             and (d.extracted_sha256 != d.sha256 or d.extractor_version != extractor_version)
         ]
 
@@ -434,15 +452,29 @@ class Store:
     ) -> int:
         """Replace the passages of one document in one transaction; return how many were new."""
         with self.transaction() as db:
-            db.execute("DELETE FROM passages WHERE document_id = ? AND origin = 'pdf'", (document_id,))
+            db.execute(
+                "DELETE FROM passages WHERE document_id = ? AND origin = 'pdf'", (document_id,)
+            )
             before = db.total_changes
             db.executemany(
                 "INSERT OR IGNORE INTO passages(id, document_id, source_key, origin, seq, "
                 "page_index, page_label, section, lang, text, comment, extra) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (p.id, document_id, p.source_key, p.origin, p.seq, p.page_index,
-                     p.page_label, p.section, p.lang, p.text, p.comment, p.extra)
+                    (
+                        p.id,
+                        document_id,
+                        p.source_key,
+                        p.origin,
+                        p.seq,
+                        p.page_index,
+                        p.page_label,
+                        p.section,
+                        p.lang,
+                        p.text,
+                        p.comment,
+                        p.extra,
+                    )
                     for p in passages
                 ],
             )
@@ -450,13 +482,27 @@ class Store:
             db.execute(
                 "UPDATE documents SET status=?, reason=?, pages=?, lang=?, warnings=?, "
                 "extracted_sha256=?, extractor_version=?, coded_version='' WHERE id=?",
-                (status, reason, pages, lang, json.dumps(list(warnings), ensure_ascii=False),
-                 sha256, extractor_version, document_id),
+                (
+                    status,
+                    reason,
+                    pages,
+                    lang,
+                    json.dumps(list(warnings), ensure_ascii=False),
+                    sha256,
+                    extractor_version,
+                    document_id,
+                ),
             )
         return inserted
 
     def save_field_item(
-        self, source_key: str, path: str, *, fingerprint: str, version: str, lang: str,
+        self,
+        source_key: str,
+        path: str,
+        *,
+        fingerprint: str,
+        version: str,
+        lang: str,
         passages: Sequence[PassageRow],
     ) -> bool:
         """Make one field note's document row and passages exactly these, in one transaction.
@@ -468,13 +514,15 @@ class Store:
         with self.transaction() as db:
             rows = db.execute(
                 "SELECT id, path, extracted_sha256, extractor_version FROM documents "
-                "WHERE source_key = ?", (source_key,),
+                "WHERE source_key = ?",
+                (source_key,),
             ).fetchall()
             same = [r for r in rows if r[1] == path]
             if len(rows) == 1 and same and same[0][2:] == (fingerprint, version):
                 return False
-            db.execute("DELETE FROM documents WHERE source_key = ? AND path != ?",
-                       (source_key, path))
+            db.execute(
+                "DELETE FROM documents WHERE source_key = ? AND path != ?", (source_key, path)
+            )
             if same:
                 doc_id = same[0][0]
                 db.execute("DELETE FROM passages WHERE document_id = ?", (doc_id,))
@@ -486,8 +534,23 @@ class Store:
                 "INSERT OR IGNORE INTO passages(id, document_id, source_key, origin, seq, "
                 "page_index, page_label, section, lang, text, comment, extra) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(p.id, doc_id, p.source_key, p.origin, p.seq, p.page_index, p.page_label,
-                  p.section, p.lang, p.text, p.comment, p.extra) for p in passages],
+                [
+                    (
+                        p.id,
+                        doc_id,
+                        p.source_key,
+                        p.origin,
+                        p.seq,
+                        p.page_index,
+                        p.page_label,
+                        p.section,
+                        p.lang,
+                        p.text,
+                        p.comment,
+                        p.extra,
+                    )
+                    for p in passages
+                ],
             )
             db.execute(
                 "UPDATE documents SET sha256 = ?, status = 'ok', reason = '', pages = ?, "
@@ -501,50 +564,73 @@ class Store:
     def passages_to_code(
         self, version: str, sections: Sequence[str]
     ) -> Iterator[tuple[int, list[tuple[str, str, str]]]]:
-        """Yield (document id, [(passage id, text, lang)]) for documents not coded with ``version``."""
+        """Yield (document id, [(passage id, text, lang)]) not coded with ``version``."""
         docs = self.db.execute(
             "SELECT id FROM documents WHERE coded_version != ? AND extracted_sha256 != '' "
-            "ORDER BY id", (version,),
+            "ORDER BY id",
+            (version,),
         ).fetchall()
         marks = ",".join("?" * len(sections))
         for (doc_id,) in docs:
             rows = self.db.execute(
                 f"SELECT id, text, lang FROM passages WHERE document_id = ? "
-                f"AND section IN ({marks}) ORDER BY seq", (doc_id, *sections),
+                f"AND section IN ({marks}) ORDER BY seq",
+                (doc_id, *sections),
             ).fetchall()
             yield doc_id, rows
 
-    def save_rule_codings(self, document_id: int, version: str, codings: Iterable[CodingRow]) -> None:
-        """Replace the rule codings of one document's passages and mark it coded with ``version``."""
+    def save_rule_codings(
+        self, document_id: int, version: str, codings: Iterable[CodingRow]
+    ) -> None:
+        """Replace the rule codings of a document's passages; mark it coded with ``version``."""
         with self.transaction() as db:
             db.execute(
                 "DELETE FROM codings WHERE origin = 'rule' AND passage_id IN "
-                "(SELECT id FROM passages WHERE document_id = ?)", (document_id,),
+                "(SELECT id FROM passages WHERE document_id = ?)",
+                (document_id,),
             )
             db.executemany(
                 "INSERT OR REPLACE INTO codings(passage_id, code, origin, provenance, negated, "
                 "score, spans) VALUES (?,?,?,?,?,?,?)",
-                [(c.passage_id, c.code, c.origin, c.provenance, int(c.negated), c.score, c.spans)
-                 for c in codings],
+                [
+                    (c.passage_id, c.code, c.origin, c.provenance, int(c.negated), c.score, c.spans)
+                    for c in codings
+                ],
             )
-            db.execute("UPDATE documents SET coded_version = ? WHERE id = ?", (version, document_id))
+            db.execute(
+                "UPDATE documents SET coded_version = ? WHERE id = ?", (version, document_id)
+            )
 
-    def replace_codings(self, origin: str, codings: Iterable[CodingRow], *, prefix: str = "") -> int:
+    def replace_codings(
+        self, origin: str, codings: Iterable[CodingRow], *, prefix: str = ""
+    ) -> int:
         """Make the codings of ``origin`` (whose provenance starts with ``prefix``) exactly these.
 
         Codings on passages the store does not hold are left out; returns how many were written.
         """
         with self.transaction() as db:
             db.execute(
-                "DELETE FROM codings WHERE origin = ? AND provenance LIKE ? || '%'", (origin, prefix)
+                "DELETE FROM codings WHERE origin = ? AND provenance LIKE ? || '%'",
+                (origin, prefix),
             )
             before = db.total_changes
             db.executemany(
                 "INSERT OR REPLACE INTO codings(passage_id, code, origin, provenance, negated, "
                 "score, spans) SELECT ?,?,?,?,?,?,? WHERE EXISTS "
                 "(SELECT 1 FROM passages WHERE id = ?)",
-                [(c.passage_id, c.code, c.origin, c.provenance, int(c.negated), c.score, c.spans,
-                  c.passage_id) for c in codings],
+                [
+                    (
+                        c.passage_id,
+                        c.code,
+                        c.origin,
+                        c.provenance,
+                        int(c.negated),
+                        c.score,
+                        c.spans,
+                        c.passage_id,
+                    )
+                    for c in codings
+                ],
             )
             return db.total_changes - before
 
@@ -555,22 +641,36 @@ class Store:
         none): the passage is tied to that document of its source. Unchanged passages are not
         rewritten, so codings on them stay; a removed passage takes its codings with it.
         """
-        cols = ("document_id, source_key, seq, page_index, page_label, section, lang, text, "
-                "comment, extra")
+        cols = (
+            "document_id, source_key, seq, page_index, page_label, section, lang, text, "
+            "comment, extra"
+        )
         with self.transaction() as db:
-            docs = {(k, p): i for i, k, p in db.execute(
-                "SELECT id, source_key, path FROM documents")}
-            known = {r[0]: tuple(r[1:]) for r in db.execute(
-                f"SELECT id, {cols} FROM passages WHERE origin = 'annotation'")}
+            docs = {
+                (k, p): i for i, k, p in db.execute("SELECT id, source_key, path FROM documents")
+            }
+            known = {
+                r[0]: tuple(r[1:])
+                for r in db.execute(f"SELECT id, {cols} FROM passages WHERE origin = 'annotation'")
+            }
             added = updated = 0
             keep: set[str] = set()
             for p, path in rows:
                 if p.id in keep:
                     continue
                 keep.add(p.id)
-                values = (docs.get((p.source_key, path)) if path else None, p.source_key, p.seq,
-                          p.page_index, p.page_label, p.section, p.lang, p.text, p.comment,
-                          p.extra)
+                values = (
+                    docs.get((p.source_key, path)) if path else None,
+                    p.source_key,
+                    p.seq,
+                    p.page_index,
+                    p.page_label,
+                    p.section,
+                    p.lang,
+                    p.text,
+                    p.comment,
+                    p.extra,
+                )
                 old = known.get(p.id)
                 if old == values:
                     continue
@@ -578,7 +678,8 @@ class Store:
                     added += 1
                     db.execute(
                         f"INSERT INTO passages(id, origin, {cols}) "
-                        "VALUES (?, 'annotation', ?,?,?,?,?,?,?,?,?,?)", (p.id, *values),
+                        "VALUES (?, 'annotation', ?,?,?,?,?,?,?,?,?,?)",
+                        (p.id, *values),
                     )
                 else:
                     updated += 1
@@ -597,18 +698,29 @@ class Store:
         row = self.db.execute(
             "SELECT p.id, p.source_key, p.page_index, p.page_label, p.section, p.lang, p.text, "
             "p.origin, d.path FROM passages p LEFT JOIN documents d ON d.id = p.document_id "
-            "WHERE p.id = ?", (passage_id,),
+            "WHERE p.id = ?",
+            (passage_id,),
         ).fetchone()
         if row is None:
             return None
-        keys = ("id", "source_key", "page_index", "page_label", "section", "lang", "text",
-                "origin", "path")
+        keys = (
+            "id",
+            "source_key",
+            "page_index",
+            "page_label",
+            "section",
+            "lang",
+            "text",
+            "origin",
+            "path",
+        )
         out = dict(zip(keys, row, strict=True))
         out["codings"] = [
             {"code": c, "origin": o, "provenance": p, "negated": bool(n), "spans": json.loads(s)}
             for c, o, p, n, s in self.db.execute(
                 "SELECT code, origin, provenance, negated, spans FROM codings "
-                "WHERE passage_id = ? ORDER BY code, origin, provenance", (passage_id,),
+                "WHERE passage_id = ? ORDER BY code, origin, provenance",
+                (passage_id,),
             )
         ]
         return out
@@ -650,9 +762,12 @@ class Store:
             "documents_ok": one("SELECT count(*) FROM documents WHERE status = 'ok'"),
             "passages": one("SELECT count(*) FROM passages"),
             "annotations": one("SELECT count(*) FROM passages WHERE origin = 'annotation'"),
-            "codings": dict(self.db.execute(
-                "SELECT origin, count(*) FROM codings WHERE negated = 0 GROUP BY origin "
-                "ORDER BY origin").fetchall()),
+            "codings": dict(
+                self.db.execute(
+                    "SELECT origin, count(*) FROM codings WHERE negated = 0 GROUP BY origin "
+                    "ORDER BY origin"
+                ).fetchall()
+            ),
         }
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -662,7 +777,8 @@ class Store:
                 "SELECT p.id, p.source_key, p.page_label, p.section, p.lang, "
                 "snippet(passages_fts, 0, '[', ']', '…', 16), bm25(passages_fts) AS rank "
                 "FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid "
-                "WHERE passages_fts MATCH ? ORDER BY rank, p.id LIMIT ?", (query, limit),
+                "WHERE passages_fts MATCH ? ORDER BY rank, p.id LIMIT ?",
+                (query, limit),
             ).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(
@@ -699,7 +815,8 @@ class Store:
         return self.frame(
             "SELECT p.id, p.source_key, p.origin, d.path, p.page_index, p.page_label, p.seq, "
             f"p.section, p.lang, p.text FROM passages p LEFT JOIN documents d "
-            f"ON d.id = p.document_id {where} ORDER BY p.source_key, d.path, p.seq", params,
+            f"ON d.id = p.document_id {where} ORDER BY p.source_key, d.path, p.seq",
+            params,
         )
 
     def codings_frame(self, *, effective: bool = True) -> pd.DataFrame:
@@ -708,8 +825,12 @@ class Store:
         With ``effective`` (the default), human decisions are applied: a person's rejection
         removes rule codings of that code on that passage.
         """
-        base = _EFFECTIVE if effective else (
-            "SELECT passage_id, code, origin, provenance, score FROM codings WHERE negated = 0"
+        base = (
+            _EFFECTIVE
+            if effective
+            else (
+                "SELECT passage_id, code, origin, provenance, score FROM codings WHERE negated = 0"
+            )
         )
         return self.frame(
             f"SELECT e.passage_id, p.source_key, e.code, e.origin, e.provenance, e.score "

@@ -91,7 +91,7 @@ class Workbook:
 
     # -- codes ---------------------------------------------------------------------------------
     def codes(self, facet_or_codes: str | list[str]) -> list[str]:
-        """Return code ids of a facet (``"form"``), a prefix pattern (``"cons.user.*"``) or a list."""
+        """Return code ids of a facet (``"form"``), a prefix (``"cons.user.*"``) or a list."""
         if isinstance(facet_or_codes, list):
             return facet_or_codes
         ids = list(self.codebook.codes)
@@ -148,8 +148,14 @@ class Workbook:
         f = filters or MatrixFilters()
         row_codes, col_codes = self.codes(rows), self.codes(cols)
         data = self.matrix_data([*row_codes, *col_codes, *f.context], filters=f)
-        return compute_matrix(data.codings, row_codes, col_codes, filters=f,
-                              sources=data.sources, passage_ids=self._hits(search))
+        return compute_matrix(
+            data.codings,
+            row_codes,
+            col_codes,
+            filters=f,
+            sources=data.sources,
+            passage_ids=self._hits(search),
+        )
 
     def matrix_data(self, codes: list[str], filters: MatrixFilters | None = None) -> MatrixData:
         """Return the codings of ``codes`` as matrices read them, with what ``filters`` need
@@ -176,8 +182,15 @@ class Workbook:
         provenance, highlighted matches and a link opening the PDF at the page."""
         f = filters or MatrixFilters()
         data = self.matrix_data([row, col, *f.context], filters=f)
-        return load_cell_passages(self.store, data, row, col, filters=f,
-                                  passage_ids=self._hits(search), **self.link_options())
+        return load_cell_passages(
+            self.store,
+            data,
+            row,
+            col,
+            filters=f,
+            passage_ids=self._hits(search),
+            **self.link_options(),
+        )
 
     def matrix_passages(
         self, matrix: pd.DataFrame, filters: MatrixFilters | None = None, *, search: str = ""
@@ -186,8 +199,14 @@ class Workbook:
         f = filters or MatrixFilters()
         codes = sorted(set(matrix["row"]) | set(matrix["col"]) | set(f.context))
         data = self.matrix_data(codes, filters=f)
-        return load_matrix_passages(self.store, data, matrix, filters=f,
-                                    passage_ids=self._hits(search), **self.link_options())
+        return load_matrix_passages(
+            self.store,
+            data,
+            matrix,
+            filters=f,
+            passage_ids=self._hits(search),
+            **self.link_options(),
+        )
 
 
 def open_workbook(root: str | Path | None = None) -> Workbook:

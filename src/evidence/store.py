@@ -211,6 +211,33 @@ class CodingRow:
     spans: str = "[]"
 
 
+def _insert_passages(
+    db: sqlite3.Connection, document_id: int | None, passages: Iterable[PassageRow]
+) -> None:
+    """Insert passages of one document; a passage id already stored is kept, not doubled."""
+    db.executemany(
+        "INSERT OR IGNORE INTO passages(id, document_id, source_key, origin, seq, page_index, "
+        "page_label, section, lang, text, comment, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                p.id,
+                document_id,
+                p.source_key,
+                p.origin,
+                p.seq,
+                p.page_index,
+                p.page_label,
+                p.section,
+                p.lang,
+                p.text,
+                p.comment,
+                p.extra,
+            )
+            for p in passages
+        ],
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -456,28 +483,7 @@ class Store:
                 "DELETE FROM passages WHERE document_id = ? AND origin = 'pdf'", (document_id,)
             )
             before = db.total_changes
-            db.executemany(
-                "INSERT OR IGNORE INTO passages(id, document_id, source_key, origin, seq, "
-                "page_index, page_label, section, lang, text, comment, extra) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        p.id,
-                        document_id,
-                        p.source_key,
-                        p.origin,
-                        p.seq,
-                        p.page_index,
-                        p.page_label,
-                        p.section,
-                        p.lang,
-                        p.text,
-                        p.comment,
-                        p.extra,
-                    )
-                    for p in passages
-                ],
-            )
+            _insert_passages(db, document_id, passages)
             inserted = db.total_changes - before
             db.execute(
                 "UPDATE documents SET status=?, reason=?, pages=?, lang=?, warnings=?, "
@@ -530,28 +536,7 @@ class Store:
                 doc_id = db.execute(
                     "INSERT INTO documents(source_key, path) VALUES (?, ?)", (source_key, path)
                 ).lastrowid
-            db.executemany(
-                "INSERT OR IGNORE INTO passages(id, document_id, source_key, origin, seq, "
-                "page_index, page_label, section, lang, text, comment, extra) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        p.id,
-                        doc_id,
-                        p.source_key,
-                        p.origin,
-                        p.seq,
-                        p.page_index,
-                        p.page_label,
-                        p.section,
-                        p.lang,
-                        p.text,
-                        p.comment,
-                        p.extra,
-                    )
-                    for p in passages
-                ],
-            )
+            _insert_passages(db, doc_id, passages)
             db.execute(
                 "UPDATE documents SET sha256 = ?, status = 'ok', reason = '', pages = ?, "
                 "lang = ?, extracted_sha256 = ?, extractor_version = ?, coded_version = '' "

@@ -115,11 +115,8 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from .query import search_passages
-
     with _with_store(settings) as store:
-        frame = search_passages(store, args.query, args.limit)
-    hits = frame.drop(columns=["ranked", "matches"]).to_dict(orient="records")
+        hits = store.search(args.query, args.limit)
     _emit(
         args,
         hits,

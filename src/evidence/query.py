@@ -28,7 +28,7 @@ import pandas as pd
 from .cells import describe_cells, describe_passages
 from .errors import StoreError
 from .matrix import MatrixFilters, compute_cell_codings, compute_matrix_codings
-from .store import Store
+from .store import RANK_LIMIT, Store
 
 __all__ = [
     "RANK_LIMIT",
@@ -41,7 +41,6 @@ __all__ = [
     "search_passages",
 ]
 
-RANK_LIMIT = 20_000
 _SEP = "\x1f"
 # Rowids travel as fixed-width hex: numpy parses them without a Python object per number.
 _HEX_ROWID = "printf('%016x', rowid)"
@@ -395,36 +394,9 @@ def search_passages(store: Store, query: str, limit: int = 20) -> pd.DataFrame:
     otherwise they come in document order. ``matches`` counts the matching passages up to
     ``RANK_LIMIT + 1``.
     """
-    db = store.db
-    try:
-        top = db.execute(
-            "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?",
-            (query, RANK_LIMIT + 1),
-        ).fetchall()
-        matches, ranked = len(top), len(top) <= RANK_LIMIT
-        if ranked:
-            top = db.execute(
-                "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? "
-                "ORDER BY rank LIMIT ?",
-                (query, limit),
-            ).fetchall()
-        else:
-            top = [(r, None) for (r,) in top[:limit]]
-        rank = dict(top)
-        rows = db.execute(
-            "SELECT p.rowid, p.id, p.source_key, p.page_label, p.section, p.lang, "
-            "snippet(passages_fts, 0, '[', ']', '…', 16) FROM passages_fts "
-            "JOIN passages p ON p.rowid = passages_fts.rowid WHERE passages_fts MATCH ? "
-            "AND passages_fts.rowid IN (SELECT value FROM json_each(?))",
-            (query, json.dumps(list(rank))),
-        ).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise _syntax_error(query, exc) from exc
-    order = {r: i for i, r in enumerate(rank)}
-    rows.sort(key=lambda r: order[r[0]])
+    hits, ranked, matches = store.search_page(query, limit, RANK_LIMIT)
     out = pd.DataFrame(
-        [(*r[1:], rank[r[0]]) for r in rows],
-        columns=["id", "source_key", "page_label", "section", "lang", "snippet", "rank"],
+        hits, columns=["id", "source_key", "page_label", "section", "lang", "snippet", "rank"]
     )
     return out.assign(ranked=ranked, matches=matches)
 

@@ -24,6 +24,8 @@ from .errors import StoreError
 __all__ = ["SCHEMA_VERSION", "DocumentRow", "PassageRow", "CodingRow", "Store", "open_store"]
 
 SCHEMA_VERSION = 2
+# Past this many matches a search returns hits in document order instead of ranking them all.
+RANK_LIMIT = 20_000
 
 # Each entry migrates the schema from version i to i + 1; never edit a released step.
 _MIGRATIONS: tuple[str, ...] = (
@@ -755,23 +757,54 @@ class Store:
             ),
         }
 
-    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Full-text search (FTS5 syntax); return hits with key, page label and a snippet."""
+    def search_page(
+        self, query: str, limit: int = 20, rank_limit: int = RANK_LIMIT
+    ) -> tuple[list[dict[str, Any]], bool, int]:
+        """Full-text search (FTS5 syntax): return (hits, ranked, matches).
+
+        Hits carry id, source key, page label, section, language, a snippet with ``[…]``
+        around the matches, and the BM25 rank. They are ranked when at most ``rank_limit``
+        passages match; past that, ranking every match would cost seconds on a large store,
+        so hits come in document order with rank None. ``matches`` counts up to
+        ``rank_limit + 1``.
+        """
         try:
+            top = self.db.execute(
+                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?",
+                (query, rank_limit + 1),
+            ).fetchall()
+            matches, ranked = len(top), len(top) <= rank_limit
+            if ranked:
+                top = self.db.execute(
+                    "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? "
+                    "ORDER BY rank LIMIT ?",
+                    (query, limit),
+                ).fetchall()
+            else:
+                top = [(r, None) for (r,) in top[:limit]]
+            rank = dict(top)
             rows = self.db.execute(
-                "SELECT p.id, p.source_key, p.page_label, p.section, p.lang, "
-                "snippet(passages_fts, 0, '[', ']', '…', 16), bm25(passages_fts) AS rank "
-                "FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid "
-                "WHERE passages_fts MATCH ? ORDER BY rank, p.id LIMIT ?",
-                (query, limit),
+                "SELECT p.rowid, p.id, p.source_key, p.page_label, p.section, p.lang, "
+                "snippet(passages_fts, 0, '[', ']', '…', 16) FROM passages_fts "
+                "JOIN passages p ON p.rowid = passages_fts.rowid WHERE passages_fts MATCH ? "
+                "AND passages_fts.rowid IN (SELECT value FROM json_each(?))",
+                (query, json.dumps(list(rank))),
             ).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(
                 f"search query {query!r} is not valid FTS5 syntax ({exc}); quote phrases with "
-                "double quotes, e.g. '\"sans-abri\" AND violence'"
+                "double quotes, e.g. '\"sans-abri\" AND violence', and end a prefix with *: "
+                "agress*"
             ) from exc
+        order = {r: i for i, r in enumerate(rank)}
+        rows.sort(key=lambda r: order[r[0]])
         keys = ("id", "source_key", "page_label", "section", "lang", "snippet", "rank")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        hits = [dict(zip(keys, (*r[1:], rank[r[0]]), strict=True)) for r in rows]
+        return hits, ranked, matches
+
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Full-text search (FTS5 syntax); return hits as :meth:`search_page` gives them."""
+        return self.search_page(query, limit)[0]
 
     def frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Return the result of a read-only query as a DataFrame."""

@@ -258,7 +258,7 @@ class Explorer:
         self.grid.add_class("evidence-matrix")
         self.passages = w.HTML(value=f"<p>{t['pick']}</p>")
         self.passages.add_class("evidence-passages")
-        for control in (
+        controls = [
             self.rows,
             self.cols,
             self.within,
@@ -269,23 +269,12 @@ class Explorer:
             self.years,
             self.countries,
             self.context,
-            self.value,
-        ):
+        ]
+        for control in (*controls, self.value):
             control.observe(self._changed, names="value")
         self.search.observe(lambda change: self.run_search(change["new"]), names="value")
         filters = w.VBox(
-            [
-                self.rows,
-                self.cols,
-                self.within,
-                self.provenance,
-                self.min_score,
-                self.kinds,
-                self.langs,
-                self.years,
-                self.countries,
-                self.context,
-            ],
+            controls,
             layout=w.Layout(width="36%", min_width="340px"),
         )
         main = w.VBox(

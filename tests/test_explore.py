@@ -18,6 +18,7 @@ from _matrix_store import make_matrix_store
 
 from evidence.codebook import load_codebook
 from evidence.explore import UI_TEXT, Explorer
+from evidence.report import CHROMIUM_HEADLESS
 from evidence.store import open_store
 
 PHYSICAL_BURNOUT = ("form.physical", "cons.worker.burnout")
@@ -124,14 +125,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *CHROMIUM_HEADLESS,
     "--remote-debugging-port=0",
     "--window-size=1500,1400",
 ]

@@ -93,19 +93,25 @@ def find_pdf_printer() -> str | None:
     return None
 
 
+# Headless Chromium that makes no network call of its own (no sync, updates or probes).
+CHROMIUM_HEADLESS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
 def _print_pdf(chromium: str, html: Path, pdf: Path) -> None:
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
                 chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *CHROMIUM_HEADLESS,
                 f"--user-data-dir={profile}",
                 "--no-pdf-header-footer",
                 f"--print-to-pdf={pdf}",

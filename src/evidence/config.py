@@ -149,6 +149,17 @@ _CHAPTER_KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
+_PATH_KEYS = (
+    "bibliography",
+    "codebook",
+    "decisions",
+    "store",
+    "reports",
+    "notebooks",
+    "chapter_template",
+)
+
+
 def find_root(start: str | Path | None = None) -> Path:
     """Return the nearest folder at or above ``start`` holding ``evidence.toml``."""
     here = Path(start or Path.cwd()).resolve()
@@ -238,37 +249,18 @@ def load_settings(root: str | Path | None = None) -> Settings:
     ids = [c.id for c in chapters]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"{path}: two [[chapters]] share an id; chapter ids must be unique")
-    settings = Settings(root=base, language=language, name=wb.get("name", "evidence workbook"))
-    rel = {
-        k: base / v
-        for k, v in wb.items()
-        if k
-        in (
-            "bibliography",
-            "codebook",
-            "decisions",
-            "store",
-            "reports",
-            "notebooks",
-            "chapter_template",
-        )
-    }
+    # Every path setting defaults to the dataclass default, resolved against the root.
+    paths = {name: base / wb.get(name, getattr(Settings, name)) for name in _PATH_KEYS}
     return Settings(
         root=base,
-        name=settings.name,
+        name=wb.get("name", Settings.name),
         language=language,
-        bibliography=rel.get("bibliography", base / settings.bibliography),
         pdf_dirs=tuple(base / d for d in wb.get("pdf_dirs", ["data/pdfs"])),
-        codebook=rel.get("codebook", base / settings.codebook),
-        decisions=rel.get("decisions", base / settings.decisions),
-        store=rel.get("store", base / settings.store),
-        reports=rel.get("reports", base / settings.reports),
-        notebooks=rel.get("notebooks", base / settings.notebooks),
-        chapter_template=rel.get("chapter_template", base / settings.chapter_template),
+        **paths,
         jobs=ex.get("jobs", 0),
         timeout=float(ex.get("timeout", 120.0)),
         ocr=ex.get("ocr", False),
-        coded_sections=tuple(ex.get("coded_sections", settings.coded_sections)),
+        coded_sections=tuple(ex.get("coded_sections", Settings.coded_sections)),
         zotero=ZoteroSettings(
             library_id=str(zt.get("library_id", "")),
             library_type=library_type,

@@ -214,3 +214,73 @@ def test_repository_codebook_codes_ordinary_field_sentences() -> None:
     for lang, text, expected in cases:
         assert expected <= set(codes(matcher.match(text, lang))), text
     assert matcher.match("Une formation à la communication non violente.", "fr") == []
+
+
+def test_repository_codebook_reads_regional_usage_and_leaves_false_friends_uncoded() -> None:
+    matcher = compile_codebook(load_codebook(REPO / "codebook.yml"))
+    found = [
+        (
+            "nl",
+            "Een bewoner werd gemolesteerd en geïntimideerd aan het Noordstation.",
+            {"form.physical", "form.psychological", "setting.street"},
+        ),
+        ("nl", "LHBTI-jongeren belanden na afwijzing door hun ouders op straat.", {"pop.lgbtq"}),
+        (
+            "nl",
+            "Daklozen kregen een bekeuring van handhavers voor het slapen in het park.",
+            {"form.police"},
+        ),
+        (
+            "fr",
+            "Faute de personnel, l'accueil de jour a réduit ses horaires d'ouverture.",
+            {"cons.org.service_reduction"},
+        ),
+    ]
+    for lang, text, expected in found:
+        assert expected <= set(codes(matcher.match(text, lang))), text
+    # Each pair: a sentence and a code its words must not trigger (a compound, an idiom or a
+    # word with another sense).
+    not_found = [
+        (
+            "nl",
+            "We mogen deze stap in de procedure niet overslaan bij de evaluatie.",
+            "form.physical",
+        ),
+        (
+            "nl",
+            "De langdurige afwezigheid van een coördinator vertraagde het project.",
+            "form.institutional",
+        ),
+        (
+            "fr",
+            "Du coup, les foyers monoparentaux ont été interrogés sur leurs revenus.",
+            "form.physical",
+        ),
+        (
+            "fr",
+            "Du coup, les foyers monoparentaux ont été interrogés sur leurs revenus.",
+            "setting.shelter",
+        ),
+        (
+            "fr",
+            "Les personnes migrantes en transit vers le Royaume-Uni attendent un rendez-vous.",
+            "setting.street",
+        ),
+        (
+            "en",
+            "Refugees and asylum seekers were interviewed about their housing history.",
+            "setting.shelter",
+        ),
+        (
+            "en",
+            "Clinical supervision sessions are offered to every member of the outreach team.",
+            "setting.health",
+        ),
+        (
+            "en",
+            "Some local residents reported feeling unsafe near the new development.",
+            "target.users",
+        ),
+    ]
+    for lang, text, code in not_found:
+        assert code not in codes(matcher.match(text, lang)), (code, text)

@@ -9,7 +9,7 @@ continue; NEAR rules pair the occurrences of their two sides.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
 from operator import itemgetter
@@ -73,7 +73,14 @@ class PatternSet:
     dictionary look-up per token plus the phrases that actually continue.
     """
 
-    def __init__(self, patterns: Sequence[Pattern], lang: str) -> None:
+    def __init__(
+        self, patterns: Sequence[Pattern], lang: str, groups: Sequence[Hashable] | None = None
+    ) -> None:
+        """Compile ``patterns``; ``groups`` (one key per pattern) declares patterns equivalent.
+
+        Of several patterns of one group found at the same span, only the first is reported:
+        a caller that only needs one match per code and span says so by grouping by code.
+        """
         if lang not in STEMMERS:
             raise PatternError(f"no stemmer for language {lang!r}; use one of {sorted(STEMMERS)}")
         self.lang = lang
@@ -97,8 +104,9 @@ class PatternSet:
         for index, pattern in enumerate(patterns):
             self._add(index, pattern)
         self._glob_span = max(map(len, [*self._glob_heads, *self._glob_tails]), default=0)
+        self._groups: Sequence[Hashable] = range(len(patterns)) if groups is None else groups
         self._plain_rules = [
-            tuple(i for i, _ in rules if self._rules[i].near is None)
+            self._first_of_groups(i for i, _ in rules if self._rules[i].near is None)
             for rules in self._phrase_rules
         ]
         # NEAR rules are looked up from the phrases found on their left; their sides are the
@@ -120,9 +128,25 @@ class PatternSet:
                 if self._rules[i].near is not None:
                     sides.setdefault(i, (set(), set()))[side].add(pid)
         self._near_sides = {i: (frozenset(lp), frozenset(rp)) for i, (lp, rp) in sides.items()}
+        # The NEAR rules each phrase can be the left (right) side of, as bits of an integer, so
+        # the rules with both sides present in a passage are one AND away.
+        self._left_bits = [sum(1 << i for i in set(rules)) for rules in self._near_lefts]
+        self._right_bits = [sum(1 << i for i in set(rules)) for rules in self._near_rights]
 
     def __len__(self) -> int:
         return len(self._rules)
+
+    def _first_of_groups(self, indices: Iterable[int]) -> tuple[int, ...]:
+        """Return ``indices`` without repeats, keeping the first pattern of each group."""
+        groups = self._groups
+        seen: set[Hashable] = set()
+        out: list[int] = []
+        for index in indices:
+            group = groups[index]
+            if group not in seen:
+                seen.add(group)
+                out.append(index)
+        return tuple(out)
 
     def _add(self, index: int, pattern: Pattern) -> None:
         self._rules.append(_Rule(pattern.near, pattern.regex))
@@ -227,7 +251,7 @@ class PatternSet:
         followers: frozenset[int] | None = frozenset(a for node in conts for a in node.children)
         if _ANY in followers:
             followers = None
-        plain = tuple(dict.fromkeys(i for pid in ends for i in self._plain_rules[pid]))
+        plain = self._first_of_groups(sorted({i for pid in ends for i in self._plain_rules[pid]}))
         near = tuple(pid for pid in ends if self._in_near[pid])
         return (frozenset(atoms), plain, near, conts, followers, bool(plain or near or conts))
 
@@ -309,12 +333,19 @@ class PatternSet:
     ) -> None:
         """Add to ``out`` each left occurrence of a NEAR rule paired with its nearest right."""
         present = near_hits.keys()
-        near_lefts, near_rights = self._near_lefts, self._near_rights
-        candidates = set().union(*[near_lefts[pid] for pid in present])
-        candidates &= set().union(*[near_rights[pid] for pid in present])
-        for index in sorted(candidates):
+        lefts = rights = 0
+        left_bits, right_bits = self._left_bits, self._right_bits
+        for pid in present:
+            lefts |= left_bits[pid]
+            rights |= right_bits[pid]
+        candidates = lefts & rights
+        while candidates:
+            low_bit = candidates & -candidates
+            candidates ^= low_bit
+            index = low_bit.bit_length() - 1
             left_pids, right_pids = self._near_sides[index]
-            right_hits = [h for pid in right_pids & present for h in near_hits[pid]]
+            # Of equally near right sides, the first in the text is taken.
+            right_hits = sorted(h for pid in right_pids & present for h in near_hits[pid])
             if not right_hits:
                 continue
             distance = self._rules[index].near

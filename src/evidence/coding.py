@@ -7,10 +7,12 @@ the matches in a passage (character offsets in the original text), vetoes applie
 
 from __future__ import annotations
 
+import gc
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import islice
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from evidence._automaton import PatternSet
@@ -29,6 +31,9 @@ __all__ = [
 
 MATCH, VETO, VETOED, SKIP = "match", "veto", "vetoed", "skip"
 _POSITION = attrgetter("start", "end")
+_RULE_ORDER = itemgetter(0, 1)
+_FIRST = itemgetter(0)
+_BATCH = 4096
 
 
 class Match(NamedTuple):
@@ -75,6 +80,7 @@ class Matcher:
         #: position of each code in the codebook, to list codes in codebook order
         self.code_order = {code_id: i for i, code_id in enumerate(codebook.codes)}
         self._sets: dict[str, tuple[PatternSet, list[_RuleInfo]]] = {}
+        self._plain: dict[str, tuple[PatternSet, list[str], list[_RuleInfo], frozenset[int]]] = {}
         for lang in codebook.languages:
             infos: list[_RuleInfo] = []
             entries: list[PatternEntry] = []
@@ -92,14 +98,44 @@ class Matcher:
                         if entry.lang in (lang, "any"):
                             infos.append(_RuleInfo(code.id, entry.source, veto))
                             entries.append(entry)
-            self._sets[lang] = (PatternSet([e.pattern for e in entries], lang), infos)
+            groups = [(info.code, info.veto, info.skip) for info in infos]
+            pset = PatternSet([e.pattern for e in entries], lang, groups)
+            self._sets[lang] = (pset, infos)
+            # Rules that change other matches (vetoes, skip signs) send a passage down the
+            # general path; the rest only need their code and source.
+            special = frozenset(i for i, info in enumerate(infos) if info.veto or info.skip)
+            self._plain[lang] = (pset, [info.code for info in infos], infos, special)
 
     def match(self, text: str, lang: str | None) -> list[Match]:
         """Return the matches that code ``text``, in text order, vetoes applied.
 
         ``lang`` selects the language's patterns; another or unknown language uses them all.
         """
-        return self._explain(text, lang, keep_all=False)
+        fast = self._plain.get(lang) if lang else None
+        if fast is None:
+            return self._explain(text, lang, keep_all=False)
+        pset, codes, infos, special = fast
+        low = lower_text(text)
+        found = pset.find(low)
+        if not found:
+            return []
+        found.sort(key=_FIRST)
+        if not special.isdisjoint([index for index, _ in found]):
+            return self._explain(text, lang, keep_all=False)
+        min_words = self.codebook.skip.min_words
+        if min_words and low.count(" ") + 1 < min_words and len(low.split()) < min_words:
+            return []
+        seen: set[tuple[str, int, int]] = set()
+        out: list[Match] = []
+        for index, spans in found:
+            code = codes[index]
+            for start, end in spans:
+                key = (code, start, end)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(Match(code, infos[index].source, start, end, text[start:end]))
+        out.sort(key=_POSITION)
+        return out
 
     def explain(self, text: str, lang: str | None) -> list[Match]:
         """Return every match in ``text``, including vetoes and the matches they cancelled."""
@@ -111,12 +147,16 @@ class Matcher:
 
     def _explain(self, text: str, lang: str | None, *, keep_all: bool = True) -> list[Match]:
         low = lower_text(text)
-        found: list[tuple[_RuleInfo, tuple[tuple[int, int], ...]]] = []
-        for key in self._languages(lang):
-            pset, infos = self._sets[key]
-            found.extend([(infos[index], spans) for index, spans in pset.find(low)])
-        if not found:
+        ranked: list[tuple[int, int, tuple[tuple[int, int], ...]]] = []
+        for position, key in enumerate(self._languages(lang)):
+            pset, _ = self._sets[key]
+            ranked.extend([(position, index, spans) for index, spans in pset.find(low)])
+        if not ranked:
             return []
+        # Rule order decides which of several patterns finding one span is reported.
+        ranked.sort(key=_RULE_ORDER)
+        languages = self._languages(lang)
+        found = [(self._sets[languages[p]][1][i], spans) for p, i, spans in ranked]
         skip = self.codebook.skip
         skipped = (
             skip.min_words > 0
@@ -178,25 +218,24 @@ def code_passages(passages: Iterable[tuple[str, str, str]], matcher: Matcher) ->
     """Return one rule :class:`Coding` per (passage, code) for ``(passage_id, text, lang)``.
 
     The provenance is the pattern of the code's first match in the passage; spans are all its
-    matches. Codings come in passage order, then codebook order.
+    matches. Codings come in passage order, then codebook order. Passages are coded in
+    batches (see :mod:`evidence._codebatch`): the codings are those of :meth:`Matcher.match`.
     """
-    rank = matcher.code_order.__getitem__
-    match = matcher.match
+    from evidence._codebatch import BatchCoder  # it builds on this module's types
+
+    coder = BatchCoder(matcher)
     out: list[Coding] = []
-    for passage_id, text, lang in passages:
-        matches = match(text, lang)
-        if not matches:
-            continue
-        by_code: dict[str, list[Match]] = {}
-        for m in matches:
-            found = by_code.get(m.code)
-            if found is None:
-                by_code[m.code] = [m]
-            else:
-                found.append(m)
-        for code in sorted(by_code, key=rank):
-            spans = by_code[code]
-            out.append(Coding(passage_id, code, "rule", spans[0].pattern, tuple(spans)))
+    rows = iter(passages)
+    # Codings and matches are tuples that cannot form cycles, made by the hundred thousand:
+    # the cyclic collector, triggered by their number, would walk every object each time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        while batch := list(islice(rows, _BATCH)):
+            out.extend(coder.code(batch))
+    finally:
+        if collecting:
+            gc.enable()
     return out
 
 

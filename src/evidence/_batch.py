@@ -1,0 +1,424 @@
+"""Find one language's patterns in many passages at once, with array operations.
+
+:class:`BatchFinder` gives the same occurrences as :meth:`PatternSet.find` passage by passage,
+but does the per-token work for a whole batch in numpy: a passage costs one ``str.split`` and
+one dictionary look-up per whitespace-separated chunk in Python; matching token sets against
+the phrase trie, level by level, and pairing NEAR sides are array operations over the batch.
+
+Chunks (the text between whitespace) are resolved once, then cached: their tokens, each
+token's atom set and its offsets in the chunk. Passages whose whitespace is not single
+characters between chunks (where offsets cannot be added up) go through
+:meth:`PatternSet.find`, as do the raw regular expressions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import accumulate
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evidence._automaton import _ANY, _SPLIT, PatternSet, _Node
+
+__all__ = ["BatchFinder", "Occurrences"]
+
+_INT = np.int64
+_MAX_CHUNKS = 400_000
+
+IntArray = NDArray[np.int64]
+
+# One row per span of an occurrence: passage, rule, start, end (character offsets) and the
+# occurrence it belongs to (a NEAR occurrence has two spans, hence two rows).
+Occurrences = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
+
+
+class _Growing:
+    """An int64 array that grows by appending Python ints, converted lazily in one go."""
+
+    __slots__ = ("_array", "pending", "append", "extend")
+
+    def __init__(self, values: Sequence[int] = ()) -> None:
+        self._array = np.asarray(values, dtype=_INT)
+        #: values not yet in the array; the list stays the same object (``append`` is bound)
+        self.pending: list[int] = []
+        self.append = self.pending.append
+        self.extend = self.pending.extend
+
+    def __len__(self) -> int:
+        return len(self._array) + len(self.pending)
+
+    def array(self) -> IntArray:
+        if self.pending:
+            self._array = np.concatenate([self._array, np.asarray(self.pending, dtype=_INT)])
+            self.pending.clear()
+        return self._array
+
+
+class _ChunkCache(dict[str, int]):
+    """Chunk ids by chunk; a new chunk is resolved (and stored) on first sight."""
+
+    def __init__(self, resolve: Callable[[str], int]) -> None:
+        super().__init__()
+        self._resolve = resolve
+
+    def __missing__(self, chunk: str) -> int:
+        cid = self[chunk] = self._resolve(chunk)
+        return cid
+
+
+def _csr(lists: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
+    """Return (pointers, values) of a list of lists, compressed-row style."""
+    ptr = np.zeros(len(lists) + 1, dtype=_INT)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    flat = np.fromiter((v for x in lists for v in x), dtype=_INT, count=int(ptr[-1]))
+    return ptr, flat
+
+
+def _expand(ptr: IntArray, flat: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
+    """Return (row position, value) for every value of each of ``rows`` in a CSR structure."""
+    starts = ptr[rows]
+    counts = ptr[rows + 1] - starts
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(rows), dtype=_INT), counts)
+    first = np.cumsum(counts) - counts
+    offsets = np.arange(total, dtype=_INT) - np.repeat(first, counts) + np.repeat(starts, counts)
+    return owner, flat[offsets]
+
+
+class BatchFinder:
+    """The compiled patterns of one :class:`PatternSet`, applied to batches of passages."""
+
+    def __init__(self, pset: PatternSet) -> None:
+        self._pset = pset
+        self._width = len(pset._atoms) + 1
+        # The phrase trie as arrays: node 0 is the root; a transition is a key
+        # node * width + (atom + 1) (the wildcard word is atom -1, so key 0 of its node).
+        nodes: list[_Node] = [pset._root]
+        node_pid: list[int] = [-1]
+        any_child: list[int] = [-1]
+        keys: list[int] = []
+        children: list[int] = []
+        for nid, node in enumerate(nodes):  # nodes grows while it is walked: breadth first
+            for atom, child in node.children.items():
+                if atom == _ANY:
+                    any_child[nid] = len(nodes)
+                keys.append(nid * self._width + atom + 1)
+                children.append(len(nodes))
+                nodes.append(child)
+                node_pid.append(child.ends[0] if child.ends else -1)
+                any_child.append(-1)
+        order = np.argsort(np.asarray(keys, dtype=_INT), kind="stable")
+        self._keys = np.asarray(keys, dtype=_INT)[order]
+        self._children = np.asarray(children, dtype=_INT)[order]
+        self._node_pid = np.asarray(node_pid, dtype=_INT)
+        self._has_children = np.asarray([bool(n.children) for n in nodes])
+        self._any_child = np.asarray(any_child, dtype=_INT) if max(any_child) >= 0 else None
+        self._plain_ptr, self._plain_flat = _csr(pset._plain_rules)
+        near_rules = [
+            [(i, side) for i, side in rules if pset._rules[i].near is not None]
+            for rules in pset._phrase_rules
+        ]
+        self._near_ptr, near_flat = _csr([[i * 2 + side for i, side in r] for r in near_rules])
+        self._near_rule, self._near_side = near_flat // 2, near_flat % 2
+        self._in_near = np.asarray([bool(r) for r in near_rules] or [False])
+        self._distance = np.asarray(
+            [rule.near if rule.near is not None else -1 for rule in pset._rules] or [-1],
+            dtype=_INT,
+        )
+        self._n_rules = max(len(pset._rules), 1)
+        self._regex_only = not pset._n_phrases
+        self._digit_words = {w for w in (*pset._exact_index, *pset._stem_index) if not w.isalpha()}
+        # Atom sets by id (0: no atom) and the chunk cache with its arrays.
+        self._set_ids: dict[frozenset[int], int] = {frozenset(): 0}
+        self._set_ptr = _Growing([0, 0])
+        self._set_atoms = _Growing()
+        # The first trie nodes of each atom set (where its phrases start), found once per set.
+        self._root_children = {
+            int(k) - 1: int(c)
+            for k, c in zip(self._keys, self._children, strict=True)
+            if k < self._width and k > 0
+        }
+        self._start_ptr = _Growing([0, 0])
+        self._start_nodes = _Growing()
+        self._reset_chunks()
+
+    def _reset_chunks(self) -> None:
+        self._chunk_ids = _ChunkCache(self._chunk_id)
+        self._chunk_len = _Growing()
+        self._chunk_ptr = _Growing([0])
+        self._tok_set = _Growing()
+        self._tok_start = _Growing()
+        self._tok_end = _Growing()
+        self._n_tokens = 0
+
+    def _set_id(self, atoms: frozenset[int]) -> int:
+        sid = self._set_ids.get(atoms)
+        if sid is None:
+            sid = self._set_ids[atoms] = len(self._set_ids)
+            self._set_atoms.extend(sorted(atoms))
+            self._set_ptr.append(len(self._set_atoms))
+            roots = self._root_children
+            self._start_nodes.extend(sorted(roots[a] for a in atoms if a in roots))
+            self._start_ptr.append(len(self._start_nodes))
+        return sid
+
+    def _chunk_id(self, chunk: str) -> int:
+        """Resolve a new chunk: its tokens, their atom sets and offsets; return its id."""
+        cid = len(self._chunk_len)
+        self._chunk_len.append(len(chunk))
+        if chunk.isalnum():  # one token, the whole chunk (\w less "_" is str.isalnum)
+            # A word with digits is only looked up as such (see PatternSet): most are not
+            # pattern words at all.
+            if chunk.isalpha() or not chunk.isascii() or chunk in self._digit_words:
+                sid = self._set_id(self._pset._cache[chunk][0])
+            else:
+                sid = 0
+            self._tok_set.append(sid)
+            self._tok_start.append(0)
+            self._tok_end.append(len(chunk))
+            self._n_tokens += 1
+        else:
+            parts = _SPLIT.split(chunk)
+            ends = list(accumulate(map(len, parts)))
+            cache, set_id = self._pset._cache, self._set_id
+            self._tok_set.extend([set_id(cache[token][0]) for token in parts[1::2]])
+            self._tok_start.extend(ends[0::2][: len(parts) // 2])
+            self._tok_end.extend(ends[1::2])
+            self._n_tokens += len(parts) // 2
+        self._chunk_ptr.append(self._n_tokens)
+        return cid
+
+    def find_many(self, lows: Sequence[str]) -> tuple[Occurrences, int]:
+        """Return the occurrences in each of ``lows`` (lowercased texts, see lower_text).
+
+        Rows are in no particular order; the passage column indexes ``lows``; occurrences are
+        numbered from 0 to the number returned beside them (exclusive).
+        """
+        if len(self._chunk_ids) > _MAX_CHUNKS:
+            self._reset_chunks()
+        rows: list[tuple[IntArray, ...]] = []
+        irregular: list[int] = []
+        if not self._regex_only:
+            irregular = self._find_tokens(lows, rows)
+        pset = self._pset
+        extra: list[tuple[int, int, int, int, int]] = []
+        occ = 0
+        regexes = [(i, pset._rules[i].regex) for i in pset._regex_rules]
+        targets = range(len(lows)) if self._regex_only else irregular
+        for p in targets:
+            for index, spans in pset.find(lows[p]):
+                for start, end in spans:
+                    extra.append((p, index, start, end, occ))
+                occ += 1
+        if regexes and not self._regex_only:
+            done = set(irregular)
+            for p, low in enumerate(lows):
+                if p in done:
+                    continue
+                for index, regex in regexes:
+                    for m in regex.finditer(low):  # type: ignore[union-attr]
+                        if m.end() > m.start():
+                            extra.append((p, index, m.start(), m.end(), occ))
+                            occ += 1
+        if extra:
+            columns = np.asarray(extra, dtype=_INT).T
+            rows.append(tuple(columns))
+        if not rows:
+            empty = np.zeros(0, dtype=_INT)
+            return (empty, empty, empty, empty, empty), 0
+        # Each part numbers its occurrences from 0: shift them so that they stay apart.
+        base = 0
+        shifted = []
+        for part in rows:
+            shifted.append(part[4] + base)
+            base += int(part[4].max()) + 1 if len(part[4]) else 0
+        columns = tuple(np.concatenate([r[k] for r in rows]) for k in range(4))
+        return (*columns, np.concatenate(shifted)), base  # type: ignore[return-value]
+
+    def _find_tokens(self, lows: Sequence[str], rows: list[tuple[IntArray, ...]]) -> list[int]:
+        """Append the phrase and NEAR occurrences of regular passages; return the irregular."""
+        ids: list[int] = []
+        counts: list[int] = []
+        lookup = self._chunk_ids.__getitem__
+        for low in lows:
+            chunks = low.split()
+            ids.extend(map(lookup, chunks))
+            counts.append(len(chunks))
+        n = len(lows)
+        chunk = np.asarray(ids, dtype=_INT)
+        per_passage = np.asarray(counts, dtype=_INT)
+        lengths = np.fromiter(map(len, lows), dtype=_INT, count=n)
+        chunk_len = self._chunk_len.array()[chunk]
+        passage_of_chunk = np.repeat(np.arange(n, dtype=_INT), per_passage)
+        text_len = np.bincount(passage_of_chunk, weights=chunk_len, minlength=n).astype(_INT)
+        regular = text_len + per_passage - 1 == lengths
+        irregular = np.flatnonzero(~regular).tolist()
+        # Character offset of each chunk in its passage: the lengths before it, plus one space
+        # per chunk before it.
+        ends = np.cumsum(chunk_len + 1)
+        first_chunk = np.cumsum(per_passage) - per_passage
+        base = np.zeros(n, dtype=_INT)
+        nonempty = per_passage > 0
+        base[nonempty] = (ends - chunk_len - 1)[first_chunk[nonempty]]
+        chunk_start = ends - chunk_len - 1 - base[passage_of_chunk]
+        chunk_ptr = self._chunk_ptr.array()
+        owner, tok = self._chunk_tokens(chunk, chunk_ptr)
+        tok_set = self._tok_set.array()[tok]
+        tok_start = self._tok_start.array()[tok] + chunk_start[owner]
+        tok_end = self._tok_end.array()[tok] + chunk_start[owner]
+        tok_passage = passage_of_chunk[owner]
+        limit = np.cumsum(np.bincount(tok_passage, minlength=n))[tok_passage]
+        if irregular:
+            keep = regular[tok_passage]
+            tok_set = np.where(keep, tok_set, 0)
+        self._walk(tok_set, tok_start, tok_end, tok_passage, limit, rows)
+        return irregular
+
+    def _chunk_tokens(self, chunk: IntArray, chunk_ptr: IntArray) -> tuple[IntArray, IntArray]:
+        starts = chunk_ptr[chunk]
+        counts = chunk_ptr[chunk + 1] - starts
+        owner = np.repeat(np.arange(len(chunk), dtype=_INT), counts)
+        first = np.cumsum(counts) - counts
+        tok = np.arange(int(counts.sum()), dtype=_INT) - np.repeat(first - starts, counts)
+        return owner, tok
+
+    def _step(self, nodes: IntArray, sets: IntArray) -> tuple[IntArray, IntArray]:
+        """Return (frontier position, child) for each transition from ``nodes`` on ``sets``.
+
+        Wildcard words match any token.
+        """
+        set_ptr, set_atoms = self._set_ptr.array(), self._set_atoms.array()
+        pos, atoms = _expand(set_ptr, set_atoms, sets)
+        if len(self._keys) and len(pos):
+            queries = nodes[pos] * self._width + atoms + 1
+            at = np.searchsorted(self._keys, queries)
+            at[at == len(self._keys)] = 0
+            hit = self._keys[at] == queries
+            pos, child = pos[hit], self._children[at[hit]]
+        else:
+            pos, child = pos[:0], atoms[:0]
+        if self._any_child is not None:
+            wild_child = self._any_child[nodes]
+            extra = np.flatnonzero(wild_child >= 0)
+            pos = np.concatenate([pos, extra])
+            child = np.concatenate([child, wild_child[extra]])
+        return pos, child
+
+    def _walk(
+        self,
+        tok_set: IntArray,
+        tok_start: IntArray,
+        tok_end: IntArray,
+        tok_passage: IntArray,
+        limit: IntArray,
+        rows: list[tuple[IntArray, ...]],
+    ) -> None:
+        """Walk the trie from every token with atoms; append the rows of what completes."""
+        starts = np.flatnonzero(tok_set)
+        # The wildcard word never starts a phrase: only atoms do.
+        first, child = _expand(self._start_ptr.array(), self._start_nodes.array(), tok_set[starts])
+        origin = starts[first]
+        last = origin.copy()
+        found_start: list[IntArray] = []
+        found_end: list[IntArray] = []
+        found_pid: list[IntArray] = []
+        while len(child):
+            pid = self._node_pid[child]
+            done = pid >= 0
+            found_start.append(origin[done])
+            found_end.append(last[done] + 1)
+            found_pid.append(pid[done])
+            go = self._has_children[child] & (last + 1 < limit[origin])
+            origin, last, child = origin[go], last[go] + 1, child[go]
+            if not len(child):
+                break
+            at, child = self._step(child, tok_set[last])
+            origin, last = origin[at], last[at]
+        if not found_pid:
+            return
+        t0 = np.concatenate(found_start)
+        t1 = np.concatenate(found_end)
+        pids = np.concatenate(found_pid)
+        owner, rule = _expand(self._plain_ptr, self._plain_flat, pids)
+        if len(owner):
+            a, b = t0[owner], t1[owner] - 1
+            occ = np.arange(len(owner), dtype=_INT)
+            rows.append((tok_passage[a], rule, tok_start[a], tok_end[b], occ))
+        near = np.flatnonzero(self._in_near[pids])
+        if len(near):
+            self._pair(t0[near], t1[near], pids[near], tok_start, tok_end, tok_passage, rows)
+
+    def _pair(
+        self,
+        t0: IntArray,
+        t1: IntArray,
+        pids: IntArray,
+        tok_start: IntArray,
+        tok_end: IntArray,
+        tok_passage: IntArray,
+        rows: list[tuple[IntArray, ...]],
+    ) -> None:
+        """Pair each left side of a NEAR rule with its nearest right side in the passage."""
+        owner, packed = _expand(self._near_ptr, self._near_rule * 2 + self._near_side, pids)
+        rule, side = packed // 2, packed % 2
+        passage = tok_passage[t0[owner]]
+        group = passage * self._n_rules + rule
+        if not len(group):
+            return
+        # Groups (passage and rule) with both sides present: bit 1 for a left, 2 for a right.
+        present = np.zeros(int(group.max()) + 1, dtype=np.int8)
+        np.bitwise_or.at(present, group, (side + 1).astype(np.int8))
+        keep = present[group] == 3
+        if not keep.any():
+            return
+        group, side, a, b = group[keep], side[keep], t0[owner[keep]], t1[owner[keep]]
+        # One entry per group, side and token range (several phrases may find the same range),
+        # ordered by group, side, then position in the text.
+        order = np.lexsort((b, a, side, group))
+        group, side, a, b = group[order], side[order], a[order], b[order]
+        new = np.ones(len(group), dtype=bool)
+        new[1:] = (
+            (group[1:] != group[:-1])
+            | (side[1:] != side[:-1])
+            | (a[1:] != a[:-1])
+            | (b[1:] != b[:-1])
+        )
+        group, side, a, b = group[new], side[new], a[new], b[new]
+        left, right = side == 0, side == 1
+        lg, la, lb = group[left], a[left], b[left]
+        rg, ra, rb = group[right], a[right], b[right]
+        # Every (left, right) pair of a group; a left keeps its nearest right, the first in
+        # the text among equally near ones.
+        lo = np.searchsorted(rg, lg, side="left")
+        counts = np.searchsorted(rg, lg, side="right") - lo
+        li = np.repeat(np.arange(len(lg), dtype=_INT), counts)
+        ri = (
+            np.arange(int(counts.sum()), dtype=_INT)
+            - np.repeat(np.cumsum(counts) - counts, counts)
+            + np.repeat(lo, counts)
+        )
+        gap = np.where(ra[ri] >= lb[li], ra[ri] - lb[li], la[li] - rb[ri])
+        fine = (gap >= 0) & (gap <= self._distance[lg[li] % self._n_rules])
+        li, ri, gap = li[fine], ri[fine], gap[fine]
+        if not len(li):
+            return
+        order = np.lexsort((ri, gap, li))
+        li, ri = li[order], ri[order]
+        best = np.ones(len(li), dtype=bool)
+        best[1:] = li[1:] != li[:-1]
+        li, ri = li[best], ri[best]
+        r = lg[li] % self._n_rules
+        ls, le, rs, re_ = la[li], lb[li], ra[ri], rb[ri]
+        occ = np.arange(len(li), dtype=_INT)
+        passage = tok_passage[ls]
+        # Both spans of an occurrence in one part, so that they keep one occurrence number.
+        rows.append(
+            (
+                np.concatenate([passage, passage]),
+                np.concatenate([r, r]),
+                np.concatenate([tok_start[ls], tok_start[rs]]),
+                np.concatenate([tok_end[le - 1], tok_end[re_ - 1]]),
+                np.concatenate([occ, occ]),
+            )
+        )

@@ -80,6 +80,7 @@ PIECES = [
     "  assault   in\tthe  night shelter\n",
     "",
     "Œuvre: coups, agressions répétées (violences physiques) à l'équipe.",
+    "-- — … ab 12 (1999). 2019, ab: a.b. x-y z_z İstanbul ǅ assault",
 ]
 
 

@@ -14,7 +14,7 @@ characters between chunks (where offsets cannot be added up) go through
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import accumulate
+from itertools import accumulate, chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -145,6 +145,7 @@ class BatchFinder:
 
     def _reset_chunks(self) -> None:
         self._chunk_ids = _ChunkCache(self._chunk_id)
+        self._shapes: dict[tuple[int, ...], int] = {}
         self._chunk_len = _Growing()
         self._chunk_ptr = _Growing([0])
         self._tok_set = _Growing()
@@ -164,9 +165,11 @@ class BatchFinder:
         return sid
 
     def _chunk_id(self, chunk: str) -> int:
-        """Resolve a new chunk: its tokens, their atom sets and offsets; return its id."""
-        cid = len(self._chunk_len)
-        self._chunk_len.append(len(chunk))
+        """Resolve a new chunk: its tokens, their atom sets and offsets; return its id.
+
+        Chunks alike in length, token offsets and atom sets (most words with no atom) share
+        one id, so the arrays grow with the kinds of chunk rather than with the vocabulary.
+        """
         if chunk.isalnum():  # one token, the whole chunk (\w less "_" is str.isalnum)
             # A word with digits is only looked up as such (see PatternSet): most are not
             # pattern words at all.
@@ -174,6 +177,10 @@ class BatchFinder:
                 sid = self._set_id(self._pset._cache[chunk][0])
             else:
                 sid = 0
+            shape: tuple[int, ...] = (len(chunk), sid)
+            cid = self._shapes.get(shape)
+            if cid is not None:
+                return cid
             self._tok_set.append(sid)
             self._tok_start.append(0)
             self._tok_end.append(len(chunk))
@@ -182,10 +189,17 @@ class BatchFinder:
             parts = _SPLIT.split(chunk)
             ends = list(accumulate(map(len, parts)))
             cache, set_id = self._pset._cache, self._set_id
-            self._tok_set.extend([set_id(cache[token][0]) for token in parts[1::2]])
-            self._tok_start.extend(ends[0::2][: len(parts) // 2])
+            sets = [set_id(cache[token][0]) for token in parts[1::2]]
+            shape = (-len(chunk), *sets, *ends)  # negative: never the shape of one token
+            cid = self._shapes.get(shape)
+            if cid is not None:
+                return cid
+            self._tok_set.extend(sets)
+            self._tok_start.extend(ends[0::2][: len(sets)])
             self._tok_end.extend(ends[1::2])
-            self._n_tokens += len(parts) // 2
+            self._n_tokens += len(sets)
+        cid = self._shapes[shape] = len(self._chunk_len)
+        self._chunk_len.append(len(chunk))
         self._chunk_ptr.append(self._n_tokens)
         return cid
 
@@ -238,13 +252,9 @@ class BatchFinder:
 
     def _find_tokens(self, lows: Sequence[str], rows: list[tuple[IntArray, ...]]) -> list[int]:
         """Append the phrase and NEAR occurrences of regular passages; return the irregular."""
-        ids: list[int] = []
-        counts: list[int] = []
-        lookup = self._chunk_ids.__getitem__
-        for low in lows:
-            chunks = low.split()
-            ids.extend(map(lookup, chunks))
-            counts.append(len(chunks))
+        split = list(map(str.split, lows))
+        counts = list(map(len, split))
+        ids = list(map(self._chunk_ids.__getitem__, chain.from_iterable(split)))
         n = len(lows)
         chunk = np.asarray(ids, dtype=_INT)
         per_passage = np.asarray(counts, dtype=_INT)

@@ -55,11 +55,26 @@ class BatchCoder:
         from evidence.coding import MATCH, Coding, Match
 
         texts = [text for _, text, _ in batch]
-        lows = [lower_text(text) for text in texts]
-        members: dict[str, list[int]] = {}
+        lows = list(map(str.lower, texts))
+        # Lowercasing may change a text's length (a few Unicode letters): lower_text keeps
+        # the offsets of the original for those.
+        changed = np.flatnonzero(
+            np.fromiter(map(len, lows), np.int64, len(lows))
+            != np.fromiter(map(len, texts), np.int64, len(texts))
+        )
+        for p in changed.tolist():
+            lows[p] = lower_text(texts[p])
+        by_lang: dict[str | None, list[int]] = {}
         for p, (_, _, lang) in enumerate(batch):
+            found = by_lang.get(lang)
+            if found is None:
+                by_lang[lang] = [p]
+            else:
+                found.append(p)
+        members: dict[str, list[int]] = {}
+        for lang, chosen in by_lang.items():
             for key in self._matcher._languages(lang):
-                members.setdefault(key, []).append(p)
+                members.setdefault(key, []).extend(chosen)
         columns = []
         n_seen = 0
         for key, chosen in members.items():

@@ -13,11 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter, itemgetter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from evidence._automaton import PatternSet
 from evidence.codebook import Codebook, PatternEntry
 from evidence.patterns import lower_text
+
+if TYPE_CHECKING:
+    from evidence._codebatch import BatchCoder
 
 __all__ = [
     "Match",
@@ -81,6 +84,8 @@ class Matcher:
         self.code_order = {code_id: i for i, code_id in enumerate(codebook.codes)}
         self._sets: dict[str, tuple[PatternSet, list[_RuleInfo]]] = {}
         self._plain: dict[str, tuple[PatternSet, list[str], list[_RuleInfo], frozenset[int]]] = {}
+        # Made on first use by code_passages, and kept with its caches.
+        self._batch_coder: BatchCoder | None = None
         for lang in codebook.languages:
             infos: list[_RuleInfo] = []
             entries: list[PatternEntry] = []
@@ -223,7 +228,9 @@ def code_passages(passages: Iterable[tuple[str, str, str]], matcher: Matcher) ->
     """
     from evidence._codebatch import BatchCoder  # it builds on this module's types
 
-    coder = BatchCoder(matcher)
+    coder = matcher._batch_coder
+    if coder is None:
+        coder = matcher._batch_coder = BatchCoder(matcher)
     out: list[Coding] = []
     rows = iter(passages)
     # Codings and matches are tuples that cannot form cycles, made by the hundred thousand:

@@ -1,6 +1,8 @@
 """Run one function over many items on an executor: bounded, guarded against hangs and crashes.
 
 At most ``2 * workers`` items are in flight, so memory stays flat however many items come.
+Items may also come from the results themselves (the later parts of a split document): the
+caller hands them over through ``more``, which is asked first whenever there is room.
 With the pool we own, a worker that hangs past the guard time is killed (the pool is
 replaced and the other items in flight go again), and a worker crash is pinned on its item
 by re-running the items that were in flight one at a time.
@@ -24,12 +26,14 @@ from time import monotonic
 from typing import Any, TypeVar
 
 R = TypeVar("R")
+J = TypeVar("J")
 _POLL = 0.5  # seconds between guard checks
+_END = object()
 
 
 @dataclass(slots=True)
 class _Task:
-    item: str
+    item: Any
     submitted: float = 0.0
     started: float | None = None
     solo: bool = False  # a suspect of a crash: runs alone
@@ -55,21 +59,24 @@ def _kill(pool: Executor) -> None:
 
 
 def run_bounded(
-    fn: Callable[[str], R],
-    items: Iterable[str],
+    fn: Callable[[J], R],
+    items: Iterable[J],
     *,
     executor: Executor | None,
     workers: int,
     guard: float | None,
-    on_timeout: Callable[[str], R],
-    on_crash: Callable[[str], R],
-    on_error: Callable[[str, BaseException], R],
-) -> Iterator[tuple[str, R]]:
+    on_timeout: Callable[[J], R],
+    on_crash: Callable[[J], R],
+    on_error: Callable[[J, BaseException], R],
+    more: Callable[[], J | None] | None = None,
+) -> Iterator[tuple[J, R]]:
     """Yield ``(item, fn(item))`` as each finishes; failures become ``on_*`` results.
 
     ``fn`` must be picklable. ``guard`` is the wall time after which a running item is
     declared hung (``None``: never). Without an ``executor``, a process pool of ``workers``
-    is created and shut down at the end.
+    is created and shut down at the end. ``more`` returns an item to run before those of
+    ``items``, or ``None`` when it has none now (it may have some after a result); the run
+    ends when neither has an item and nothing is in flight.
     """
     own = executor is None
     pool: Executor = ProcessPoolExecutor(max_workers=workers) if own else executor
@@ -86,13 +93,15 @@ def run_bounded(
                     if task.solo and inflight:
                         retry.appendleft(task)
                         break
-                elif exhausted:
-                    break
                 else:
-                    item = next(pending, None)
+                    item = more() if more is not None else None
                     if item is None:
-                        exhausted = True
-                        break
+                        if exhausted:
+                            break
+                        item = next(pending, _END)
+                        if item is _END:
+                            exhausted = True
+                            break
                     task = _Task(item)
                 task.submitted, task.started = monotonic(), None
                 inflight[pool.submit(fn, task.item)] = task

@@ -630,3 +630,177 @@ def test_a_truncated_file_that_kept_only_its_running_header_is_broken() -> None:
     result = extract_pdf(sample)
     assert result.status == "broken" and result.passages == ()
     assert "repaired" in result.reason
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _long_report(path: Path, pages: int) -> Path:
+    """A French report whose pages carry a running header and footer, printed numbers from
+    21, and a paragraph that runs on to the next page (across a hyphen on odd pages)."""
+    doc = pymupdf.open()
+    for i in range(pages):
+        page = doc.new_page(width=W, height=H)
+        _furniture(page, 21 + i)
+        y = 150.0  # below the margins, where a line repeated on every page is a running header
+        if i:
+            run_on = (
+                "lence dans les centres d'accueil de nuit de la ville."
+                if i % 2 == 0
+                else "la rue, loin des services qui pourraient les protéger."
+            )
+            y = _lines(page, [run_on], y=y)
+        if i % 4 == 0:
+            y = _lines(
+                page, [f"{i // 4 + 1}. Observations de terrain"], size=15, font="hebo", y=y + 12
+            )
+        y = _lines(
+            page,
+            [
+                f"    Au cours du mois {i + 1}, les travailleurs sociaux ont signalé des",
+                "agressions verbales et des menaces de la part de certains usagers.",
+            ],
+            y=y + 6,
+        )
+        if i == 5:
+            # A ligature and a soft hyphen: lines whose cleaned text differs from the raw one.
+            writer = pymupdf.TextWriter(page.rect)
+            cjk = pymupdf.Font("cjk")
+            writer.append((72, y + 6), "Le ﬁnancement des équipes reste insuf\u00ad", font=cjk)
+            writer.append((72, y + 20), "ﬁsant selon les coordinateurs.", font=cjk)
+            writer.write_text(page)
+            y += 34
+        if i < pages - 1:
+            tail = (
+                "des personnes confrontées chaque nuit à la vio-"
+                if i % 2
+                else "des personnes qui dorment seules dans"
+            )
+            _lines(page, [f"    Les équipes mobiles du secteur {i + 1} rencontrent", tail], y=y + 6)
+    return _save(doc, path)
+
+
+class _RecordingPool(concurrent.futures.ProcessPoolExecutor):
+    """A process pool that remembers the jobs handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.jobs: list = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.jobs.append(args[0])
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_long_document_read_in_page_ranges_equals_the_whole_read(tmp_path):
+    from evidence._parts import DocumentJob, MergeJob, RangeJob
+    from evidence.pipeline import passage_rows
+
+    path = _long_report(tmp_path / "long.pdf", 10)
+    whole = extract_pdf(path)
+    with _RecordingPool() as pool:
+        # Three workers asked for, so three ranges: one seam after a hyphen, one without.
+        split = dict(extract_many([path], executor=pool, jobs=3, split_pages=4))[str(path)]
+    assert split == whole
+    assert passage_rows("report2020", split) == passage_rows("report2020", whole)
+    # It was read in parts: an opening, a range per worker, then one last job.
+    assert [type(j) for j in pool.jobs[:1] + pool.jobs[-1:]] == [DocumentJob, MergeJob]
+    ranges = sorted((j.start, j.stop) for j in pool.jobs if isinstance(j, RangeJob))
+    assert ranges == [(0, 3), (3, 6), (6, 10)]
+    # What crosses the seams of the ranges is what crosses any page break.
+    assert whole.status == "ok" and whole.lang == "fr" and whole.pages == 10
+    assert {p.page_label for p in whole.passages} == {str(n) for n in range(21, 31)}
+    assert not any("Rapport annuel" in p.text or "Observatoire" in p.text for p in whole.passages)
+    hyphen = _by_text(whole, "Les équipes mobiles du secteur 2 ")
+    assert hyphen.text.endswith(
+        "chaque nuit à la violence dans les centres d'accueil de nuit de la ville."
+    )
+    assert (hyphen.page_label, hyphen.section) == ("22", "body")
+    plain = _by_text(whole, "Les équipes mobiles du secteur 5 ")
+    assert plain.text.endswith(
+        "dorment seules dans la rue, loin des services qui pourraient les protéger."
+    )
+    assert (
+        _by_text(
+            whole, "Le financement des équipes reste insuffisant selon les coordinateurs."
+        ).page_label
+        == "26"
+    )
+    assert _by_text(whole, "3. Observations de terrain").section == "heading"
+
+
+def test_the_shared_corpus_book_read_in_page_ranges_equals_the_whole_read():
+    book = SHARED / "corpora" / "pdfs-varied" / "pdfjs__freeculture.pdf"
+    if not book.is_file():
+        pytest.skip("the shared corpora are not beside the repository")
+    whole = extract_pdf(book)
+    split = dict(extract_many([book], jobs=2, split_pages=100))[str(book)]
+    assert whole.status == "ok" and whole.pages == 352 and len(whole.passages) > 1000
+    assert split == whole
+
+
+def test_a_failing_range_fails_its_document_with_the_reason(tmp_path, monkeypatch, report_fr):
+    from evidence import _reading
+
+    path = _long_report(tmp_path / "long.pdf", 10)
+    read_words = _reading.read_words
+
+    def lost_on_page_eight(page: pymupdf.Page, *, ocr: bool) -> list:
+        if page.number == 7 and page.parent.name == str(path):
+            raise LookupError("page tree entry lost")
+        return read_words(page, ocr=ocr)
+
+    monkeypatch.setattr(_reading, "read_words", lost_on_page_eight)
+    # Threads, so that the worker reads through the replaced function.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        results = dict(extract_many([path, report_fr], executor=pool, jobs=2, split_pages=4))
+    failed = results[str(path)]
+    assert failed.status == "error" and failed.passages == ()
+    assert "LookupError: page tree entry lost" in failed.reason
+    assert results[str(report_fr)] == extract_pdf(report_fr)
+
+
+def test_a_document_read_in_page_ranges_keeps_its_time_limit(tmp_path, monkeypatch):
+    from evidence import _reading
+
+    path = _long_report(tmp_path / "long.pdf", 10)
+    clock = [0.0]
+    read_words = _reading.read_words
+
+    def one_second_a_page(page: pymupdf.Page, *, ocr: bool) -> list:
+        clock[0] += 1.0
+        return read_words(page, ocr=ocr)
+
+    monkeypatch.setattr(_reading, "read_words", one_second_a_page)
+    monkeypatch.setattr(_reading, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(ex, "monotonic", lambda: clock[0])
+    assert extract_pdf(path, timeout=5).status == "timeout"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        within = dict(extract_many([path], executor=pool, jobs=2, split_pages=4, timeout=12))
+        over = dict(extract_many([path], executor=pool, jobs=2, split_pages=4, timeout=5))
+        short = dict(extract_many([path], executor=pool, jobs=2, split_pages=4, timeout=3))
+    assert within[str(path)] == extract_pdf(path, timeout=12)
+    late = over[str(path)]
+    assert (late.status, late.pages, late.passages) == ("timeout", 10, ())
+    assert "5 s" in late.reason and "--timeout" in late.reason
+    # A range that runs out of its share stops there, as a whole read stops at a page.
+    stopped = short[str(path)]
+    assert (stopped.status, stopped.pages, stopped.passages) == ("timeout", 10, ())
+    assert "stopped after 3 s at page" in stopped.reason
+
+
+def test_pages_travel_between_workers_unchanged(tmp_path):
+    from evidence._parts import pack_pages, unpack_pages
+    from evidence._reading import read_pages
+
+    def state(obj: object) -> dict:
+        return {name: getattr(obj, name) for name in type(obj).__slots__ if name != "lines"}
+
+    with pymupdf.open(_long_report(tmp_path / "long.pdf", 7)) as doc:
+        texts, _ = read_pages(doc, 0, doc.page_count, ocr=False, deadline=None, notes={})
+    back = unpack_pages(pickle.loads(pickle.dumps(pack_pages(texts))))
+    assert any(ln.raw != ln.text for t in texts for ln in t.lines)  # the ligatures
+    assert [state(t) for t in back] == [state(t) for t in texts]
+    assert [[state(ln) for ln in t.lines] for t in back] == [
+        [state(ln) for ln in t.lines] for t in texts
+    ]

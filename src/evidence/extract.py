@@ -35,19 +35,23 @@ from time import monotonic
 import pymupdf
 
 from ._blocks import classify_blocks, make_blocks, order_blocks
-from ._layout import PageText, body_size, mark_furniture, printed_labels, read_lines
-from ._passages import assemble_paragraphs
-from ._pdfdoc import (
-    MUPDF_ERRORS,
-    describe_error,
-    has_images,
-    ocr_languages,
-    open_pdf,
-    pdf_page_labels,
-    read_words,
+from ._layout import PageText, body_size, mark_furniture, printed_labels
+from ._parts import (
+    DocumentJob,
+    Job,
+    MergeJob,
+    Part,
+    PartScheduler,
+    Plan,
+    RangeJob,
+    merge_parts,
+    pack_pages,
 )
+from ._passages import assemble_paragraphs
+from ._pdfdoc import Opened, ocr_languages, open_pdf, pdf_page_labels
 from ._pdftext import Vocabulary
 from ._pool import count_cpus, run_bounded
+from ._reading import OCR_HINT, page_warnings, read_pages
 from .lang import detect_language, majority_language
 
 __all__ = [
@@ -64,8 +68,9 @@ EXTRACTOR_VERSION = "1.3"
 SECTIONS = ("body", "abstract", "heading", "footnote", "caption", "table", "references")
 CODED_SECTIONS = ("body", "abstract", "footnote", "caption")
 
-_GARBLED_PAGE = 0.25  # share of unreadable characters that flags a page
-_OCR_HINT = "OCR it with `evidence extract --ocr` (Tesseract with the fra and nld packs)"
+# Documents of this many pages or more are read in one page range per worker: one long
+# book would otherwise keep one worker busy while the others wait.
+_SPLIT_PAGES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,113 +131,44 @@ def extract_pdf(
     ``ocr`` reads pages without a usable text layer with Tesseract, when installed.
     """
     file = str(path)
-    deadline = monotonic() + timeout if timeout else None
+    started = monotonic()
     with _quiet_mupdf():
         opened = open_pdf(Path(path), password)
         if opened.doc is None:
             return _failed(file, opened.status, opened.reason, opened.pages, opened.warnings)
         try:
-            return _extract_document(
-                file,
-                opened.doc,
-                opened.pages,
-                opened.warnings,
-                ocr=ocr,
-                deadline=deadline,
-                timeout=timeout,
-            )
+            return _extract_whole(file, opened, ocr=ocr, started=started, timeout=timeout)
         finally:
             opened.doc.close()
 
 
-def _label_list(labels: list[str], indices: list[int], limit: int = 10) -> str:
-    shown = ", ".join(labels[i] for i in indices[:limit])
-    more = f" and {len(indices) - limit} more" if len(indices) > limit else ""
-    return f"{'page' if len(indices) == 1 else 'pages'} {shown}{more}"
+def _extract_whole(
+    file: str, opened: Opened, *, ocr: bool, started: float, timeout: float | None
+) -> Extraction:
+    doc, pages = opened.doc, opened.pages
+    deadline = started + timeout if timeout else None
+    read = _read_range(file, doc, 0, pages, pages, ocr=ocr, deadline=deadline, timeout=timeout)
+    if isinstance(read, Extraction):
+        return read
+    texts, notes = read
+    labels = pdf_page_labels(doc, pages)
+    return _finish(file, pages, opened.warnings, texts, notes, labels, ocr=ocr)
 
 
-def _read_pages(
-    doc: pymupdf.Document,
-    pages: int,
-    *,
-    ocr: bool,
-    deadline: float | None,
-    notes: dict[str, list[int]],
-) -> tuple[list[PageText], int]:
-    """Read every page's lines; return them and the index where time ran out (or -1)."""
-    use_ocr = ocr and bool(ocr_languages())
-    out = []
-    for index in range(pages):
-        if deadline is not None and monotonic() > deadline:
-            return out, index
-        try:
-            page = doc.load_page(index)
-            box = page.cropbox
-            words = read_words(page, ocr=False)
-        except MUPDF_ERRORS as exc:
-            notes.setdefault(f"error:{describe_error(exc)}", []).append(index)
-            continue
-        text = read_lines(words, index, box.width, box.height)
-        garbled = text.garbage > _GARBLED_PAGE * max(text.chars, 1)
-        blank = not text.lines
-        if use_ocr and (garbled or (blank and has_images(page))):
-            try:
-                words = read_words(page, ocr=True)
-            except MUPDF_ERRORS as exc:
-                notes.setdefault(f"error:OCR failed ({describe_error(exc)})", []).append(index)
-            else:
-                text = read_lines(words, index, box.width, box.height)
-                notes.setdefault("ocr", []).append(index)
-        elif garbled:
-            notes.setdefault("garbled", []).append(index)
-        elif text.garbage:
-            notes.setdefault("garbage", []).append(index)
-        elif blank and has_images(page):
-            notes.setdefault("image_only", []).append(index)
-        out.append(text)
-    return out, -1
-
-
-def _labels(doc: pymupdf.Document, pages: int, texts: list[PageText]) -> list[str]:
-    pdf = pdf_page_labels(doc, pages)
-    printed = printed_labels(texts, pages) if not all(pdf) else {}
-    return [pdf[i] or printed.get(i) or str(i + 1) for i in range(pages)]
-
-
-def _warnings(notes: dict[str, list[int]], labels: list[str], ocr: bool) -> list[str]:
-    out = []
-    for key, indices in notes.items():
-        where = _label_list(labels, indices)
-        if key.startswith("error:"):
-            out.append(f"{where}: cannot be read ({key[6:]}); the other pages are kept")
-        elif key == "image_only":
-            hint = "OCR is not available: install Tesseract" if ocr else _OCR_HINT
-            out.append(f"{where}: images without a text layer (scanned?): {hint}")
-        elif key == "garbled":
-            out.append(
-                f"{where}: unreadable text (fonts without a Unicode map) left out: {_OCR_HINT}"
-            )
-        elif key == "garbage":
-            out.append(
-                f"{where}: a few unreadable characters (fonts without a Unicode map) left out"
-            )
-        elif key == "ocr":
-            out.append(f"{where}: read by OCR; check quotes against the page image")
-    return out
-
-
-def _extract_document(
+def _read_range(
     file: str,
     doc: pymupdf.Document,
+    start: int,
+    stop: int,
     pages: int,
-    warnings: list[str],
     *,
     ocr: bool,
     deadline: float | None,
     timeout: float | None,
-) -> Extraction:
+) -> tuple[list[PageText], dict[str, list[int]]] | Extraction:
+    """Return the pages' lines and their problems, or the timeout of the document."""
     notes: dict[str, list[int]] = {}
-    texts, stopped = _read_pages(doc, pages, ocr=ocr, deadline=deadline, notes=notes)
+    texts, stopped = read_pages(doc, start, stop, ocr=ocr, deadline=deadline, notes=notes)
     if stopped >= 0:
         return _failed(
             file,
@@ -241,17 +177,36 @@ def _extract_document(
             f"{pages}: raise the time limit (--timeout) or split the file",
             pages,
         )
+    return texts, notes
+
+
+def _labels(pdf: list[str], pages: int, texts: list[PageText]) -> list[str]:
+    printed = printed_labels(texts, pages) if not all(pdf) else {}
+    return [pdf[i] or printed.get(i) or str(i + 1) for i in range(pages)]
+
+
+def _finish(
+    file: str,
+    pages: int,
+    warnings: list[str],
+    texts: list[PageText],
+    notes: dict[str, list[int]],
+    pdf_labels: list[str],
+    *,
+    ocr: bool,
+) -> Extraction:
+    """Return the document's extraction from all its pages as read, in order."""
     body = body_size(texts)
     mark_furniture(texts, body)
-    labels = _labels(doc, pages, texts)
-    warnings = warnings + _warnings(notes, labels, ocr)
+    labels = _labels(pdf_labels, pages, texts)
+    warnings = warnings + page_warnings(notes, labels, ocr)
     kept = sum(t.kept for t in texts)
     garbage = sum(t.garbage for t in texts)
     if garbage and garbage >= kept:
         return _failed(
             file,
             "garbled",
-            f"the text layer is unreadable (fonts without a Unicode map): {_OCR_HINT}",
+            f"the text layer is unreadable (fonts without a Unicode map): {OCR_HINT}",
             pages,
             warnings,
         )
@@ -264,7 +219,7 @@ def _extract_document(
         elif ocr:
             reason = "no text layer and OCR found no text either: check the file"
         else:
-            reason = f"no text layer on any page (scanned images?): {_OCR_HINT}"
+            reason = f"no text layer on any page (scanned images?): {OCR_HINT}"
         return _failed(file, "no_text", reason, pages, warnings)
     passages = _passages(texts, labels, body)
     repaired = any("repaired" in w for w in warnings)
@@ -285,7 +240,7 @@ def _extract_document(
         return _failed(
             file,
             "no_text",
-            f"no text besides page headers and footers: {_OCR_HINT}",
+            f"no text besides page headers and footers: {OCR_HINT}",
             pages,
             warnings,
         )
@@ -327,27 +282,98 @@ def _passages(texts: list[PageText], labels: list[str], body: float) -> tuple[Pa
     )
 
 
-def _timed_out(timeout: float | None, path: str) -> Extraction:
+def _run_job(job: Job) -> Extraction | Plan | Part:
+    """Run one job of :func:`extract_many` in a worker: a document, a range, or a last job."""
+    if isinstance(job, MergeJob):
+        texts, notes = merge_parts(job.parts)
+        plan = job.plan
+        warnings, labels = list(plan.warnings), list(plan.pdf_labels)
+        return _finish(job.file, plan.pages, warnings, texts, notes, labels, ocr=job.ocr)
+    started = monotonic()
+    with _quiet_mupdf():
+        opened = open_pdf(Path(job.file), None)
+        if opened.doc is None:
+            return _failed(job.file, opened.status, opened.reason, opened.pages, opened.warnings)
+        try:
+            if isinstance(job, DocumentJob):
+                return _open_document(job, opened, started)
+            return _read_part(job, opened, started)
+        finally:
+            opened.doc.close()
+
+
+def _open_document(job: DocumentJob, opened: Opened, started: float) -> Extraction | Plan:
+    doc, pages = opened.doc, opened.pages
+    # A repaired file is read in one go: repairs made while reading can change later pages.
+    if job.split_pages is None or pages < job.split_pages or doc.is_repaired:
+        return _extract_whole(job.file, opened, ocr=job.ocr, started=started, timeout=job.timeout)
+    labels = tuple(pdf_page_labels(doc, pages))
+    return Plan(pages, monotonic() - started, tuple(opened.warnings), labels)
+
+
+def _read_part(job: RangeJob, opened: Opened, started: float) -> Extraction | Part:
+    pages = opened.pages
+    if pages != job.pages:
+        return _failed(
+            job.file,
+            "error",
+            f"the file gave {job.pages} pages, then {pages}: please report it with the file",
+            pages,
+        )
+    deadline = started + job.budget if job.timeout and job.budget is not None else None
+    read = _read_range(
+        job.file,
+        opened.doc,
+        job.start,
+        job.stop,
+        pages,
+        ocr=job.ocr,
+        deadline=deadline,
+        timeout=job.timeout,
+    )
+    if isinstance(read, Extraction):
+        return read
+    texts, notes = read
+    return Part(
+        job.start,
+        job.stop,
+        monotonic() - started,
+        pack_pages(texts),
+        tuple((key, tuple(indices)) for key, indices in notes.items()),
+    )
+
+
+def _timed_out(timeout: float | None, job: Job) -> Extraction:
     return _failed(
-        path,
+        job.file,
         "timeout",
         f"no answer after {2 * (timeout or 0) + 30:g} s (the "
         "extractor hung on this file): split the file or report it",
     )
 
 
-def _crashed(path: str) -> Extraction:
+def _overtime(timeout: float, file: str, pages: int) -> Extraction:
     return _failed(
-        path,
+        file,
+        "timeout",
+        f"the parts of its {pages} pages took more than {timeout:g} s together: raise the "
+        "time limit (--timeout) or split the file",
+        pages,
+    )
+
+
+def _crashed(job: Job) -> Extraction:
+    return _failed(
+        job.file,
         "crashed",
         "the file crashed the PDF library twice: report it, "
         "or save a new copy of the PDF (print to PDF) and try again",
     )
 
 
-def _errored(path: str, exc: BaseException) -> Extraction:
+def _errored(job: Job, exc: BaseException) -> Extraction:
     return _failed(
-        path,
+        job.file,
         "error",
         f"extractor error ({type(exc).__name__}: {exc}): please report it with the file",
     )
@@ -360,27 +386,42 @@ def extract_many(
     jobs: int | None = None,
     ocr: bool = False,
     timeout: float | None = 120.0,
+    split_pages: int | None = _SPLIT_PAGES,
 ) -> Iterator[tuple[str, Extraction]]:
     """Yield ``(path, extraction)`` for each path as it finishes, extracting in parallel.
 
     Without an ``executor``, a process pool of ``jobs`` workers (default: every CPU) is used
     and shut down at the end; any ``concurrent.futures.Executor`` works instead (a
     ``dask.distributed`` client's ``get_executor()``; then ``jobs`` is the number of its
-    workers). At most ``2 * jobs`` documents are in flight, and paths are read from
-    ``paths`` only as room frees up. Besides the time limit checked inside each worker, a
-    document still running ``2 * timeout + 30`` seconds after it started is reported as
-    ``timeout``; with the own pool, the hung worker is killed. A document that kills its
-    worker twice is ``crashed``; an exception from the extractor itself is ``error``.
+    workers). With several workers, a document of ``split_pages`` pages or more is read in
+    one page range per worker, by any of them, and finished in one last job: its passages
+    are those :func:`extract_pdf` gives (``split_pages=None`` never splits). At most
+    ``2 * jobs`` documents or ranges are in flight; the ranges of documents already opened
+    go first, and paths are read from ``paths`` only as room frees up. The time limit
+    counts the work on all of a document's ranges. Besides it, a document or range still
+    running ``2 * timeout + 30`` seconds after it started is reported as ``timeout``; with
+    the own pool, the hung worker is killed. A document that kills its worker twice is
+    ``crashed``; an exception from the extractor itself is ``error``. A range that fails
+    fails its document with its reason.
     """
     workers = jobs or count_cpus()
-    job = functools.partial(extract_pdf, ocr=ocr, timeout=timeout)
-    yield from run_bounded(
-        job,
-        (str(p) for p in paths),
+    scheduler = PartScheduler(
+        ocr, timeout, split_pages, workers, functools.partial(_overtime, timeout)
+    )
+    results = run_bounded(
+        _run_job,
+        (scheduler.job(str(p)) for p in paths),
         executor=executor,
         workers=workers,
         guard=2 * timeout + 30 if timeout else None,
         on_timeout=functools.partial(_timed_out, timeout),
         on_crash=_crashed,
         on_error=_errored,
+        more=scheduler.take,
     )
+    # Closed with the caller's loop: the pool is shut down even when it stops early.
+    with contextlib.closing(results):
+        for job, result in results:
+            extraction = scheduler.receive(job, result)
+            if extraction is not None:
+                yield job.file, extraction

@@ -4,7 +4,8 @@ Usage (from the repository root):
     PYTHONPATH=src .venv/bin/python benchmarks/bench_extract.py [--pages 2000] [--rounds 3]
         [--shared ../shared/corpora/pdfs-varied] [--json]
 
-Two corpora: the shared PDFs beside the repository (when present) and a generated one of
+Three corpora: the shared PDFs beside the repository (when present), the largest of them alone
+(a 352-page book, which two workers read in page ranges) and a generated one of
 ``--pages`` pages (documents of 50 pages: French, Dutch and English, one or two columns,
 running headers, printed page numbers, headings, footnotes, hyphenated line ends), written
 with pymupdf into a temporary folder.
@@ -261,7 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     pymupdf.TOOLS.mupdf_display_warnings(False)
     results = []
     if args.shared.is_dir():
-        results.append(run("shared", sorted(args.shared.glob("*.pdf")), args.rounds))
+        shared = sorted(args.shared.glob("*.pdf"))
+        results.append(run("shared", shared, args.rounds))
+        largest = max(shared, key=lambda p: p.stat().st_size)
+        results.append(run("largest", [largest], args.rounds))
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         paths = generate_corpus(Path(tmp), args.pages)

@@ -2,16 +2,18 @@
 
 A document is opened by one job. When it has at least ``split_pages`` pages, that job reads
 nothing: it says how many pages there are (with the PDF's own page labels and the warnings
-of opening), and the pages are read in one range per worker, by any worker. Reading a page
+of opening). If no other document is left to start, the pages are then read in one range per
+worker, by any worker; otherwise the document is read whole by one job, as other documents
+keep the other workers busy meanwhile. Reading a page
 depends on that page alone, so the ranges' pages, put back in order, are exactly those a
 whole read gives. Everything that looks across pages (running headers and footers, printed
 page numbers, the body text size, the text column, paragraphs over a page break, languages)
 then runs once over all of them in a last job, which therefore returns the passages of a
 whole-document extraction.
 
-Each range opens the file again and loads its fonts again, which costs a few per cent of the
-reading: only documents that would otherwise keep one worker busy long after the others are
-worth it.
+Each range opens the file again and loads its fonts and object streams again, which costs
+10 to 25 per cent more work on the document: only a document that would keep one worker busy
+while the others have nothing left to do is worth it.
 
 The time limit counts the work done on the whole document: a range gets what the jobs
 finished before it left over, and the document fails once they took longer than the limit.
@@ -21,11 +23,13 @@ A range that fails or runs out of time fails the document with its reason.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._layout import Line, PageText
+
+_WHOLE, _MERGE = -2, -1  # in place of a range's first page: the other jobs of a document
 
 # Lines travel as tuples: pickling the dataclasses themselves costs ten times more.
 _PackedLine = tuple[float, float, float, float, float, str, str | None, int, bool]
@@ -170,8 +174,8 @@ class _Split:
 class PartScheduler:
     """Turns documents into jobs, splits the very large ones and collects their ranges.
 
-    Pending work is a heap: a document's last job first (it frees its ranges), then ranges,
-    largest first, in the order their documents came.
+    Pending work is a heap: a document's last job first (it frees its ranges), then ranges
+    and very large documents to read whole, largest first, in the order their documents came.
     """
 
     ocr: bool
@@ -182,21 +186,29 @@ class PartScheduler:
     _splits: dict[int, _Split] = field(default_factory=dict)
     _heap: list[tuple[tuple[int, int], int, int, int]] = field(default_factory=list)
     _count: int = 0
+    _all_started: bool = False  # every path has had its job
 
-    def job(self, file: str) -> DocumentJob:
-        """Return the job that opens ``file``."""
-        self._count += 1
+    def jobs(self, files: Iterable[str]) -> Iterator[DocumentJob]:
+        """Yield the job that opens each file, looking one file ahead to see the last one."""
         split = self.split_pages if self.workers > 1 else None
-        return DocumentJob(self._count, file, self.ocr, self.timeout, split)
+        pending = iter(files)
+        following = next(pending, None)
+        while following is not None:
+            file, following = following, next(pending, None)
+            self._count += 1
+            self._all_started = following is None
+            yield DocumentJob(self._count, file, self.ocr, self.timeout, split)
 
-    def take(self) -> RangeJob | MergeJob | None:
-        """Return the next range or last job of a split document, or None when there is none."""
+    def take(self) -> Job | None:
+        """Return the next job of a very large document already opened, or None (none now)."""
         while self._heap:
             _, key, start, stop = heapq.heappop(self._heap)
             split = self._splits.get(key)
             if split is None:
                 continue  # the document failed meanwhile
-            if start < 0:
+            if start == _WHOLE:
+                return DocumentJob(key, split.file, self.ocr, self.timeout, None)
+            if start == _MERGE:
                 return MergeJob(key, split.file, self.ocr, split.plan, tuple(split.parts))
             budget = self.timeout - split.used if self.timeout else None
             pages = split.plan.pages
@@ -212,7 +224,12 @@ class PartScheduler:
         """
         if isinstance(job, DocumentJob):
             if not isinstance(result, Plan):
+                self._splits.pop(job.key, None)
                 return result
+            if not self._all_started:
+                self._splits[job.key] = _Split(job.file, result, 0)
+                self._push((1, -result.pages), job.key, _WHOLE, 0)
+                return None
             ranges = plan_ranges(result.pages, self.workers)
             split = self._splits[job.key] = _Split(job.file, result, len(ranges))
             for start, stop in ranges:
@@ -231,7 +248,7 @@ class PartScheduler:
             del self._splits[job.key]
             return self.overtime(split.file, split.plan.pages)
         if len(split.parts) == split.expected:
-            self._push((0, 0), job.key, -1, -1)
+            self._push((0, 0), job.key, _MERGE, 0)
         return None
 
     def _push(self, priority: tuple[int, int], key: int, start: int, stop: int) -> None:

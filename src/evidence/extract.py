@@ -393,9 +393,10 @@ def extract_many(
     Without an ``executor``, a process pool of ``jobs`` workers (default: every CPU) is used
     and shut down at the end; any ``concurrent.futures.Executor`` works instead (a
     ``dask.distributed`` client's ``get_executor()``; then ``jobs`` is the number of its
-    workers). With several workers, a document of ``split_pages`` pages or more is read in
-    one page range per worker, by any of them, and finished in one last job: its passages
-    are those :func:`extract_pdf` gives (``split_pages=None`` never splits). At most
+    workers). With several workers, a document of ``split_pages`` pages or more opened when
+    no other path is left is read in one page range per worker, by any of them, and
+    finished in one last job: its passages are those :func:`extract_pdf` gives
+    (``split_pages=None`` never splits). At most
     ``2 * jobs`` documents or ranges are in flight; the ranges of documents already opened
     go first, and paths are read from ``paths`` only as room frees up. The time limit
     counts the work on all of a document's ranges. Besides it, a document or range still
@@ -410,7 +411,7 @@ def extract_many(
     )
     results = run_bounded(
         _run_job,
-        (scheduler.job(str(p)) for p in paths),
+        scheduler.jobs(str(p) for p in paths),
         executor=executor,
         workers=workers,
         guard=2 * timeout + 30 if timeout else None,

@@ -81,6 +81,7 @@ PIECES = [
     "",
     "Œuvre: coups, agressions répétées (violences physiques) à l'équipe.",
     "-- — … ab 12 (1999). 2019, ab: a.b. x-y z_z İstanbul ǅ assault",
+    "ge\u00adslagen in de nacht\u00adopvang \u00adgeweld\u00ad; as\u200bsault of sta\u00adff",
 ]
 
 

@@ -284,3 +284,14 @@ def test_repository_codebook_reads_regional_usage_and_leaves_false_friends_uncod
     ]
     for lang, text, code in not_found:
         assert code not in codes(matcher.match(text, lang)), (code, text)
+
+
+def test_soft_hyphens_and_zero_width_characters_inside_words_are_ignored(matcher) -> None:
+    text = "Hij werd ge\u00adslagen in de nacht\u00adopvang, nacht\u200bopvang."
+    matches = matcher.match(text, "nl")
+    assert [(m.code, m.text) for m in matches] == [
+        ("form.physical", "ge\u00adslagen"),
+        ("setting.shelter", "nacht\u00adopvang"),
+        ("setting.shelter", "nacht\u200bopvang"),
+    ]
+    assert code_passages([("p", text, "nl")], matcher)[1].spans == tuple(matches[1:])

@@ -20,7 +20,11 @@ from evidence.patterns import STEMMERS, Pattern, PatternError, Word, fold_word
 
 __all__ = ["PatternSet"]
 
-_SPLIT = re.compile(r"([^\W_]+)")
+# A token is a run of letters and digits; soft hyphens and zero-width characters inside a word
+# (left by word processors and some PDFs) belong to it and are ignored when it is looked up.
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060"
+_SPLIT = re.compile(rf"([^\W_]+(?:[{_INVISIBLE}]+[^\W_]+)*)")
+_DROP_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))
 _MAX_CACHE = 400_000
 _COMPOUNDING = {"nl", "de"}
 _MIN_HEAD = 4
@@ -217,7 +221,8 @@ class PatternSet:
                 found.update(self._tails.get(text[start:], ()))
         return found
 
-    def _lookup(self, token: str) -> _TokenInfo:
+    def _lookup(self, raw: str) -> _TokenInfo:
+        token = raw if raw.isalnum() else raw.translate(_DROP_INVISIBLE)
         folded = fold_word(token)
         atoms: set[int] = set(self._exact_index.get(folded, ()))
         # The prefix guard stops stemmers that strip prefixes (Dutch ge-) from equating
@@ -240,7 +245,7 @@ class PatternSet:
         value = self._token_info(atoms) if atoms else _EMPTY
         if len(self._cache) >= _MAX_CACHE:
             self._cache.clear()
-        self._cache[token] = value
+        self._cache[raw] = value
         return value
 
     def _token_info(self, atoms: set[int]) -> _TokenInfo:

@@ -150,7 +150,7 @@ def test_bad_search_syntax_is_explained(store: Store) -> None:
         search_passage_ids(store, "AND")
 
 
-def test_hex_passage_ids_take_the_numeric_path(tmp_path: Path) -> None:
+def test_hashed_passage_ids_load_by_rowid(tmp_path: Path) -> None:
     with open_store(tmp_path / "hex.sqlite") as s:
         s.replace_sources("bibtex", [{"key": "k1", "kind": "field"}, {"key": "k2"}])
         for key in ("k1", "k2"):
@@ -177,8 +177,6 @@ def test_hex_passage_ids_take_the_numeric_path(tmp_path: Path) -> None:
                 passages=rows,
             )
         s.replace_codings("rule", codings)
-        keys, _ = query._passage_index(s.db)
-        assert keys.dtype == "uint64"
         data = load_matrix_codings(s, ROWS + COLS)
         assert (data.codings["passage_id"] >= 0).all() and len(data.codings) == len(codings)
         fast = compute_matrix(data.codings, ROWS, COLS, sources=data.sources)

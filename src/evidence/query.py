@@ -2,11 +2,11 @@
 
 The matrix needs, for each coding of the codes asked for, its passage, source, document and
 origin. Fetching that row by row through Python costs about a microsecond per value, so the
-queries let SQLite concatenate values per code or per document (``group_concat`` over the
-covering indexes ``codings_code``, ``passages_document`` and the unique index on passage ids)
-and numpy splits and matches them: a passage becomes its integer ``rowid``, sources and
-codes become pandas categories. Human and model codings (few next to rule codings) are read
-row by row, for ``negated`` and ``score``.
+queries let SQLite concatenate integers per code, per document or per language
+(``group_concat`` over the covering indexes ``codings_matrix``, ``passages_document`` and
+``passages_lang``) and numpy parses them in one go: a passage is its integer ``rowid``,
+which codings carry, sources and codes become pandas categories. Human and model codings
+(few next to rule codings) are read row by row, for ``negated`` and ``score``.
 
 Search ranks matches with BM25 when there are at most ``RANK_LIMIT`` of them; ranking every
 match of a word found in a quarter of a million passages takes longer than a person waits,
@@ -41,10 +41,6 @@ __all__ = [
     "search_passages",
 ]
 
-_SEP = "\x1f"
-# Rowids travel as fixed-width hex: numpy parses them without a Python object per number.
-_HEX_ROWID = "printf('%016x', rowid)"
-
 
 @dataclass(frozen=True)
 class MatrixData:
@@ -63,115 +59,46 @@ class MatrixData:
     scores: bool = True
 
 
-def _split(text: str | None) -> np.ndarray:
-    """Split a ``group_concat`` result into a bytes array; fixed-width ids without a copy."""
-    if not text:
-        return np.array([], dtype="S1")
-    raw = text.encode("utf-8")
-    sep = ord(_SEP)
-    width = raw.find(sep)
-    if width > 0 and (len(raw) + 1) % (width + 1) == 0:
-        grid = np.frombuffer(raw + _SEP.encode(), dtype=np.uint8).reshape(-1, width + 1)
-        if (grid[:, width] == sep).all() and not (grid[:, :width] == sep).any():
-            return np.ascontiguousarray(grid[:, :width]).view(f"S{width}").ravel()
-    return np.array([s.encode("utf-8") for s in text.split(_SEP)])
-
-
-def _ints(text: str | None) -> np.ndarray:
-    """Parse ``group_concat`` of ``_HEX_ROWID``: 16 hex digits per rowid, no separator."""
+def _ints(text: str | None, count: int) -> np.ndarray:
+    """Parse a ``group_concat`` of ``count`` integers (decimal, comma-separated)."""
     if not text:
         return np.array([], dtype=np.int64)
-    digits = _HEX[np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(-1, 16)]
-    packed = (digits[:, 0::2] << 4) | digits[:, 1::2]
-    return np.ascontiguousarray(packed).view(">i8").ravel().astype(np.int64)
+    out = np.fromstring(text, dtype=np.int64, sep=",")
+    if len(out) != count:
+        raise StoreError(f"read {len(out)} passage numbers where the store counted {count}")
+    return out
 
 
-_HEX = np.full(256, 255, dtype=np.uint8)
-_HEX[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
-
-
-def _as_numbers(ids: np.ndarray) -> np.ndarray | None:
-    """Return 16-hex-digit ids (``make_passage_id``) as uint64, or None for other ids."""
-    if ids.dtype != np.dtype("S16") or not len(ids):
-        return None
-    nibbles = _HEX[np.ascontiguousarray(ids).view(np.uint8).reshape(-1, 16)]
-    if (nibbles == 255).any():
-        return None
-    packed = (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
-    return np.ascontiguousarray(packed).view(">u8").ravel().astype(np.uint64)
-
-
-def _lookup(sorted_keys: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Return the value of each key (-1 when absent) by binary search in ``sorted_keys``."""
-    if not len(sorted_keys) or not len(keys):
-        return np.full(len(keys), -1, dtype=np.int64)
-    if sorted_keys.dtype == np.uint64:
-        needles = _as_numbers(keys)
-        if needles is None:  # some id is not 16 hex digits: it is not a stored passage
-            keep = np.array([len(k) == 16 for k in keys], dtype=bool)
-            out = np.full(len(keys), -1, dtype=np.int64)
-            if keep.any():
-                out[keep] = _lookup(sorted_keys, values, keys[keep].astype("S16"))
-            return out
-        haystack = sorted_keys
-    else:
-        width = max(sorted_keys.dtype.itemsize, keys.dtype.itemsize)
-        haystack, needles = sorted_keys.astype(f"S{width}"), keys.astype(f"S{width}")
-    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
-    return np.where(haystack[at] == needles, values[at], -1)
-
-
-def _passage_index(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
-    """Return every passage id, sorted (as uint64 when all are 16 hex digits), with its rowid."""
-    ids, rowids = db.execute(
-        f"SELECT group_concat(id, '{_SEP}'), group_concat({_HEX_ROWID}, '') "
-        "FROM passages INDEXED BY sqlite_autoindex_passages_1"
-    ).fetchone()
-    keys, rows = _split(ids), _ints(rowids)
-    numbers = _as_numbers(keys)
-    if numbers is not None:
-        keys = numbers
-    if len(keys) > 1 and not (keys[1:] >= keys[:-1]).all():
-        order = np.argsort(keys, kind="stable")
-        keys, rows = keys[order], rows[order]
-    return keys, rows
-
-
-def _codings(
-    db: sqlite3.Connection, wanted: list[str], keys: np.ndarray, rowids: np.ndarray, scores: bool
-) -> pd.DataFrame:
+def _codings(db: sqlite3.Connection, wanted: list[str], scores: bool) -> pd.DataFrame:
     marks = ",".join("?" * len(wanted))
     blocks = db.execute(
-        f"SELECT code, group_concat(passage_id, '{_SEP}') FROM codings INDEXED BY codings_code "
-        f"WHERE code IN ({marks}) AND origin = 'rule' GROUP BY code",
+        "SELECT code, count(*), group_concat(passage_rowid) FROM codings "
+        f"INDEXED BY codings_matrix WHERE code IN ({marks}) AND origin = 'rule' GROUP BY code",
         wanted,
     ).fetchall()
-    ids = [_split(text) for _, text in blocks]
-    code_of = pd.Index(wanted)
+    rule = [_ints(text, n) for _, n, text in blocks]
     # Rule codings are never negated and carry no score (only people reject; only a model
     # scores): the row-by-row read is kept to the other origins, and to people's decisions
-    # when the probabilities of suggestions are not needed.
-    others = "origin != 'rule'" if scores else "origin = 'human'"
-    other = db.execute(
-        "WITH k AS MATERIALIZED (SELECT passage_id, code, origin, provenance FROM codings "
-        f"INDEXED BY codings_code WHERE code IN ({marks}) AND {others} "
-        "ORDER BY passage_id) "
-        "SELECT k.passage_id, k.code, k.origin, c.negated, c.score FROM k JOIN codings c "
-        "ON c.passage_id = k.passage_id AND c.code = k.code AND c.origin = k.origin "
-        "AND c.provenance = k.provenance",
-        wanted,
-    ).fetchall()
-    origins = ["rule", *sorted({o for _, _, o, _, _ in other} - {"rule"})]
-    n_rule = sum(len(i) for i in ids)
-    passage = np.concatenate(
-        [
-            _lookup(keys, rowids, np.concatenate(ids) if ids else np.array([], "S1")),
-            _lookup(keys, rowids, np.array([p.encode() for p, *_ in other], dtype="S")),
-        ]
+    # when the probabilities of suggestions are not needed. Two ranges around 'rule' keep
+    # that read on the index entries of those origins.
+    columns = (
+        "SELECT passage_rowid, code, origin, negated, score FROM codings "
+        f"INDEXED BY codings_matrix WHERE code IN ({marks})"
     )
+    if scores:
+        other = db.execute(
+            f"{columns} AND origin < 'rule' UNION ALL {columns} AND origin > 'rule'",
+            [*wanted, *wanted],
+        ).fetchall()
+    else:
+        other = db.execute(f"{columns} AND origin = 'human'", wanted).fetchall()
+    code_of = pd.Index(wanted)
+    origins = ["rule", *sorted({o for _, _, o, _, _ in other} - {"rule"})]
+    n_rule = sum(len(r) for r in rule)
+    passage = np.concatenate([*rule, np.array([p for p, *_ in other], dtype=np.int64)])
     code = np.concatenate(
         [
-            np.repeat(code_of.get_indexer([c for c, _ in blocks]), [len(i) for i in ids]),
+            np.repeat(code_of.get_indexer([c for c, _, _ in blocks]), [len(r) for r in rule]),
             code_of.get_indexer([c for _, c, *_ in other]),
         ]
     )
@@ -190,55 +117,60 @@ def _codings(
             np.array([np.nan if x is None else x for *_, x in other], dtype=np.float32),
         ]
     )
-    keep = passage >= 0
     return pd.DataFrame(
         {
-            "passage_id": passage[keep],
-            "code": pd.Categorical.from_codes(code[keep], categories=wanted),
-            "origin": pd.Categorical.from_codes(origin[keep], categories=origins),
-            "negated": negated[keep],
-            "score": score[keep],
+            "passage_id": passage,
+            "code": pd.Categorical.from_codes(code, categories=wanted),
+            "origin": pd.Categorical.from_codes(origin, categories=origins),
+            "negated": negated,
+            "score": score,
         }
     )
 
 
 def _places(
     db: sqlite3.Connection, size: int, documents: pd.DataFrame, sources: pd.Index
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return, indexed by passage rowid, the document id (-1: none) and the source's number."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return, indexed by passage rowid, the document id (-1: none), the source's number
+    (-1: unknown) and whether a passage has that rowid."""
     document = np.full(size, -1, dtype=np.int64)
     source = np.full(size, -1, dtype=np.int64)
+    stored = np.zeros(size, dtype=bool)
     # One row per document (the index on (document_id, seq) is read in order, no sort):
     # its passages' rowids and their number; the strings joined parse in one go.
     groups = db.execute(
-        f"SELECT document_id, count(*), group_concat({_HEX_ROWID}, '') FROM passages INDEXED BY "
+        "SELECT document_id, count(*), group_concat(rowid) FROM passages INDEXED BY "
         "passages_document WHERE document_id IS NOT NULL GROUP BY document_id"
     ).fetchall()
     if groups:
-        at = _ints("".join(text for _, _, text in groups))
-        document[at] = np.repeat(
-            np.array([d for d, _, _ in groups], dtype=np.int64), [n for _, n, _ in groups]
-        )
+        counts = [n for _, n, _ in groups]
+        at = _ints(",".join(text for _, _, text in groups), sum(counts))
+        document[at] = np.repeat(np.array([d for d, _, _ in groups], dtype=np.int64), counts)
         source_of_doc = pd.Series(
             sources.get_indexer(documents["source_key"]), index=documents["id"].to_numpy()
         )
         source[at] = source_of_doc.reindex(document[at]).fillna(-1).to_numpy(np.int64)
-    for key, text in db.execute(
-        f"SELECT source_key, group_concat({_HEX_ROWID}, '') FROM passages "
+        stored[at] = True
+    for key, n, text in db.execute(
+        "SELECT source_key, count(*), group_concat(rowid) FROM passages "
         "WHERE document_id IS NULL GROUP BY source_key"
     ):
-        source[_ints(text)] = sources.get_loc(key) if key in sources else -1
-    return document, source
+        at = _ints(text, n)
+        source[at] = sources.get_loc(key) if key in sources else -1
+        stored[at] = True
+    return document, source, stored
 
 
 def _langs(db: sqlite3.Connection, size: int) -> pd.Categorical:
-    rowids, langs = db.execute(
-        f"SELECT group_concat({_HEX_ROWID}, ''), group_concat(lang, '{_SEP}') FROM passages"
-    ).fetchone()
-    codes, names = pd.factorize(pd.Series(langs.split(_SEP) if langs else [], dtype=object))
+    """Return, indexed by passage rowid, the passage's language."""
+    groups = db.execute(
+        "SELECT lang, count(*), group_concat(rowid) FROM passages INDEXED BY passages_lang "
+        "GROUP BY lang"
+    ).fetchall()
     out = np.full(size, -1, dtype=np.int64)
-    out[_ints(rowids)] = codes
-    return pd.Categorical.from_codes(out, categories=list(names))
+    for i, (_, n, text) in enumerate(groups):
+        out[_ints(text, n)] = i
+    return pd.Categorical.from_codes(out, categories=[lang for lang, _, _ in groups])
 
 
 def _documents(db: sqlite3.Connection) -> pd.DataFrame:
@@ -253,8 +185,8 @@ def load_matrix_codings(
 ) -> MatrixData:
     """Return the codings of ``codes`` with their sources and documents.
 
-    With ``langs``, each passage's language is read too (a scan of the passages table,
-    about a second at a million passages): a language filter needs it. Without ``scores``,
+    With ``langs``, each passage's language is read too (a scan of the index on passages'
+    languages): a language filter needs it. Without ``scores``,
     model suggestions are left out (all that a provenance other than ``suggestions``
     counts), which saves reading each suggestion's probability.
     """
@@ -262,11 +194,16 @@ def load_matrix_codings(
     wanted = sorted(set(codes))
     sources = store.sources_frame()
     documents = _documents(db)
-    keys, rowids = _passage_index(db)
-    codings = _codings(db, wanted, keys, rowids, scores)
-    size = int(rowids.max()) + 1 if len(rowids) else 1
-    document, source = _places(db, size, documents, pd.Index(sources["key"]))
+    codings = _codings(db, wanted, scores)
+    size = int(db.execute("SELECT ifnull(max(rowid), 0) + 1 FROM passages").fetchone()[0])
+    document, source, stored = _places(db, size, documents, pd.Index(sources["key"]))
     at = codings["passage_id"].to_numpy()
+    # Codings outlive their passage only when it was deleted without foreign keys on: they
+    # do not count.
+    held = at < size
+    held[held] = stored[at[held]]
+    if not held.all():
+        codings, at = codings[held].reset_index(drop=True), at[held]
     codings["document_id"] = document[at]
     codings["source_key"] = pd.Categorical.from_codes(source[at], categories=sources["key"])
     if langs:
@@ -354,9 +291,11 @@ def _cell_frames(
         [ids],
     )
     marks = ",".join("?" * len(codes))
+    # CROSS JOIN keeps passages the outer loop whatever statistics the store holds: driven by
+    # the codes, SQLite would walk every coding of them and probe the list of rowids.
     codings = store.frame(
         "SELECT c.passage_id AS id, c.code, c.origin, c.provenance, c.score, c.spans "
-        "FROM passages p JOIN codings c ON c.passage_id = p.id "
+        "FROM passages p CROSS JOIN codings c ON c.passage_id = p.id "
         f"WHERE p.rowid IN (SELECT value FROM json_each(?)) AND c.code IN ({marks})",
         [ids, *codes],
     )
@@ -371,13 +310,13 @@ def _cell_frames(
 def search_passage_ids(store: Store, query: str) -> np.ndarray:
     """Return the rowids of every passage matching ``query`` (FTS5 syntax)."""
     try:
-        (text,) = store.db.execute(
-            f"SELECT group_concat({_HEX_ROWID}, '') FROM passages_fts WHERE passages_fts MATCH ?",
+        n, text = store.db.execute(
+            "SELECT count(*), group_concat(rowid) FROM passages_fts WHERE passages_fts MATCH ?",
             (query,),
         ).fetchone()
     except sqlite3.OperationalError as exc:
         raise _syntax_error(query, exc) from exc
-    return _ints(text)
+    return _ints(text, n)
 
 
 def _syntax_error(query: str, exc: Exception) -> StoreError:

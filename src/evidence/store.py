@@ -23,7 +23,7 @@ from .errors import StoreError
 
 __all__ = ["SCHEMA_VERSION", "DocumentRow", "PassageRow", "CodingRow", "Store", "open_store"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Past this many matches a search returns hits in document order instead of ranking them all.
 RANK_LIMIT = 20_000
 
@@ -147,6 +147,41 @@ _MIGRATIONS: tuple[str, ...] = (
         size INTEGER NOT NULL,
         mtime REAL NOT NULL
     );
+    """,
+    # 3: codings carry their passage's integer rowid (NOT NULL: a writer that forgets it
+    # fails), so a matrix reads the codings of some codes as integers from one covering index
+    # instead of matching text ids; passages are indexed by language; the full-text index
+    # gains prefix indexes of 2 and 3 characters, which keep short prefix queries (``vi*``)
+    # from merging the posting lists of thousands of words. The explicit ``rowid INTEGER
+    # PRIMARY KEY`` of passages survives VACUUM, so the copy never goes stale, and deleting a
+    # passage still cascades through ``passage_id``.
+    """
+    CREATE TABLE codings_v3 (
+        passage_id TEXT NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+        passage_rowid INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        provenance TEXT NOT NULL DEFAULT '',
+        negated INTEGER NOT NULL DEFAULT 0,
+        score REAL,
+        spans TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (passage_id, code, origin, provenance)
+    ) WITHOUT ROWID;
+    INSERT INTO codings_v3(passage_id, passage_rowid, code, origin, provenance, negated, score,
+                           spans)
+        SELECT c.passage_id, p.rowid, c.code, c.origin, c.provenance, c.negated, c.score, c.spans
+        FROM codings c JOIN passages p ON p.id = c.passage_id;
+    DROP TABLE codings;
+    ALTER TABLE codings_v3 RENAME TO codings;
+    CREATE INDEX codings_code ON codings(code, passage_id);
+    CREATE INDEX codings_matrix ON codings(code, origin, passage_rowid, negated, score);
+    CREATE INDEX passages_lang ON passages(lang);
+    DROP TABLE passages_fts;
+    CREATE VIRTUAL TABLE passages_fts USING fts5(
+        text, content='passages', content_rowid='rowid',
+        tokenize='unicode61 remove_diacritics 2', prefix='2 3'
+    );
+    INSERT INTO passages_fts(passages_fts) VALUES ('rebuild');
     """,
 )
 
@@ -576,11 +611,22 @@ class Store:
                 "(SELECT id FROM passages WHERE document_id = ?)",
                 (document_id,),
             )
+            # A coding of a passage the store does not hold fails on the NOT NULL rowid.
             db.executemany(
-                "INSERT OR REPLACE INTO codings(passage_id, code, origin, provenance, negated, "
-                "score, spans) VALUES (?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO codings(passage_id, passage_rowid, code, origin, "
+                "provenance, negated, score, spans) "
+                "VALUES (?, (SELECT rowid FROM passages WHERE id = ?), ?,?,?,?,?,?)",
                 [
-                    (c.passage_id, c.code, c.origin, c.provenance, int(c.negated), c.score, c.spans)
+                    (
+                        c.passage_id,
+                        c.passage_id,
+                        c.code,
+                        c.origin,
+                        c.provenance,
+                        int(c.negated),
+                        c.score,
+                        c.spans,
+                    )
                     for c in codings
                 ],
             )
@@ -602,12 +648,11 @@ class Store:
             )
             before = db.total_changes
             db.executemany(
-                "INSERT OR REPLACE INTO codings(passage_id, code, origin, provenance, negated, "
-                "score, spans) SELECT ?,?,?,?,?,?,? WHERE EXISTS "
-                "(SELECT 1 FROM passages WHERE id = ?)",
+                "INSERT OR REPLACE INTO codings(passage_id, passage_rowid, code, origin, "
+                "provenance, negated, score, spans) SELECT id, rowid, ?,?,?,?,?,? "
+                "FROM passages WHERE id = ?",
                 [
                     (
-                        c.passage_id,
                         c.code,
                         c.origin,
                         c.provenance,
@@ -769,26 +814,23 @@ class Store:
         ``rank_limit + 1``.
         """
         try:
-            top = self.db.execute(
-                "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?",
+            matches = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
+                "LIMIT ?)",
                 (query, rank_limit + 1),
-            ).fetchall()
-            matches, ranked = len(top), len(top) <= rank_limit
-            if ranked:
-                top = self.db.execute(
-                    "SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH ? "
-                    "ORDER BY rank LIMIT ?",
-                    (query, limit),
-                ).fetchall()
-            else:
-                top = [(r, None) for (r,) in top[:limit]]
-            rank = dict(top)
-            rows = self.db.execute(
-                "SELECT p.rowid, p.id, p.source_key, p.page_label, p.section, p.lang, "
-                "snippet(passages_fts, 0, '[', ']', '…', 16) FROM passages_fts "
-                "JOIN passages p ON p.rowid = passages_fts.rowid WHERE passages_fts MATCH ? "
-                "AND passages_fts.rowid IN (SELECT value FROM json_each(?))",
-                (query, json.dumps(list(rank))),
+            ).fetchone()[0]
+            ranked = matches <= rank_limit
+            # Snippets come from the query that picks the hits: FTS5 makes them for the rows
+            # returned only. A second MATCH restricted to the hits' rowids would expand a
+            # prefix query (``agress*``) again for every hit.
+            top = self.db.execute(
+                "SELECT rowid, snippet(passages_fts, 0, '[', ']', '…', 16), "
+                + (
+                    "rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?"
+                    if ranked
+                    else "NULL FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?"
+                ),
+                (query, limit),
             ).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(
@@ -796,10 +838,20 @@ class Store:
                 "double quotes, e.g. '\"sans-abri\" AND violence', and end a prefix with *: "
                 "agress*"
             ) from exc
-        order = {r: i for i, r in enumerate(rank)}
-        rows.sort(key=lambda r: order[r[0]])
+        place = {
+            r[0]: r[1:]
+            for r in self.db.execute(
+                "SELECT rowid, id, source_key, page_label, section, lang FROM passages "
+                "WHERE rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps([r for r, _, _ in top]),),
+            )
+        }
         keys = ("id", "source_key", "page_label", "section", "lang", "snippet", "rank")
-        hits = [dict(zip(keys, (*r[1:], rank[r[0]]), strict=True)) for r in rows]
+        hits = [
+            dict(zip(keys, (*place[r], snippet, rank), strict=True))
+            for r, snippet, rank in top
+            if r in place
+        ]
         return hits, ranked, matches
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:

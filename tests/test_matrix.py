@@ -31,6 +31,7 @@ CODINGS = pd.DataFrame(
     columns=["passage_id", "source_key", "code"],
 )
 ROWS = ["form.physical", "form.verbal"]
+COUNTED = ["sources", "passages", "documents", "field_sources"]
 COLS = ["cons.user.health", "cons.worker.burnout"]
 
 # One row per coding with everything the filters read: origin, score, rejections, the
@@ -297,3 +298,55 @@ def test_moved_names_are_still_importable_from_matrix() -> None:
     assert matrix.format_citation(["Dupont, Marie"], 2020) == "Dupont (2020)"
     with pytest.raises(AttributeError):
         matrix.no_such_name  # noqa: B018
+
+
+def _random_codings(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Passages with one to three codes (some twice), in documents or none (-1), in sources of
+    both kinds."""
+    rng = random.Random(seed)
+    codes = ["form.a", "form.b", "form.c", "cons.x", "cons.y", "cons.z"]
+    sources = pd.DataFrame(
+        {"key": [f"s{i}" for i in range(9)], "kind": ["field", "literature", "literature"] * 3}
+    )
+    rows = []
+    for i in range(400):
+        source = rng.randrange(9)
+        document = rng.choice([-1, source * 2, source * 2 + 1])
+        for code in rng.choices(codes, k=rng.randint(1, 3)):
+            rows.append((i, f"s{source}", document, code))
+    codings = pd.DataFrame(rows, columns=["passage_id", "source_key", "document_id", "code"])
+    return codings, sources
+
+
+def _count_by_hand(codings: pd.DataFrame, kinds: dict, r: str, c: str, within: str) -> tuple:
+    """Return (sources, passages, documents, field sources) of one cell, from sets."""
+    codes: dict[int, set[str]] = {}
+    for p, code in codings[["passage_id", "code"]].itertuples(index=False):
+        codes.setdefault(p, set()).add(code)
+    place = {p: (s, d) for p, s, d, _ in codings.itertuples(index=False)}
+    if within == "passage":
+        hits = {p for p, cs in codes.items() if {r, c} <= cs}
+        srcs = {place[p][0] for p in hits}
+    else:
+        srcs = {
+            s
+            for s in {s for s, _ in place.values()}
+            if any(r in codes[p] for p in codes if place[p][0] == s)
+            and any(c in codes[p] for p in codes if place[p][0] == s)
+        }
+        hits = {p for p in codes if place[p][0] in srcs and codes[p] & {r, c}}
+    documents = {place[p][1] for p in hits} - {-1}
+    field = sum(kinds[s] == "field" for s in srcs)
+    return len(srcs), len(hits), len(documents), field
+
+
+@pytest.mark.parametrize("within", ["passage", "source"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_count_agrees_with_sets_on_random_codings(within: str, seed: int) -> None:
+    codings, sources = _random_codings(seed)
+    rows, cols = ["form.a", "form.b", "form.c"], ["cons.x", "cons.y", "cons.z"]
+    m = compute_matrix(codings, rows, cols, filters=MatrixFilters(within=within), sources=sources)
+    kinds = dict(zip(sources["key"], sources["kind"], strict=True))
+    for r, c, *counts in m[["row", "col", *COUNTED]].itertuples(index=False):
+        assert tuple(counts) == _count_by_hand(codings, kinds, r, c, within), (r, c)
+    assert m["passages"].sum() > 0 and m["documents"].sum() > 0 and m["field_sources"].sum() > 0

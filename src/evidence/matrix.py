@@ -313,37 +313,78 @@ def _count_by_passage(coded: _Coded, n_cols: int) -> dict[str, np.ndarray]:
 
 def _count_by_source(coded: _Coded, n_cols: int) -> dict[str, np.ndarray]:
     """Within a source, a cell's passages are those of its sources carrying either code:
-    |P(r) ∪ P(c)| = |P(r)| + |P(c)| - |P(r and c)| per source, and the same for documents."""
+    |P(r) ∪ P(c)| = |P(r)| + |P(c)| - |P(r and c)| per source, and the same for documents.
+
+    Summed over the sources of a cell, the first two terms are products of (source x code)
+    tables and the last counts the units carrying both codes, so no table of (source, row,
+    col) triples is built.
+    """
     left, right = coded.left, coded.right
-
-    def tally(unit: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        keep_l, keep_r = left[left[unit] >= 0], right[right[unit] >= 0]
-        by_r = keep_l.drop_duplicates([unit, "r"]).groupby(["s", "r"]).size().rename("nr")
-        by_c = keep_r.drop_duplicates([unit, "c"]).groupby(["s", "c"]).size().rename("nc")
-        both = (
-            keep_l[[unit, "s", "r"]]
-            .drop_duplicates()
-            .merge(keep_r[[unit, "c"]].drop_duplicates(), on=unit)
-        )
-        return by_r.reset_index(), by_c.reset_index(), both.groupby(["s", "r", "c"]).size()
-
-    cells = left[["s", "r"]].drop_duplicates().merge(right[["s", "c"]].drop_duplicates(), on="s")
-    out = {
-        "sources": np.zeros(coded.n_cells),
-        "passages": np.zeros(coded.n_cells),
-        "documents": np.zeros(coded.n_cells),
-    }
+    n_rows = coded.n_cells // n_cols
+    l_src, r_src = left["s"].to_numpy(np.int64), right["s"].to_numpy(np.int64)
+    # Codings of no known source (-1) count together, as one more source.
+    n_src = int(max(l_src.max(initial=-1), r_src.max(initial=-1))) + 2
+    l_src, r_src = np.where(l_src < 0, n_src - 1, l_src), np.where(r_src < 0, n_src - 1, r_src)
+    row, col = left["r"].to_numpy(np.int64), right["c"].to_numpy(np.int64)
+    has_row = np.zeros((n_src, n_rows), dtype=np.int64)
+    has_row[l_src, row] = 1
+    has_col = np.zeros((n_src, n_cols), dtype=np.int64)
+    has_col[r_src, col] = 1
+    out = {"sources": (has_row.T @ has_col).ravel()}
+    if coded.field is None:
+        out["field_sources"] = np.zeros(coded.n_cells, dtype=np.int64)
+    else:
+        field = np.append(coded.field.astype(bool), False)
+        out["field_sources"] = (has_row[field].T @ has_col[field]).ravel()
     for unit, name in (("p", "passages"), ("d", "documents")):
-        by_r, by_c, both = tally(unit)
-        table = cells.merge(by_r, on=["s", "r"], how="left").merge(by_c, on=["s", "c"], how="left")
-        table = table.join(both.rename("nb"), on=["s", "r", "c"])
-        union = table[["nr", "nc"]].fillna(0).sum(axis=1) - table["nb"].fillna(0)
-        cell = table["r"].to_numpy(np.int64) * n_cols + table["c"].to_numpy(np.int64)
-        out[name] = _per_cell(cell, coded.n_cells, union.to_numpy(dtype=float))
-    cell = cells["r"].to_numpy(np.int64) * n_cols + cells["c"].to_numpy(np.int64)
-    out["sources"] = _per_cell(cell, coded.n_cells)
-    out["field_sources"] = _field(coded, cell, cells["s"].to_numpy())
-    return out
+        l_unit, r_unit = left[unit].to_numpy(np.int64), right[unit].to_numpy(np.int64)
+        l_keep, r_keep = l_unit >= 0, r_unit >= 0
+        source_of = np.zeros(int(max(l_unit.max(initial=0), r_unit.max(initial=0))) + 1, np.int64)
+        source_of[l_unit[l_keep]] = l_src[l_keep]
+        source_of[r_unit[r_keep]] = r_src[r_keep]
+        l_unit, row_of = _distinct_pairs(l_unit[l_keep], row[l_keep], n_rows)
+        r_unit, col_of = _distinct_pairs(r_unit[r_keep], col[r_keep], n_cols)
+        per_row = np.bincount(source_of[l_unit] * n_rows + row_of, minlength=n_src * n_rows)
+        per_col = np.bincount(source_of[r_unit] * n_cols + col_of, minlength=n_src * n_cols)
+        either = (
+            per_row.reshape(n_src, n_rows).T @ has_col + has_row.T @ per_col.reshape(n_src, n_cols)
+        ).ravel()
+        out[name] = either - _both(l_unit, row_of, r_unit, col_of, n_cols, coded.n_cells)
+    return {name: out[name] for name in _COUNTS}
+
+
+def _distinct_pairs(
+    unit: np.ndarray, code: np.ndarray, n_codes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct (unit, code) pairs, sorted by unit then code."""
+    key = unit * n_codes + code
+    span = (int(unit.max(initial=0)) + 1) * n_codes
+    if span <= 32 * len(key) + 4096:  # a table of every pair is cheaper than a sort
+        seen = np.zeros(span, dtype=bool)
+        seen[key] = True
+        key = np.flatnonzero(seen)
+    else:
+        key = np.unique(key)
+    return key // n_codes, key % n_codes
+
+
+def _both(
+    l_unit: np.ndarray,
+    row: np.ndarray,
+    r_unit: np.ndarray,
+    col: np.ndarray,
+    n_cols: int,
+    n_cells: int,
+) -> np.ndarray:
+    """Return, per cell, how many units carry both codes: each (unit, col) pair meets the
+    (unit, row) pairs of its unit, found by binary search in the sorted ``l_unit``."""
+    low = np.searchsorted(l_unit, r_unit, side="left")
+    count = np.searchsorted(l_unit, r_unit, side="right") - low
+    total = int(count.sum())
+    first = np.cumsum(count) - count
+    at = np.repeat(low - first, count) + np.arange(total)
+    cell = row[at] * n_cols + np.repeat(col, count)
+    return np.bincount(cell, minlength=n_cells)[:n_cells]
 
 
 def _cell_members(kept: pd.DataFrame, row: str, col: str, within: str) -> pd.DataFrame:

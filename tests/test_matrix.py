@@ -350,3 +350,12 @@ def test_every_count_agrees_with_sets_on_random_codings(within: str, seed: int) 
     for r, c, *counts in m[["row", "col", *COUNTED]].itertuples(index=False):
         assert tuple(counts) == _count_by_hand(codings, kinds, r, c, within), (r, c)
     assert m["passages"].sum() > 0 and m["documents"].sum() > 0 and m["field_sources"].sum() > 0
+
+
+@pytest.mark.parametrize("within", ["passage", "source"])
+def test_a_matrix_without_rows_or_columns_is_empty(within: str) -> None:
+    f = MatrixFilters(within=within)
+    for rows, cols in ((ROWS, []), ([], COLS), ([], [])):
+        m = compute_matrix(CODINGS, rows, cols, filters=f)
+        assert m.empty and list(m.columns) == ["row", "col", *COUNTED]
+    assert compute_matrix(CODINGS.iloc[:0], ROWS, COLS, filters=f)["sources"].eq(0).all()

@@ -319,6 +319,8 @@ def _count_by_source(coded: _Coded, n_cols: int) -> dict[str, np.ndarray]:
     tables and the last counts the units carrying both codes, so no table of (source, row,
     col) triples is built.
     """
+    if not coded.n_cells:
+        return {name: np.zeros(0, dtype=np.int64) for name in _COUNTS}
     left, right = coded.left, coded.right
     n_rows = coded.n_cells // n_cols
     l_src, r_src = left["s"].to_numpy(np.int64), right["s"].to_numpy(np.int64)

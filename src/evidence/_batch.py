@@ -13,6 +13,7 @@ characters between chunks (where offsets cannot be added up) go through
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from itertools import accumulate, chain
 
@@ -25,6 +26,7 @@ __all__ = ["BatchFinder", "Occurrences"]
 
 _INT = np.int64
 _MAX_CHUNKS = 400_000
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?\(|\(\?[a-zA-Z]")
 
 IntArray = NDArray[np.int64]
 
@@ -67,6 +69,22 @@ class _ChunkCache(dict[str, int]):
         return cid
 
 
+def _combine(regexes: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """Return one expression that matches where any of ``regexes`` does, or None.
+
+    None when they cannot be joined safely: different flags, inline flags, or groups referred
+    to by number or name (joining renumbers groups).
+    """
+    if not regexes or len({r.flags for r in regexes}) > 1:
+        return None
+    if any(_GROUP_REFERENCE.search(r.pattern) for r in regexes):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{r.pattern})" for r in regexes), regexes[0].flags)
+    except re.error:
+        return None
+
+
 def _csr(lists: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
     """Return (pointers, values) of a list of lists, compressed-row style."""
     ptr = np.zeros(len(lists) + 1, dtype=_INT)
@@ -84,6 +102,42 @@ def _expand(ptr: IntArray, flat: IntArray, rows: IntArray) -> tuple[IntArray, In
     first = np.cumsum(counts) - counts
     offsets = np.arange(total, dtype=_INT) - np.repeat(first, counts) + np.repeat(starts, counts)
     return owner, flat[offsets]
+
+
+class _Tokens:
+    """Where the tokens of a batch are: computed for the tokens asked about only."""
+
+    __slots__ = ("_owner", "_tok", "_chunk_start", "_chunk_passage", "_ends", "_start", "_end")
+
+    def __init__(
+        self,
+        owner: IntArray,
+        tok: IntArray,
+        chunk_start: IntArray,
+        chunk_passage: IntArray,
+        passage_ends: IntArray,
+        tok_start: IntArray,
+        tok_end: IntArray,
+    ) -> None:
+        self._owner, self._tok = owner, tok
+        self._chunk_start, self._chunk_passage = chunk_start, chunk_passage
+        self._ends, self._start, self._end = passage_ends, tok_start, tok_end
+
+    def passage(self, index: IntArray) -> IntArray:
+        """Return the passage of each token."""
+        return self._chunk_passage[self._owner[index]]
+
+    def limit(self, index: IntArray) -> IntArray:
+        """Return the index after the last token of each token's passage."""
+        return self._ends[self.passage(index)]
+
+    def start(self, index: IntArray) -> IntArray:
+        """Return the character offset where each token starts in its passage."""
+        return self._start[self._tok[index]] + self._chunk_start[self._owner[index]]
+
+    def end(self, index: IntArray) -> IntArray:
+        """Return the character offset where each token ends in its passage."""
+        return self._end[self._tok[index]] + self._chunk_start[self._owner[index]]
 
 
 class BatchFinder:
@@ -128,6 +182,8 @@ class BatchFinder:
         )
         self._n_rules = max(len(pset._rules), 1)
         self._regex_only = not pset._n_phrases
+        self._regexes = [(i, pset._rules[i].regex) for i in pset._regex_rules]
+        self._any_regex = _combine([r for _, r in self._regexes if r is not None])
         self._digit_words = {w for w in (*pset._exact_index, *pset._stem_index) if not w.isalpha()}
         # Atom sets by id (0: no atom) and the chunk cache with its arrays.
         self._set_ids: dict[frozenset[int], int] = {frozenset(): 0}
@@ -218,7 +274,9 @@ class BatchFinder:
         pset = self._pset
         extra: list[tuple[int, int, int, int, int]] = []
         occ = 0
-        regexes = [(i, pset._rules[i].regex) for i in pset._regex_rules]
+        regexes = self._regexes
+        # One search for all the regular expressions tells which passages need each of them.
+        maybe = self._any_regex.search if self._any_regex is not None else bool
         targets = range(len(lows)) if self._regex_only else irregular
         for p in targets:
             for index, spans in pset.find(lows[p]):
@@ -228,7 +286,7 @@ class BatchFinder:
         if regexes and not self._regex_only:
             done = set(irregular)
             for p, low in enumerate(lows):
-                if p in done:
+                if p in done or not maybe(low):
                     continue
                 for index, regex in regexes:
                     for m in regex.finditer(low):  # type: ignore[union-attr]
@@ -272,17 +330,20 @@ class BatchFinder:
         nonempty = per_passage > 0
         base[nonempty] = (ends - chunk_len - 1)[first_chunk[nonempty]]
         chunk_start = ends - chunk_len - 1 - base[passage_of_chunk]
-        chunk_ptr = self._chunk_ptr.array()
-        owner, tok = self._chunk_tokens(chunk, chunk_ptr)
+        owner, tok = self._chunk_tokens(chunk, self._chunk_ptr.array())
         tok_set = self._tok_set.array()[tok]
-        tok_start = self._tok_start.array()[tok] + chunk_start[owner]
-        tok_end = self._tok_end.array()[tok] + chunk_start[owner]
-        tok_passage = passage_of_chunk[owner]
-        limit = np.cumsum(np.bincount(tok_passage, minlength=n))[tok_passage]
+        tokens = _Tokens(
+            owner,
+            tok,
+            chunk_start,
+            passage_of_chunk,
+            np.cumsum(np.bincount(passage_of_chunk[owner], minlength=n)),
+            self._tok_start.array(),
+            self._tok_end.array(),
+        )
         if irregular:
-            keep = regular[tok_passage]
-            tok_set = np.where(keep, tok_set, 0)
-        self._walk(tok_set, tok_start, tok_end, tok_passage, limit, rows)
+            tok_set = np.where(regular[tokens.passage(np.arange(len(tok)))], tok_set, 0)
+        self._walk(tok_set, tokens, rows)
         return irregular
 
     def _chunk_tokens(self, chunk: IntArray, chunk_ptr: IntArray) -> tuple[IntArray, IntArray]:
@@ -315,15 +376,7 @@ class BatchFinder:
             child = np.concatenate([child, wild_child[extra]])
         return pos, child
 
-    def _walk(
-        self,
-        tok_set: IntArray,
-        tok_start: IntArray,
-        tok_end: IntArray,
-        tok_passage: IntArray,
-        limit: IntArray,
-        rows: list[tuple[IntArray, ...]],
-    ) -> None:
+    def _walk(self, tok_set: IntArray, tokens: _Tokens, rows: list[tuple[IntArray, ...]]) -> None:
         """Walk the trie from every token with atoms; append the rows of what completes."""
         starts = np.flatnonzero(tok_set)
         # The wildcard word never starts a phrase: only atoms do.
@@ -339,7 +392,7 @@ class BatchFinder:
             found_start.append(origin[done])
             found_end.append(last[done] + 1)
             found_pid.append(pid[done])
-            go = self._has_children[child] & (last + 1 < limit[origin])
+            go = self._has_children[child] & (last + 1 < tokens.limit(origin))
             origin, last, child = origin[go], last[go] + 1, child[go]
             if not len(child):
                 break
@@ -354,25 +407,23 @@ class BatchFinder:
         if len(owner):
             a, b = t0[owner], t1[owner] - 1
             occ = np.arange(len(owner), dtype=_INT)
-            rows.append((tok_passage[a], rule, tok_start[a], tok_end[b], occ))
+            rows.append((tokens.passage(a), rule, tokens.start(a), tokens.end(b), occ))
         near = np.flatnonzero(self._in_near[pids])
         if len(near):
-            self._pair(t0[near], t1[near], pids[near], tok_start, tok_end, tok_passage, rows)
+            self._pair(t0[near], t1[near], pids[near], tokens, rows)
 
     def _pair(
         self,
         t0: IntArray,
         t1: IntArray,
         pids: IntArray,
-        tok_start: IntArray,
-        tok_end: IntArray,
-        tok_passage: IntArray,
+        tokens: _Tokens,
         rows: list[tuple[IntArray, ...]],
     ) -> None:
         """Pair each left side of a NEAR rule with its nearest right side in the passage."""
         owner, packed = _expand(self._near_ptr, self._near_rule * 2 + self._near_side, pids)
         rule, side = packed // 2, packed % 2
-        passage = tok_passage[t0[owner]]
+        passage = tokens.passage(t0[owner])
         group = passage * self._n_rules + rule
         if not len(group):
             return
@@ -421,14 +472,14 @@ class BatchFinder:
         r = lg[li] % self._n_rules
         ls, le, rs, re_ = la[li], lb[li], ra[ri], rb[ri]
         occ = np.arange(len(li), dtype=_INT)
-        passage = tok_passage[ls]
+        passage = tokens.passage(ls)
         # Both spans of an occurrence in one part, so that they keep one occurrence number.
         rows.append(
             (
                 np.concatenate([passage, passage]),
                 np.concatenate([r, r]),
-                np.concatenate([tok_start[ls], tok_start[rs]]),
-                np.concatenate([tok_end[le - 1], tok_end[re_ - 1]]),
+                np.concatenate([tokens.start(ls), tokens.start(rs)]),
+                np.concatenate([tokens.end(le - 1), tokens.end(re_ - 1)]),
                 np.concatenate([occ, occ]),
             )
         )

@@ -174,7 +174,8 @@ class BatchFinder:
             for rules in pset._phrase_rules
         ]
         self._near_ptr, near_flat = _csr([[i * 2 + side for i, side in r] for r in near_rules])
-        self._near_rule, self._near_side = near_flat // 2, near_flat % 2
+        # (rule, side) pairs packed as rule * 2 + side
+        self._near_packed = near_flat
         self._in_near = np.asarray([bool(r) for r in near_rules] or [False])
         self._distance = np.asarray(
             [rule.near if rule.near is not None else -1 for rule in pset._rules] or [-1],
@@ -421,16 +422,19 @@ class BatchFinder:
         rows: list[tuple[IntArray, ...]],
     ) -> None:
         """Pair each left side of a NEAR rule with its nearest right side in the passage."""
-        owner, packed = _expand(self._near_ptr, self._near_rule * 2 + self._near_side, pids)
-        rule, side = packed // 2, packed % 2
-        passage = tokens.passage(t0[owner])
-        group = passage * self._n_rules + rule
+        owner, packed = _expand(self._near_ptr, self._near_packed, pids)
+        side = packed & 1
+        # group = passage * n_rules + rule, with the rule taken from its packed form
+        group = (tokens.passage(t0) * self._n_rules)[owner] + (packed >> 1)
         if not len(group):
             return
-        # Groups (passage and rule) with both sides present: bit 1 for a left, 2 for a right.
-        present = np.zeros(int(group.max()) + 1, dtype=np.int8)
-        np.bitwise_or.at(present, group, (side + 1).astype(np.int8))
-        keep = present[group] == 3
+        # Groups (passage and rule) with both sides present.
+        size = int(group.max()) + 1
+        has_left = np.zeros(size, dtype=bool)
+        has_right = np.zeros(size, dtype=bool)
+        has_left[group[side == 0]] = True
+        has_right[group[side == 1]] = True
+        keep = has_left[group] & has_right[group]
         if not keep.any():
             return
         group, side, a, b = group[keep], side[keep], t0[owner[keep]], t1[owner[keep]]

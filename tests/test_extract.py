@@ -735,13 +735,13 @@ def test_a_long_document_opened_while_others_wait_is_read_whole(tmp_path, report
     path = _long_report(tmp_path / "long.pdf", 10)
     with _RecordingPool() as pool:
         results = list(
-            extract_many([path] + [report_fr] * 12, executor=pool, jobs=2, split_pages=4)
+            extract_many([path] + [report_fr] * 24, executor=pool, jobs=2, split_pages=4)
         )
     # The other documents keep the second worker busy: splitting would only add work.
     assert not any(isinstance(j, RangeJob) for j in pool.jobs)
     assert [j.split_pages for j in pool.jobs if j.file == str(path)] == [4, None]
     assert all(isinstance(j, DocumentJob) for j in pool.jobs)
-    assert len(results) == 13
+    assert len(results) == 25
     assert [e for f, e in results if f == str(path)] == [extract_pdf(path)]
 
 

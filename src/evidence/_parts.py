@@ -5,10 +5,10 @@ nothing: it says how many pages there are (with the PDF's own page labels and th
 of opening). If no other document is left to start, the pages are then read in one range per
 worker, by any worker; otherwise the document is read whole by one job, as other documents
 keep the other workers busy meanwhile. Reading a page depends on that page alone, so the
-ranges' pages, put back in order, are exactly those a whole read gives. Everything that looks across pages (running headers and footers, printed
-page numbers, the body text size, the text column, paragraphs over a page break, languages)
-then runs once over all of them in a last job, which therefore returns the passages of a
-whole-document extraction.
+ranges' pages, put back in order, are exactly those a whole read gives. Everything that looks
+across pages (running headers and footers, printed page numbers, the body text size, the
+text column, paragraphs over a page break, languages) then runs once over all of them in a
+last job, which therefore returns the passages of a whole-document extraction.
 
 Each range opens the file again and loads its fonts and object streams again, which costs
 10 to 25 per cent more work on the document: only a document that would keep one worker busy

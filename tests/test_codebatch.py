@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
 
+from evidence._batch import _required_literal
 from evidence.codebook import load_codebook, parse_codebook
 from evidence.coding import Coding, Matcher, code_passages, compile_codebook
 
@@ -172,3 +174,20 @@ def test_shared_evaluation_texts_in_batch_equal_one_by_one() -> None:
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     passages = [(str(i), r["text"], r.get("lang")) for i, r in enumerate(records)]
     assert code_passages(passages, matcher) == _one_by_one(passages, matcher)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literal"),
+    [
+        (r"\bshelter\s*[,(]\s*(19|20)\d\d", "shelter"),
+        (r"\.\.\.\.+\s*\d+", "..."),
+        (r"x?yz", "yz"),
+        (r"(ab|cd)", ""),
+        (r"A&E", ""),  # case-insensitive: no literal can be required of the lowercased text
+    ],
+)
+def test_regular_expressions_are_tried_only_on_texts_with_their_required_characters(
+    pattern: str, literal: str
+) -> None:
+    flags = re.IGNORECASE if any(c.isupper() for c in pattern) else 0
+    assert _required_literal(re.compile(pattern, flags)) == literal

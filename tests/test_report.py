@@ -150,3 +150,20 @@ def test_no_output_of_a_build_holds_the_zotero_key(
         if p.is_file() and p.name != ".env" and secret.encode() in p.read_bytes()
     ]
     assert leaks == []
+
+
+def test_chapters_run_in_the_workbook_without_changing_the_process_directory(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chapters render in parallel threads, which share one working directory: a chdir by one
+    # would start another's kernel in the wrong folder, on an empty store.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    moves: list[str] = []
+    monkeypatch.setattr("os.chdir", lambda path: moves.append(str(path)))
+    render_chapters(load_settings(built))
+    assert set(moves) <= {str(elsewhere)}  # papermill's file handler re-enters it, no more
+    md = (built / "reports" / "tiny.md").read_text(encoding="utf-8")
+    assert "(Alpha and Bravo 2020, 1)" in md or "(Bêta 2021, 1)" in md
+    assert not (elsewhere / "data").exists()

@@ -220,14 +220,17 @@ def _execute(settings: Settings, chapter: Chapter, out: Path, baseline: dict[str
         "baseline": baseline,
     }
     try:
+        # The kernel starts in the workbook's folder. papermill's own ``cwd`` changes the
+        # whole process's directory for the run, which chapters rendered in parallel threads
+        # would undo for one another; nbclient starts the kernel there instead.
         pm.execute_notebook(
             str(settings.chapter_template),
             str(out),
             parameters=params,
-            cwd=str(settings.root),
             kernel_name="python3",
             progress_bar=False,
             log_output=False,
+            resources={"metadata": {"path": str(settings.root)}},
         )
     except PapermillExecutionError as exc:
         reports = settings.relative(settings.reports)

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from evidence._automaton import _ANY, _SPLIT, PatternSet, _Node
 
-__all__ = ["BatchFinder", "Occurrences"]
+__all__ = ["BatchFinder", "Occurrences", "spread"]
 
 _INT = np.int64
 _MAX_CHUNKS = 400_000
@@ -102,15 +102,21 @@ def _csr(lists: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
     return ptr, flat
 
 
+def spread(starts: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
+    """Return (owner, index) for the ranges ``starts[i] .. starts[i] + counts[i]``, one by one.
+
+    ``owner`` says which range each index comes from, ranges in order.
+    """
+    owner = np.repeat(np.arange(len(starts), dtype=_INT), counts)
+    first = np.cumsum(counts) - counts
+    index = np.arange(int(counts.sum()), dtype=_INT) + np.repeat(starts - first, counts)
+    return owner, index
+
+
 def _expand(ptr: IntArray, flat: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
     """Return (row position, value) for every value of each of ``rows`` in a CSR structure."""
-    starts = ptr[rows]
-    counts = ptr[rows + 1] - starts
-    total = int(counts.sum())
-    owner = np.repeat(np.arange(len(rows), dtype=_INT), counts)
-    first = np.cumsum(counts) - counts
-    offsets = np.arange(total, dtype=_INT) - np.repeat(first, counts) + np.repeat(starts, counts)
-    return owner, flat[offsets]
+    owner, index = spread(ptr[rows], ptr[rows + 1] - ptr[rows])
+    return owner, flat[index]
 
 
 class _Tokens:
@@ -341,7 +347,8 @@ class BatchFinder:
         nonempty = per_passage > 0
         base[nonempty] = (ends - chunk_len - 1)[first_chunk[nonempty]]
         chunk_start = ends - chunk_len - 1 - base[passage_of_chunk]
-        owner, tok = self._chunk_tokens(chunk, self._chunk_ptr.array())
+        chunk_ptr = self._chunk_ptr.array()
+        owner, tok = spread(chunk_ptr[chunk], chunk_ptr[chunk + 1] - chunk_ptr[chunk])
         tok_set = self._tok_set.array()[tok]
         tokens = _Tokens(
             owner,
@@ -356,14 +363,6 @@ class BatchFinder:
             tok_set = np.where(regular[tokens.passage(np.arange(len(tok)))], tok_set, 0)
         self._walk(tok_set, tokens, rows)
         return irregular
-
-    def _chunk_tokens(self, chunk: IntArray, chunk_ptr: IntArray) -> tuple[IntArray, IntArray]:
-        starts = chunk_ptr[chunk]
-        counts = chunk_ptr[chunk + 1] - starts
-        owner = np.repeat(np.arange(len(chunk), dtype=_INT), counts)
-        first = np.cumsum(counts) - counts
-        tok = np.arange(int(counts.sum()), dtype=_INT) - np.repeat(first - starts, counts)
-        return owner, tok
 
     def _step(self, nodes: IntArray, sets: IntArray) -> tuple[IntArray, IntArray]:
         """Return (frontier position, child) for each transition from ``nodes`` on ``sets``.
@@ -467,12 +466,7 @@ class BatchFinder:
         # the text among equally near ones.
         lo = np.searchsorted(rg, lg, side="left")
         counts = np.searchsorted(rg, lg, side="right") - lo
-        li = np.repeat(np.arange(len(lg), dtype=_INT), counts)
-        ri = (
-            np.arange(int(counts.sum()), dtype=_INT)
-            - np.repeat(np.cumsum(counts) - counts, counts)
-            + np.repeat(lo, counts)
-        )
+        li, ri = spread(lo, counts)
         gap = np.where(ra[ri] >= lb[li], ra[ri] - lb[li], la[li] - rb[ri])
         fine = (gap >= 0) & (gap <= self._distance[lg[li] % self._n_rules])
         li, ri, gap = li[fine], ri[fine], gap[fine]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evidence._batch import BatchFinder
+from evidence._batch import BatchFinder, spread
 from evidence.patterns import lower_text
 
 if TYPE_CHECKING:
@@ -198,12 +198,8 @@ class BatchCoder:
         vp = passage[vetoes]
         lo = np.searchsorted(vp, passage[plain], side="left")
         counts = np.searchsorted(vp, passage[plain], side="right") - lo
-        mi = np.repeat(plain, counts)
-        vi = vetoes[
-            np.arange(int(counts.sum()))
-            - np.repeat(np.cumsum(counts) - counts, counts)
-            + np.repeat(lo, counts)
-        ]
+        owner, at = spread(lo, counts)
+        mi, vi = plain[owner], vetoes[at]
         vcode = self._rank[rule[vi]]
         hit = (
             ((vcode < 0) | (vcode == self._rank[rule[mi]]))

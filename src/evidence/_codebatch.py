@@ -12,15 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import repeat
 from operator import getitem
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from evidence._batch import BatchFinder, spread
+from evidence.coding import MATCH, Coding, Match, Matcher, too_short
 from evidence.patterns import lower_text
-
-if TYPE_CHECKING:
-    from evidence.coding import Coding, Matcher
 
 __all__ = ["BatchCoder"]
 
@@ -52,8 +49,6 @@ class BatchCoder:
 
     def code(self, batch: Sequence[tuple[str, str, str]]) -> list[Coding]:
         """Return the codings of ``batch``, in passage order and then codebook order."""
-        from evidence.coding import MATCH, Coding, Match
-
         texts = [text for _, text, _ in batch]
         lows = list(map(str.lower, texts))
         # Lowercasing may change a text's length (a few Unicode letters): lower_text keeps
@@ -90,9 +85,7 @@ class BatchCoder:
         keep = self._kind[rule] == _PLAIN
         min_words = self._skip.min_words
         if min_words:
-            short = [
-                low.count(" ") + 1 < min_words and len(low.split()) < min_words for low in lows
-            ]
+            short = [too_short(low, min_words) for low in lows]
             keep &= ~np.asarray(short, dtype=bool)[passage]
         special = np.unique(passage[self._kind[rule] != _PLAIN])
         if len(special):

@@ -35,7 +35,6 @@ __all__ = [
 MATCH, VETO, VETOED, SKIP = "match", "veto", "vetoed", "skip"
 _POSITION = attrgetter("start", "end")
 _RULE_ORDER = itemgetter(0, 1)
-_FIRST = itemgetter(0)
 _BATCH = 4096
 
 
@@ -83,7 +82,6 @@ class Matcher:
         #: position of each code in the codebook, to list codes in codebook order
         self.code_order = {code_id: i for i, code_id in enumerate(codebook.codes)}
         self._sets: dict[str, tuple[PatternSet, list[_RuleInfo]]] = {}
-        self._plain: dict[str, tuple[PatternSet, list[str], list[_RuleInfo], frozenset[int]]] = {}
         # Made on first use by code_passages, and kept with its caches.
         self._batch_coder: BatchCoder | None = None
         for lang in codebook.languages:
@@ -106,41 +104,13 @@ class Matcher:
             groups = [(info.code, info.veto, info.skip) for info in infos]
             pset = PatternSet([e.pattern for e in entries], lang, groups)
             self._sets[lang] = (pset, infos)
-            # Rules that change other matches (vetoes, skip signs) send a passage down the
-            # general path; the rest only need their code and source.
-            special = frozenset(i for i, info in enumerate(infos) if info.veto or info.skip)
-            self._plain[lang] = (pset, [info.code for info in infos], infos, special)
 
     def match(self, text: str, lang: str | None) -> list[Match]:
         """Return the matches that code ``text``, in text order, vetoes applied.
 
         ``lang`` selects the language's patterns; another or unknown language uses them all.
         """
-        fast = self._plain.get(lang) if lang else None
-        if fast is None:
-            return self._explain(text, lang, keep_all=False)
-        pset, codes, infos, special = fast
-        low = lower_text(text)
-        found = pset.find(low)
-        if not found:
-            return []
-        found.sort(key=_FIRST)
-        if not special.isdisjoint([index for index, _ in found]):
-            return self._explain(text, lang, keep_all=False)
-        min_words = self.codebook.skip.min_words
-        if min_words and low.count(" ") + 1 < min_words and len(low.split()) < min_words:
-            return []
-        seen: set[tuple[str, int, int]] = set()
-        out: list[Match] = []
-        for index, spans in found:
-            code = codes[index]
-            for start, end in spans:
-                key = (code, start, end)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(Match(code, infos[index].source, start, end, text[start:end]))
-        out.sort(key=_POSITION)
-        return out
+        return self._explain(text, lang, keep_all=False)
 
     def explain(self, text: str, lang: str | None) -> list[Match]:
         """Return every match in ``text``, including vetoes and the matches they cancelled."""
@@ -152,22 +122,18 @@ class Matcher:
 
     def _explain(self, text: str, lang: str | None, *, keep_all: bool = True) -> list[Match]:
         low = lower_text(text)
+        languages = self._languages(lang)
         ranked: list[tuple[int, int, tuple[tuple[int, int], ...]]] = []
-        for position, key in enumerate(self._languages(lang)):
+        for position, key in enumerate(languages):
             pset, _ = self._sets[key]
             ranked.extend([(position, index, spans) for index, spans in pset.find(low)])
         if not ranked:
             return []
         # Rule order decides which of several patterns finding one span is reported.
         ranked.sort(key=_RULE_ORDER)
-        languages = self._languages(lang)
         found = [(self._sets[languages[p]][1][i], spans) for p, i, spans in ranked]
         skip = self.codebook.skip
-        skipped = (
-            skip.min_words > 0
-            and low.count(" ") + 1 < skip.min_words
-            and len(low.split()) < skip.min_words
-        )
+        skipped = too_short(low, skip.min_words)
         if skip.min_matches:
             signs = {spans for info, spans in found if info.skip}
             skipped = skipped or len(signs) >= skip.min_matches
@@ -197,6 +163,11 @@ class Matcher:
                     out.append(Match(info.code, info.source, start, end, text[start:end], status))
         out.sort(key=_POSITION)
         return out
+
+
+def too_short(low: str, min_words: int) -> bool:
+    """Return whether a passage has fewer than ``min_words`` words (0: no minimum)."""
+    return min_words > 0 and low.count(" ") + 1 < min_words and len(low.split()) < min_words
 
 
 def _is_vetoed(

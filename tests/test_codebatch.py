@@ -11,7 +11,7 @@ import pytest
 
 from evidence._batch import _required_literal
 from evidence.codebook import load_codebook, parse_codebook
-from evidence.coding import Coding, Matcher, code_passages, compile_codebook
+from evidence.coding import Coding, Matcher, code_passages, compile_codebook, contents_like
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -34,6 +34,7 @@ vetoes:
 skip:
   min_words: 4
   min_matches: 2
+  min_numbers: 3
   patterns:
     any: [=doi, "re:\\\\bpp\\\\.\\\\s*\\\\d+"]
 codes:
@@ -66,7 +67,8 @@ codes:
 
 # Sentences that exercise every path: phrases, wildcards inside phrases, NEAR on both sides
 # and at equal distances, vetoes of one code and of all codes, skip signs, short passages,
-# Dutch compounds, words with digits, irregular whitespace, and unknown languages.
+# tables of contents (page numbers after any kind of space), Dutch compounds, words with digits,
+# irregular whitespace, and unknown languages.
 PIECES = [
     "The staff were punched and later assault charges were laid.",
     "Workers faced threats; staff and staff again, violence near workers.",
@@ -84,6 +86,9 @@ PIECES = [
     "Œuvre: coups, agressions répétées (violences physiques) à l'équipe.",
     "-- — … ab 12 (1999). 2019, ab: a.b. x-y z_z İstanbul ǅ assault",
     "ge\u00adslagen in de nacht\u00adopvang \u00adgeweld\u00ad; as\u200bsault of sta\u00adff",
+    "Assault 3 Hostels 7 2.1 Staff 12 Night shelter 15",
+    "Agression\u00a03\u00a0Abri de nuit 7\u2003Équipe 12\u3000Maison d'accueil 19",
+    "In 12 Brussels hostels, 30 staff reported an assault in 2019.",
 ]
 
 
@@ -123,6 +128,8 @@ def test_batch_codings_equal_passage_by_passage(matcher) -> None:
     assert 0 < len(coded) < len(passages)
     # Every path was taken: NEAR codes, vetoed and skipped passages, multi-language ones.
     assert {c.code for c in batch} == {"form.physical", "target.workers", "setting.shelter"}
+    contents = [p for p, text, _ in passages if contents_like(text, 3)]
+    assert contents and not coded & set(contents)
     assert all(
         t[m.start : m.end] == m.text
         for c in batch

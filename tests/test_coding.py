@@ -13,6 +13,7 @@ from evidence.coding import (
     Match,
     code_passages,
     compile_codebook,
+    contents_like,
     explain_passage,
     render_highlighted,
 )
@@ -37,6 +38,7 @@ vetoes:
 skip:
   min_words: 4
   min_matches: 2
+  min_numbers: 4
   patterns:
     any: [=doi, "re:\\\\bpp\\\\.\\\\s*\\\\d+"]
 codes:
@@ -127,6 +129,37 @@ def test_skip_rule_leaves_headings_and_reference_lists_uncoded(matcher) -> None:
         "setting.shelter",
         "target.workers",
     ]
+
+
+def test_tables_of_contents_and_indexes_without_leaders_are_uncoded(matcher) -> None:
+    contents = "1 Introduction 3 2 Assault in hostels 7 2.1 Staff 9 3 Night shelters 14"
+    assert matcher.match(contents, "en") == []
+    statuses = {m.status for m in explain_passage(contents, "en", matcher)}
+    assert statuses == {"vetoed"}
+    index = "Abri de nuit, 12 Agression, 31 Coups, 45 Équipe, 52 Maison d'accueil, 60 Menaces"
+    assert matcher.match(index, "fr") == []
+    # Prose citing figures before capitalised names is still coded.
+    prose = (
+        "In 2019, 12 Brussels hostels and 3 Flemish night shelters counted 40 assaults on "
+        "staff, against 25 the year before, across 9 Walloon services."
+    )
+    assert codes(matcher.match(prose, "en")) == [
+        "form.physical",
+        "setting.shelter",
+        "target.workers",
+    ]
+
+
+def test_contents_rule_needs_enough_page_numbers_and_density() -> None:
+    assert contents_like("Methods 7 Results 12 Discussion 20 Annex 31", 4)
+    assert not contents_like("Methods 7 Results 12 Discussion 20 Annex 31", 5)
+    assert not contents_like("Methods 7 Results 12 Discussion 20 Annex 31", 0)
+    assert contents_like("Inleiding 3 1.1 Context 5 1.2 Methode 8 2 Resultaten 11", 4)
+    assert not contents_like("Inleiding 3 1.1 Context 5 1.2 Methode 8", 4)
+    long_prose = "Methods 7 Results 12 Discussion 20 Annex 31 " + "and a long sentence " * 10
+    assert not contents_like(long_prose, 4)
+    # Years and numbers inside words are not page numbers.
+    assert not contents_like("In 2019 Paris, 2020 Lyon, 2021 Gent, 2022 Bruxelles", 4)
 
 
 def test_code_passages_gives_one_coding_per_passage_and_code(matcher) -> None:

@@ -16,12 +16,16 @@ from operator import getitem
 import numpy as np
 
 from evidence._batch import BatchFinder, spread
-from evidence.coding import MATCH, Coding, Match, Matcher, too_short
+from evidence.coding import MATCH, Coding, Match, Matcher, contents_like, too_short
 from evidence.patterns import lower_text
 
 __all__ = ["BatchCoder"]
 
 _PLAIN, _VETO, _SKIP = 0, 1, 2
+# Bytes that may follow the last digit of a page number: the first bytes of the UTF-8 forms of
+# whitespace (NUL, which ends a text here, is tested apart).
+_SPACE_BYTE = np.zeros(256, dtype=bool)
+_SPACE_BYTE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3]] = True
 _new_tuple = tuple.__new__
 
 
@@ -87,6 +91,10 @@ class BatchCoder:
         if min_words:
             short = [too_short(low, min_words) for low in lows]
             keep &= ~np.asarray(short, dtype=bool)[passage]
+        if self._skip.min_numbers:
+            matched = np.zeros(len(texts), dtype=bool)
+            matched[passage[keep]] = True
+            keep &= ~self._contents(texts, matched)[passage]
         special = np.unique(passage[self._kind[rule] != _PLAIN])
         if len(special):
             keep &= self._apply_special(len(batch), n_seen, passage, rule, start, end, occ)
@@ -202,6 +210,50 @@ class BatchCoder:
         cancelled = np.zeros(n_occurrences, dtype=bool)
         cancelled[occ[mi[hit]]] = True
         return keep & ~cancelled[occ]
+
+    def _contents(self, texts: Sequence[str], matched: np.ndarray) -> np.ndarray:
+        """Return which texts read as a table of contents (see :func:`contents_like`).
+
+        Only the texts with matches (``matched``, a mask) that hold enough possible page
+        numbers are read with the expression. A possible page number is a run of one to three
+        digits that follows a space (or no character, or one outside ASCII) and precedes a space
+        or the end, but not one space and a small letter: one pass over the texts' UTF-8 bytes
+        finds the digits, and the rest looks at the few bytes around them.
+        """
+        minimum = self._skip.min_numbers
+        flagged = np.zeros(len(texts), dtype=bool)
+        chosen = np.flatnonzero(matched)
+        if not len(chosen):
+            return flagged
+        picked = [texts[i] for i in chosen.tolist()]
+        joined = "\x00".join(picked)
+        if joined.count("\x00") != len(picked) - 1:  # a text holds NUL: read them all
+            for i in chosen.tolist():
+                flagged[i] = contents_like(texts[i], minimum)
+            return flagged
+        # Three NULs before and two after, so that every look around a digit stays inside.
+        raw = np.frombuffer(
+            b"\x00\x00\x00" + joined.encode("utf-8", "surrogatepass") + b"\x00\x00", dtype=np.uint8
+        )
+        ends = np.flatnonzero(raw == 0)
+        digit = np.flatnonzero((raw - 48) < 10)
+        after = raw[digit + 1]
+        last = digit[_SPACE_BYTE[after] | (after == 0)]
+        if not len(last):
+            return flagged
+        one_space_then_small = (raw[last + 1] == 32) & ((raw[last + 2] - 97) < 26)
+        last = last[~one_space_then_small]
+        before = [raw[last - k] for k in (1, 2, 3)]
+        is_digit = [(b - 48) < 10 for b in before]
+        # The byte before the run: a run of 4 or more digits is never a page number.
+        lead = np.where(is_digit[0], np.where(is_digit[1], before[2], before[1]), before[0])
+        long_run = is_digit[0] & is_digit[1] & is_digit[2]
+        possible = ~long_run & ~((lead >= 0x21) & (lead <= 0x7E))
+        owner = np.searchsorted(ends, last[possible]) - 3
+        counts = np.bincount(owner, minlength=len(chosen))
+        for i in chosen[counts >= minimum].tolist():
+            flagged[i] = contents_like(texts[i], minimum)
+        return flagged
 
     @staticmethod
     def _sign_keys(

@@ -32,7 +32,7 @@ _TOP_KEYS = {
     "codes",
     "description",
 }
-_SKIP_KEYS = {"min_matches", "min_words", "patterns"}
+_SKIP_KEYS = {"min_matches", "min_numbers", "min_words", "patterns"}
 _CODE_KEYS = {"facet", "labels", "definition", "include", "exclude", "patterns", "vetoes"}
 _ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 _ANY_LANG = "any"
@@ -65,12 +65,14 @@ class Code:
 
 @dataclass(frozen=True, slots=True)
 class SkipRule:
-    """Passages that are not coded: fewer than ``min_words`` words, or ``min_matches`` hits of
-    ``patterns`` (reference lists, tables of contents)."""
+    """Passages that are not coded: fewer than ``min_words`` words, ``min_matches`` hits of
+    ``patterns`` (reference lists, tables of contents), or ``min_numbers`` page numbers (a
+    table of contents or an index whose dotted leaders were lost)."""
 
     patterns: tuple[PatternEntry, ...] = ()
     min_matches: int = 0
     min_words: int = 0
+    min_numbers: int = 0
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,7 @@ class _Reader:
         found = self.mapping(node, "skip")
         self.check_keys(found, _SKIP_KEYS, "skip")
         numbers: dict[str, int] = {}
-        for key in ("min_matches", "min_words"):
+        for key in ("min_matches", "min_numbers", "min_words"):
             if key in found:
                 raw = self.scalar(found[key][1], f"skip {key}")
                 if not raw.isdigit():
@@ -302,7 +304,12 @@ class _Reader:
             patterns = self.patterns(found["patterns"][1], languages, "skip patterns", "")
             if numbers.get("min_matches", 0) < 1:
                 raise self.fail("skip patterns need min_matches (1 or more)", node)
-        return SkipRule(patterns, numbers.get("min_matches", 0), numbers.get("min_words", 0))
+        return SkipRule(
+            patterns,
+            numbers.get("min_matches", 0),
+            numbers.get("min_words", 0),
+            numbers.get("min_numbers", 0),
+        )
 
     def lists(self, node: Node, languages: tuple[str, ...]) -> None:
         for name, (key, value) in self.mapping(node, "lists").items():

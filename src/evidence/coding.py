@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -36,6 +37,10 @@ MATCH, VETO, VETOED, SKIP = "match", "veto", "vetoed", "skip"
 _POSITION = attrgetter("start", "end")
 _RULE_ORDER = itemgetter(0, 1)
 _BATCH = 4096
+# A page number in a table of contents or an index: one to three digits on their own, before a
+# capitalised title, a section number or the end ("Methods 7 2.1 Sample 8 Results 12").
+_PAGE_NUMBER = re.compile(r"(?<!\S)[0-9]{1,3}(?=\s+(?:[A-ZÀ-ÖØ-Þ]|[0-9]{1,2}\.[0-9])|\s*$)")
+_WORDS_PER_PAGE_NUMBER = 12
 
 
 class Match(NamedTuple):
@@ -133,7 +138,7 @@ class Matcher:
         ranked.sort(key=_RULE_ORDER)
         found = [(self._sets[languages[p]][1][i], spans) for p, i, spans in ranked]
         skip = self.codebook.skip
-        skipped = too_short(low, skip.min_words)
+        skipped = too_short(low, skip.min_words) or contents_like(text, skip.min_numbers)
         if skip.min_matches:
             signs = {spans for info, spans in found if info.skip}
             skipped = skipped or len(signs) >= skip.min_matches
@@ -168,6 +173,20 @@ class Matcher:
 def too_short(low: str, min_words: int) -> bool:
     """Return whether a passage has fewer than ``min_words`` words (0: no minimum)."""
     return min_words > 0 and low.count(" ") + 1 < min_words and len(low.split()) < min_words
+
+
+def contents_like(text: str, min_numbers: int) -> bool:
+    """Return whether ``text`` reads as a table of contents or an index (0: never).
+
+    That is at least ``min_numbers`` page numbers (one to three digits before a capitalised
+    word, a section number or the end of the text), and at least one per 12 words, as when a
+    contents page loses its dotted leaders in extraction. Prose citing a few figures does not
+    qualify.
+    """
+    if min_numbers <= 0:
+        return False
+    found = len(_PAGE_NUMBER.findall(text))
+    return found >= min_numbers and found * _WORDS_PER_PAGE_NUMBER >= len(text.split())
 
 
 def _is_vetoed(

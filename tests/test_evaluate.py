@@ -100,7 +100,9 @@ def test_micro_macro_facet_and_language(result: dict) -> None:
     assert (form["tp"], form["fp"], form["fn"]) == (3, 1, 2)
     assert set(result["per_language"]) == {"en", "fr", "nl"}
     assert result["per_language"]["fr"]["f1"] == 1.0
-    assert result["per_language"]["nl"] == {
+    nl = dict(result["per_language"]["nl"])
+    assert nl.pop("f1_ci95") == [0.0, 0.0]
+    assert nl == {
         "precision": 0.0,
         "recall": 0.0,
         "f1": 0.0,
@@ -144,6 +146,38 @@ def test_bad_records_are_skipped_and_unknown_codes_counted() -> None:
     ]
     assert result["unknown_codes"] == {"form.unheard": 1}
     assert "other" in result["per_language"]
+
+
+def test_micro_language_and_gap_come_with_bootstrap_intervals(result: dict) -> None:
+    low, high = result["micro"]["f1_ci95"]
+    assert 0 <= low <= result["micro"]["f1"] <= high <= 1 and low < high
+    # en: tp 3, fp 1, fn 1; fr: all right; nl: one miss.
+    assert result["per_language"]["en"]["f1"] == 0.75
+    assert result["language_gap"]["f1"] == 1.0
+    assert (result["language_gap"]["best"], result["language_gap"]["worst"]) == ("fr", "nl")
+    assert result["language_gap"]["f1_ci95"][1] == 1.0
+    matcher = compile_codebook(parse_codebook(CODEBOOK))
+    # Seeded: the same records give the same intervals; no resampling gives none.
+    assert compute_evaluation(RECORDS, matcher) == result
+    plain = compute_evaluation(RECORDS, matcher, n_boot=0)
+    assert plain["micro"]["f1_ci95"] is None and plain["language_gap"]["f1_ci95"] is None
+    assert plain["micro"]["f1"] == result["micro"]["f1"]
+    table = format_evaluation(result)
+    assert "F1 95% CI" in table and "F1 gap between languages: 1.00 (fr - nl)" in table
+
+
+def test_bootstrap_interval_covers_the_figure_with_a_sensible_width() -> None:
+    matcher = compile_codebook(parse_codebook(CODEBOOK))
+    right = {"lang": "en", "text": "He was punched.", "codes": ["form.physical"]}
+    wrong = {"lang": "en", "text": "The assault charge was dropped.", "codes": []}
+    records = [dict(r, id=f"r{i}") for i in range(100) for r in (right, wrong)]
+    micro = compute_evaluation(records, matcher)["micro"]
+    # 100 true positives, 100 false positives: F1 = 200 / 300.
+    assert micro["f1"] == round(2 / 3, 4)
+    low, high = micro["f1_ci95"]
+    assert 0.58 < low < 2 / 3 < high < 0.75
+    same = [dict(right, id=f"s{i}") for i in range(50)]
+    assert compute_evaluation(same, matcher)["micro"]["f1_ci95"] == [1.0, 1.0]
 
 
 def test_load_jsonl_reports_malformed_lines(tmp_path: Path) -> None:

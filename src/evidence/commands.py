@@ -170,7 +170,8 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings | None) -> int:
     codebook_path = Path(args.codebook) if args.codebook else load_settings(args.root).codebook
     problems: list[str] = []
     records = load_jsonl(args.file, problems=problems)
-    result = compute_evaluation(records, compile_codebook(load_codebook(codebook_path)))
+    matcher = compile_codebook(load_codebook(codebook_path))
+    result = compute_evaluation(records, matcher, n_boot=args.boot)
     _print(args, result, format_evaluation)
     return 1 if problems or result.get("skipped") else 0
 
@@ -268,6 +269,9 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     )
     p.add_argument("file")
     p.add_argument("--codebook", default="", help="codebook file (default: the workbook's)")
+    p.add_argument(
+        "--boot", type=int, default=1000, help="bootstrap resamples for the intervals (0: none)"
+    )
     p = add(
         "agreement",
         cmd_agreement,

@@ -148,6 +148,30 @@ def test_bad_records_are_skipped_and_unknown_codes_counted() -> None:
     assert "other" in result["per_language"]
 
 
+def test_patterns_are_counted_by_the_passages_they_coded_right_and_wrong(result: dict) -> None:
+    rows = {(p["code"], p["pattern"]): p for p in result["per_pattern"]}
+    # "assault" coded e3 wrongly, alone; "punched" coded e1 rightly; "coups" f1 rightly.
+    assert rows["form.physical", "assault"] == {
+        "code": "form.physical",
+        "pattern": "assault",
+        "tp": 0,
+        "fp": 1,
+        "tp_alone": 0,
+        "fp_alone": 1,
+    }
+    assert (rows["form.physical", "punched"]["tp"], rows["form.physical", "punched"]["fp"]) == (
+        1,
+        0,
+    )
+    assert rows["setting.street", "street"]["tp_alone"] == 1
+    # The patterns that cost most come first, and the report names them.
+    assert result["per_pattern"][0]["pattern"] == "assault"
+    table = format_evaluation(result)
+    assert "Patterns behind false positives" in table
+    assert "form.physical: assault" in table
+    assert "Patterns behind" not in format_evaluation(result, patterns=0)
+
+
 def test_micro_language_and_gap_come_with_bootstrap_intervals(result: dict) -> None:
     low, high = result["micro"]["f1_ci95"]
     assert 0 <= low <= result["micro"]["f1"] <= high <= 1 and low < high

@@ -94,10 +94,14 @@ def compute_evaluation(
     """Return the evaluation of ``matcher`` on human-coded ``records`` as a JSON-able dict.
 
     Keys: ``micro``, ``macro``, ``per_code``, ``per_facet``, ``per_language``,
-    ``language_gap``, ``worst_false_positives``, ``worst_false_negatives``, ``n_records``,
-    ``skipped``, ``unknown_codes`` and ``codebook_version``. ``micro``, each language and
-    ``language_gap`` carry ``f1_ci95``, a bootstrap interval from ``n_boot`` resamples of the
-    passages (``None`` with fewer than two passages or ``n_boot`` < 2).
+    ``language_gap``, ``per_pattern``, ``worst_false_positives``, ``worst_false_negatives``,
+    ``n_records``, ``skipped``, ``unknown_codes`` and ``codebook_version``.
+
+    ``micro``, each language and ``language_gap`` carry ``f1_ci95``, a bootstrap interval from
+    ``n_boot`` resamples of the passages (``None`` with fewer than two passages or ``n_boot``
+    < 2). ``per_pattern`` counts, for each pattern that coded a passage, the passages where its
+    code was right (``tp``) or wrong (``fp``), and those where it was the code's only pattern
+    (``_alone``: removing the pattern would remove that coding); the costliest come first.
     """
     known = set(matcher.codebook.codes)
     counts: dict[str, Counter[str]] = {}
@@ -107,6 +111,7 @@ def compute_evaluation(
     false_pos: list[dict[str, Any]] = []
     false_neg: list[dict[str, Any]] = []
     outcomes: list[tuple[str, int, int, int]] = []  # per record: language, tp, fp, fn
+    patterns: dict[tuple[str, str], Counter[str]] = {}  # (code, pattern): passages by outcome
     n_records = 0
     for position, record in enumerate(records):
         reason = _check(record)
@@ -121,6 +126,16 @@ def compute_evaluation(
         unknown.update(c for c in gold if c not in known)
         matches = matcher.match(text, lang)
         predicted = {m.code for m in matches}
+        fired: dict[str, set[str]] = {}
+        for m in matches:
+            fired.setdefault(m.code, set()).add(m.pattern)
+        for code, sources in fired.items():
+            outcome = "tp" if code in gold else "fp"
+            for source in sources:
+                tally = patterns.setdefault((code, source), Counter())
+                tally[outcome] += 1
+                if len(sources) == 1:
+                    tally[outcome + "_alone"] += 1
         lang_counts = by_lang.setdefault(lang, Counter())
         outcomes.append((lang, len(gold & predicted), len(predicted - gold), len(gold - predicted)))
         for code in gold | predicted:
@@ -180,6 +195,20 @@ def compute_evaluation(
             "worst": worst_lang,
             "f1_ci95": intervals["gap"],
         },
+        "per_pattern": [
+            {
+                "code": code,
+                "pattern": source,
+                "tp": tally["tp"],
+                "fp": tally["fp"],
+                "tp_alone": tally["tp_alone"],
+                "fp_alone": tally["fp_alone"],
+            }
+            for (code, source), tally in sorted(
+                patterns.items(),
+                key=lambda kv: (-kv[1]["fp_alone"], -kv[1]["fp"], kv[1]["tp"], kv[0]),
+            )
+        ],
         "worst_false_positives": sorted(false_pos, key=lambda r: -len(r["codes"]))[:worst],
         "worst_false_negatives": sorted(false_neg, key=lambda r: -len(r["codes"]))[:worst],
         "skipped": skipped,
@@ -240,8 +269,11 @@ def _ci(interval: list[float] | None) -> str:
     return f"   F1 95% CI {interval[0]:.2f}-{interval[1]:.2f}" if interval else ""
 
 
-def format_evaluation(result: Mapping[str, Any]) -> str:
-    """Return the evaluation as a readable plain-text report."""
+def format_evaluation(result: Mapping[str, Any], *, patterns: int = 15) -> str:
+    """Return the evaluation as a readable plain-text report.
+
+    It lists the ``patterns`` patterns behind most false positives (0: none).
+    """
     lines = [
         f"Evaluation of codebook {result['codebook_version']} on {result['n_records']} passages",
         "",
@@ -272,6 +304,13 @@ def format_evaluation(result: Mapping[str, Any]) -> str:
             f"F1 gap between languages: {gap['f1']:.2f} ({gap['best']} - {gap['worst']})"
             + _ci(gap.get("f1_ci95"))
         )
+    costly = [p for p in result.get("per_pattern", ()) if p["fp"]][:patterns]
+    if costly:
+        lines += ["", "Patterns behind false positives (passages: wrong, wrong alone, right)"]
+        lines += [
+            f"  {p['fp']:>3} {p['fp_alone']:>3} {p['tp']:>3}  {p['code']}: {p['pattern']}"
+            for p in costly
+        ]
     for key, title in (
         ("worst_false_positives", "Worst false positives"),
         ("worst_false_negatives", "Worst false negatives"),

@@ -99,7 +99,8 @@ def _binary_stats(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return kappa, alpha
 
 
-def _interval(samples: np.ndarray, level: float) -> list[float] | None:
+def percentile_interval(samples: np.ndarray, level: float) -> list[float] | None:
+    """Return the percentile interval of bootstrap ``samples`` at ``level`` (NaN left out)."""
     finite = samples[np.isfinite(samples)]
     if finite.size < 2:
         return None
@@ -152,8 +153,8 @@ def compute_agreement(
         }
         if resample is not None and n_boot > 1:
             kappas, alphas = _binary_stats(a[resample], b[resample])
-            entry["kappa_ci"] = _interval(kappas, level)
-            entry["alpha_ci"] = _interval(alphas, level)
+            entry["kappa_ci"] = percentile_interval(kappas, level)
+            entry["alpha_ci"] = percentile_interval(alphas, level)
         per_code[code] = entry
     kappas = [e["kappa"] for e in per_code.values() if e["kappa"] is not None]
     alphas = [e["alpha"] for e in per_code.values() if e["alpha"] is not None]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from evidence.agreement import percentile_interval
 from evidence.coding import Matcher
 
 __all__ = ["load_jsonl", "compute_evaluation", "format_evaluation"]
@@ -216,6 +217,10 @@ def compute_evaluation(
     }
 
 
+def _ci(samples: np.ndarray) -> list[float] | None:
+    return percentile_interval(samples, 0.95)
+
+
 def _bootstrap(
     outcomes: list[tuple[str, int, int, int]], langs: list[str], n_boot: int, seed: int
 ) -> dict[str, list[float] | None]:
@@ -236,28 +241,20 @@ def _bootstrap(
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
 
-    sums = counts[picks].sum(axis=1)
-    out: dict[str, list[float] | None] = {"micro": _interval(f1(*sums.T))}
+    resampled = counts[picks]
+    languages = lang_of[picks]
+    out: dict[str, list[float] | None] = {"micro": _ci(f1(*resampled.sum(axis=1).T))}
     by_lang = []
     for index, lang in enumerate(langs):
-        mask = (lang_of[picks] == index)[..., None]
-        lang_sums = (counts[picks] * mask).sum(axis=1)
-        present = mask[..., 0].any(axis=1)
-        scores = np.where(present, f1(*lang_sums.T), np.nan)
-        out[lang] = _interval(scores)
+        mask = languages == index
+        sums = (resampled * mask[..., None]).sum(axis=1)
+        scores = np.where(mask.any(axis=1), f1(*sums.T), np.nan)
+        out[lang] = _ci(scores)
         by_lang.append(scores)
     stacked = np.array(by_lang)
-    gaps = np.nanmax(stacked, axis=0) - np.nanmin(stacked, axis=0) if len(langs) > 1 else None
-    out["gap"] = _interval(gaps) if gaps is not None else None
+    # NaN (a language absent from the resample) propagates: that resample has no gap.
+    out["gap"] = _ci(stacked.max(axis=0) - stacked.min(axis=0)) if len(langs) > 1 else None
     return out
-
-
-def _interval(samples: np.ndarray) -> list[float] | None:
-    finite = samples[np.isfinite(samples)]
-    if finite.size < 2:
-        return None
-    low, high = np.percentile(finite, [2.5, 97.5])
-    return [round(float(low), 4), round(float(high), 4)]
 
 
 def _order(code: str, matcher: Matcher) -> tuple[int, str]:
@@ -265,7 +262,7 @@ def _order(code: str, matcher: Matcher) -> tuple[int, str]:
     return (codes.index(code) if code in matcher.codebook.codes else len(codes), code)
 
 
-def _ci(interval: list[float] | None) -> str:
+def _shown(interval: list[float] | None) -> str:
     return f"   F1 95% CI {interval[0]:.2f}-{interval[1]:.2f}" if interval else ""
 
 
@@ -289,12 +286,12 @@ def format_evaluation(result: Mapping[str, Any], *, patterns: int = 15) -> str:
     lines += [row(code, s) for code, s in result["per_code"].items()]
     lines += ["", "By facet"] + [row(f, s) for f, s in result["per_facet"].items()]
     lines += ["", "By language"] + [
-        row(lang, s) + _ci(s.get("f1_ci95")) for lang, s in result["per_language"].items()
+        row(lang, s) + _shown(s.get("f1_ci95")) for lang, s in result["per_language"].items()
     ]
     macro = result["macro"]
     lines += [
         "",
-        row("micro", result["micro"]) + _ci(result["micro"].get("f1_ci95")),
+        row("micro", result["micro"]) + _shown(result["micro"].get("f1_ci95")),
         f"{'macro':32} {'':>7} {macro['precision']:>6.2f} {macro['recall']:>6.2f} "
         f"{macro['f1']:>6.2f}",
     ]
@@ -302,7 +299,7 @@ def format_evaluation(result: Mapping[str, Any], *, patterns: int = 15) -> str:
     if gap and gap.get("best"):
         lines.append(
             f"F1 gap between languages: {gap['f1']:.2f} ({gap['best']} - {gap['worst']})"
-            + _ci(gap.get("f1_ci95"))
+            + _shown(gap.get("f1_ci95"))
         )
     costly = [p for p in result.get("per_pattern", ()) if p["fp"]][:patterns]
     if costly:

@@ -214,11 +214,8 @@ class BatchCoder:
     def _contents(self, texts: Sequence[str], matched: np.ndarray) -> np.ndarray:
         """Return which texts read as a table of contents (see :func:`contents_like`).
 
-        Only the texts with matches (``matched``, a mask) that hold enough possible page
-        numbers are read with the expression. A possible page number is a run of one to three
-        digits that follows a space (or no character, or one outside ASCII) and precedes a space
-        or the end, but not one space and a small letter: one pass over the texts' UTF-8 bytes
-        finds the digits, and the rest looks at the few bytes around them.
+        Only the texts with matches (``matched``, a mask) that may hold enough page numbers
+        (:meth:`_page_number_counts`) are read with the expression.
         """
         minimum = self._skip.min_numbers
         flagged = np.zeros(len(texts), dtype=bool)
@@ -227,10 +224,22 @@ class BatchCoder:
             return flagged
         picked = [texts[i] for i in chosen.tolist()]
         joined = "\x00".join(picked)
-        if joined.count("\x00") != len(picked) - 1:  # a text holds NUL: read them all
-            for i in chosen.tolist():
-                flagged[i] = contents_like(texts[i], minimum)
-            return flagged
+        if joined.count("\x00") == len(picked) - 1:
+            chosen = chosen[self._page_number_counts(joined, len(picked)) >= minimum]
+        # else a text holds NUL, which the byte pass uses as a separator: read them all.
+        for i in chosen.tolist():
+            flagged[i] = contents_like(texts[i], minimum)
+        return flagged
+
+    @staticmethod
+    def _page_number_counts(joined: str, n_texts: int) -> np.ndarray:
+        """Return, per text of ``joined`` (NUL-separated), how many page numbers it may hold.
+
+        A possible page number is a run of one to three digits that follows a space (or no
+        character, or one outside ASCII) and precedes a space or the end, but not one space and
+        a small letter: at least every match of the expression. One pass over the UTF-8 bytes
+        finds the digits; the rest looks at the few bytes around them.
+        """
         # Three NULs before and two after, so that every look around a digit stays inside.
         raw = np.frombuffer(
             b"\x00\x00\x00" + joined.encode("utf-8", "surrogatepass") + b"\x00\x00", dtype=np.uint8
@@ -239,8 +248,6 @@ class BatchCoder:
         digit = np.flatnonzero((raw - 48) < 10)
         after = raw[digit + 1]
         last = digit[_SPACE_BYTE[after] | (after == 0)]
-        if not len(last):
-            return flagged
         one_space_then_small = (raw[last + 1] == 32) & ((raw[last + 2] - 97) < 26)
         last = last[~one_space_then_small]
         before = [raw[last - k] for k in (1, 2, 3)]
@@ -250,10 +257,7 @@ class BatchCoder:
         long_run = is_digit[0] & is_digit[1] & is_digit[2]
         possible = ~long_run & ~((lead >= 0x21) & (lead <= 0x7E))
         owner = np.searchsorted(ends, last[possible]) - 3
-        counts = np.bincount(owner, minlength=len(chosen))
-        for i in chosen[counts >= minimum].tolist():
-            flagged[i] = contents_like(texts[i], minimum)
-        return flagged
+        return np.bincount(owner, minlength=n_texts)
 
     @staticmethod
     def _sign_keys(

@@ -106,7 +106,6 @@ def compute_evaluation(
     """
     known = set(matcher.codebook.codes)
     counts: dict[str, Counter[str]] = {}
-    by_lang: dict[str, Counter[str]] = {}
     skipped: list[dict[str, str]] = []
     unknown: Counter[str] = Counter()
     false_pos: list[dict[str, Any]] = []
@@ -137,16 +136,14 @@ def compute_evaluation(
                 tally[outcome] += 1
                 if len(sources) == 1:
                     tally[outcome + "_alone"] += 1
-        lang_counts = by_lang.setdefault(lang, Counter())
-        outcomes.append((lang, len(gold & predicted), len(predicted - gold), len(gold - predicted)))
+        fps = sorted(predicted - gold)
+        fns = sorted(gold - predicted)
+        outcomes.append((lang, len(gold & predicted), len(fps), len(fns)))
         for code in gold | predicted:
             outcome = (
                 "tp" if code in gold and code in predicted else "fp" if code in predicted else "fn"
             )
             counts.setdefault(code, Counter())[outcome] += 1
-            lang_counts[outcome] += 1
-        fps = sorted(predicted - gold)
-        fns = sorted(gold - predicted)
         if fps:
             first = next(m for m in matches if m.code in fps)
             start = max(0, first.start - _SNIPPET // 2)
@@ -169,8 +166,13 @@ def compute_evaluation(
     macro_r = [s["recall"] for s in per_code.values()]
     n_codes = len(per_code) or 1
     micro = _scores(total["tp"], total["fp"], total["fn"])
-    per_language = {lang: _scores(c["tp"], c["fp"], c["fn"]) for lang, c in sorted(by_lang.items())}
-    intervals = _bootstrap(outcomes, sorted(by_lang), n_boot, seed)
+    by_lang: dict[str, list[int]] = {}
+    for lang, *tp_fp_fn in outcomes:
+        sums = by_lang.setdefault(lang, [0, 0, 0])
+        for k, value in enumerate(tp_fp_fn):
+            sums[k] += value
+    per_language = {lang: _scores(*by_lang[lang]) for lang in sorted(by_lang)}
+    intervals = _bootstrap(outcomes, list(per_language), n_boot, seed)
     micro["f1_ci95"] = intervals["micro"]
     for lang, scores in per_language.items():
         scores["f1_ci95"] = intervals[lang]

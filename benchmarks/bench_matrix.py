@@ -11,7 +11,7 @@ full-text search in under 100 ms. A store kept from an earlier schema is migrate
 when opened (minutes at a million passages: the codings table and the full-text index are
 rebuilt).
 
-The store is written with ``evidence.store`` (its schema, triggers and FTS5 index) through
+The store is written with ``evidence.store._store`` (its schema, triggers and FTS5 index) through
 ``executemany``, passages with their rowids and codings with their passage's: 100 passages
 per source, one document per source, one to four codes per passage drawn from the codebook's
 facets (rule codings with spans, some human decisions including rejections, some model
@@ -37,9 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from evidence.matrix import MatrixFilters, compute_matrix
-from evidence.query import load_cell_passages, load_matrix_codings, search_passages
-from evidence.store import Store, open_store
+from evidence.analysis._matrix import MatrixFilters, compute_matrix
+from evidence.store._reads import load_cell_passages, load_matrix_codings, search_passages
+from evidence.store._store import Store, open_store
 
 FACETS = {
     "form": [

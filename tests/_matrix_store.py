@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evidence.store import CodingRow, PassageRow, open_store
+from evidence.store._store import CodingRow, PassageRow, open_store
 
 CODEBOOK = """\
 version: "matrix-test-1"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from evidence.ids import make_passage_id, normalise_for_id
+from evidence.records import make_passage_id, normalise_for_id
 
 
 def test_id_ignores_case_spacing_and_punctuation() -> None:

@@ -5,8 +5,8 @@ page label; a multilingual codebook codes them; evidence matrices and report cha
 are computed from the store. Notebooks start with ``evidence.open_workbook()``.
 """
 
-from .config import Chapter, Settings, load_settings
-from .errors import (
+from evidence.config import Chapter, Settings, load_settings
+from evidence.errors import (
     BuildLockedError,
     CodebookError,
     ConfigError,
@@ -17,7 +17,7 @@ from .errors import (
     StoreError,
     ZoteroError,
 )
-from .workbook import Workbook, open_workbook
+from evidence.workbook._workbook import Workbook, open_workbook
 
 __version__ = "0.1.0"
 

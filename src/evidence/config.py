@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from evidence.errors import ConfigError
 
 __all__ = [
     "CONFIG_NAME",

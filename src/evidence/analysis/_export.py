@@ -1,0 +1,192 @@
+"""Excel export of a matrix for readers without Python: one workbook, four sheets.
+
+``matrix``: distinct sources per cell, with code labels; ``cells``: every cell's counts of
+sources, passages, documents and field sources; ``gap map``: the evidence gap map as a
+picture; ``passages``: every passage behind every cell with its citation, page, language,
+provenance and a link that opens the PDF at the page. Headers are frozen and data sheets
+carry filters.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.drawing.image import Image
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ._figures import plot_gap_map
+from ._matrix import pivot_matrix
+
+__all__ = ["SHEETS", "write_matrix_xlsx"]
+
+SHEETS = ("matrix", "cells", "gap map", "passages")
+_PASSAGE_COLUMNS = [
+    "row",
+    "col",
+    "citation",
+    "page_label",
+    "lang",
+    "kind",
+    "provenance",
+    "codes",
+    "text",
+    "link",
+    "source_key",
+    "id",
+]
+_HEADERS = {
+    "fr": {
+        "row": "ligne",
+        "col": "colonne",
+        "row_label": "ligne (libellé)",
+        "col_label": "colonne (libellé)",
+        "sources": "sources",
+        "passages": "passages",
+        "documents": "documents",
+        "field_sources": "sources de terrain",
+        "citation": "citation",
+        "page_label": "page",
+        "lang": "langue",
+        "kind": "type",
+        "provenance": "provenance",
+        "codes": "codes",
+        "text": "texte",
+        "link": "lien",
+        "source_key": "clé",
+        "id": "passage",
+    },
+    "nl": {
+        "row": "rij",
+        "col": "kolom",
+        "row_label": "rij (label)",
+        "col_label": "kolom (label)",
+        "sources": "bronnen",
+        "passages": "passages",
+        "documents": "documenten",
+        "field_sources": "veldbronnen",
+        "citation": "citaat",
+        "page_label": "pagina",
+        "lang": "taal",
+        "kind": "soort",
+        "provenance": "herkomst",
+        "codes": "codes",
+        "text": "tekst",
+        "link": "link",
+        "source_key": "sleutel",
+        "id": "passage",
+    },
+}
+
+
+def _header(name: str, lang: str) -> str:
+    return _HEADERS.get(lang, {}).get(name, name.replace("_", " "))
+
+
+def _cells_frame(matrix: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
+    counts = [c for c in ("sources", "passages", "documents", "field_sources") if c in matrix]
+    out = matrix[["row", "col", *counts]].copy()
+    out.insert(1, "row_label", [names.get(c, c) for c in out["row"]])
+    out.insert(3, "col_label", [names.get(c, c) for c in out["col"]])
+    return out.rename(columns=lambda c: _header(c, lang))
+
+
+def _passages_frame(passages: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
+    out = passages[[c for c in _PASSAGE_COLUMNS if c in passages.columns]].copy()
+    for side in ("row", "col"):
+        if side in out:
+            out[side] = [names.get(c, c) for c in out[side]]
+    if "codes" in out:
+        out["codes"] = [
+            ", ".join(names.get(c, c) for c in v) if isinstance(v, list) else v
+            for v in out["codes"]
+        ]
+    return out.rename(columns=lambda c: _header(c, lang))
+
+
+def _tidy(sheet: Worksheet, widths: dict[int, float], wrap: set[int]) -> None:
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index in range(1, sheet.max_column + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = widths.get(index, 14)
+    for column in wrap:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _picture(matrix: pd.DataFrame, names: dict[str, str], lang: str) -> Image:
+    import matplotlib.pyplot as plt
+
+    ax = plot_gap_map(matrix, labels=names, lang=lang)
+    buffer = io.BytesIO()
+    try:
+        ax.figure.savefig(
+            buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": "evidence"}
+        )
+    finally:
+        plt.close(ax.figure)
+    buffer.seek(0)
+    return Image(buffer)
+
+
+def write_matrix_xlsx(
+    path: str | Path,
+    matrix: pd.DataFrame,
+    passages: pd.DataFrame,
+    *,
+    labels: dict[str, str] | None = None,
+    lang: str = "en",
+    gap_map: bool = True,
+) -> Path:
+    """Write the matrix, its cells, its gap map (a picture) and the passages behind every
+    cell to one Excel workbook; return the path."""
+    names = labels or {}
+    table = pivot_matrix(matrix).rename(
+        index=lambda c: names.get(c, c), columns=lambda c: names.get(c, c)
+    )
+    table.index.name = ""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(out, engine="openpyxl") as xl:
+        table.to_excel(xl, sheet_name="matrix")
+        _cells_frame(matrix, names, lang).to_excel(xl, sheet_name="cells", index=False)
+        xl.book.create_sheet("gap map")
+        rows = _passages_frame(passages, names, lang)
+        rows.to_excel(xl, sheet_name="passages", index=False)
+        sheets = {name: xl.book[name] for name in xl.book.sheetnames}
+        matrix_sheet = sheets["matrix"]
+        matrix_sheet.freeze_panes = "B2"
+        _tidy(matrix_sheet, {1: 28}, set())
+        cells = sheets["cells"]
+        cells.freeze_panes = "A2"
+        cells.auto_filter.ref = cells.dimensions
+        _tidy(cells, {1: 22, 2: 28, 3: 22, 4: 28}, set())
+        sheet = sheets["passages"]
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+        columns = list(passages[[c for c in _PASSAGE_COLUMNS if c in passages.columns]].columns)
+        widths = {
+            i + 1: {
+                "text": 80,
+                "citation": 28,
+                "row": 24,
+                "col": 24,
+                "link": 40,
+                "codes": 30,
+                "provenance": 22,
+            }.get(c, 12)
+            for i, c in enumerate(columns)
+        }
+        _tidy(sheet, widths, {columns.index("text") + 1} if "text" in columns else set())
+        if "link" in columns:
+            at = columns.index("link") + 1
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=at, max_col=at):
+                if isinstance(cell.value, str) and cell.value:
+                    cell.hyperlink = cell.value
+                    cell.style = "Hyperlink"
+        if gap_map:
+            sheets["gap map"].add_image(_picture(matrix, names, lang), "A1")
+    return out

@@ -1,0 +1,223 @@
+"""Learned suggestions: a classifier per code, trained on the passages people have coded.
+
+Character n-grams (TF-IDF) and logistic regression: language-agnostic, fast, offline. A code
+with too few positive or negative examples gets no model, and the suggester says so. The model
+version is a hash of the training data and the parameters. Suggestions are proposals with a
+probability, never codings: a person accepts one by recording a decision
+(:func:`evidence.coding._decisions.add_decision`). :func:`compute_review_queue` orders the passages
+still to review by how unsure the models are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from evidence.coding._decisions import Decision, compute_latest_decisions
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "Example",
+    "Suggestion",
+    "QueueItem",
+    "Suggester",
+    "compute_training_set",
+    "train_suggester",
+    "suggest_codes",
+    "compute_review_queue",
+]
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "ngram_range": [2, 5],
+    "min_df": 1,
+    "max_features": 200_000,
+    "C": 4.0,
+    "min_examples": 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A passage a person has coded: its id, text and the codes it carries."""
+
+    passage_id: str
+    text: str
+    codes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A code proposed for a passage, with the model's probability and version."""
+
+    passage_id: str
+    code: str
+    probability: float
+    model_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """A passage to review: how unsure the models are, about which code, and all probabilities."""
+
+    passage_id: str
+    uncertainty: float
+    code: str
+    probabilities: dict[str, float]
+
+
+@dataclass
+class Suggester:
+    """Trained models per code; ``skipped`` says why the other codes have none."""
+
+    model_version: str
+    params: dict[str, Any]
+    codes: tuple[str, ...]
+    skipped: dict[str, str]
+    n_examples: int
+    _vectorizer: TfidfVectorizer | None = field(default=None, repr=False)
+    _models: dict[str, LogisticRegression] = field(default_factory=dict, repr=False)
+
+    def predict(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Return, per trained code, the probability that each text carries it."""
+        if not texts or self._vectorizer is None:
+            return {code: np.zeros(len(texts)) for code in self.codes}
+        features = self._vectorizer.transform(texts)
+        return {code: self._models[code].predict_proba(features)[:, 1] for code in self.codes}
+
+
+def compute_training_set(
+    decisions: Iterable[Decision], passages: Mapping[str, str]
+) -> list[Example]:
+    """Return the passages people have reviewed, with the codes they accepted or added.
+
+    A passage counts as reviewed when it has a decision; its codes are those whose most recent
+    decision is accept or add. Passages whose text is unknown are left out.
+    """
+    final: dict[tuple[str, str], str] = {}
+    for d in sorted(compute_latest_decisions(decisions), key=lambda d: d.date):
+        final[(d.passage_id, d.code)] = d.decision
+    coded: dict[str, set[str]] = {}
+    for (passage_id, code), decision in final.items():
+        codes = coded.setdefault(passage_id, set())
+        if decision != "reject":
+            codes.add(code)
+    return [
+        Example(pid, passages[pid], frozenset(codes))
+        for pid, codes in sorted(coded.items())
+        if pid in passages
+    ]
+
+
+def _version(examples: Sequence[Example], params: Mapping[str, Any]) -> str:
+    payload = {
+        "examples": sorted((e.passage_id, e.text, sorted(e.codes)) for e in examples),
+        "params": dict(sorted(params.items())),
+        "sklearn": sklearn.__version__,
+    }
+    digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+    return f"tfidf-lr-{digest.hexdigest()[:12]}"
+
+
+def train_suggester(
+    examples: Sequence[Example], codes: Iterable[str], params: Mapping[str, Any] | None = None
+) -> Suggester:
+    """Return a :class:`Suggester` with one model per code that has enough examples.
+
+    A code needs ``min_examples`` positive and as many negative examples; below that it is
+    listed in ``skipped`` with the counts.
+    """
+    settings = {**DEFAULT_PARAMS, **(params or {})}
+    unknown = set(settings) - set(DEFAULT_PARAMS)
+    if unknown:
+        raise ValueError(f"unknown parameters {sorted(unknown)}; use {sorted(DEFAULT_PARAMS)}")
+    version = _version(examples, settings)
+    minimum = int(settings["min_examples"])
+    labels: dict[str, np.ndarray] = {}
+    skipped: dict[str, str] = {}
+    for code in dict.fromkeys(codes):
+        y = np.array([code in e.codes for e in examples], dtype=int)
+        positive, negative = int(y.sum()), int(len(y) - y.sum())
+        if positive < minimum or negative < minimum:
+            skipped[code] = (
+                f"{positive} positive and {negative} negative examples; "
+                f"{minimum} of each are needed before suggesting"
+            )
+        else:
+            labels[code] = y
+    suggester = Suggester(version, settings, tuple(labels), skipped, len(examples))
+    if not labels:
+        return suggester
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=tuple(settings["ngram_range"]),
+        min_df=settings["min_df"],
+        max_features=settings["max_features"],
+        lowercase=True,
+        strip_accents="unicode",
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    features = vectorizer.fit_transform([e.text for e in examples])
+    suggester._vectorizer = vectorizer
+    for code, y in labels.items():
+        model = LogisticRegression(
+            C=settings["C"], class_weight="balanced", max_iter=2000, solver="liblinear"
+        )
+        suggester._models[code] = model.fit(features, y)
+    return suggester
+
+
+def suggest_codes(
+    suggester: Suggester,
+    passages: Iterable[tuple[str, str]],
+    *,
+    reviewed: Collection[str] = (),
+    threshold: float = 0.5,
+) -> list[Suggestion]:
+    """Return suggestions with probability >= ``threshold`` for ``(passage_id, text)`` pairs.
+
+    Passages in ``reviewed`` are left out. Suggestions come in passage order, most probable
+    code first.
+    """
+    todo = [(pid, text) for pid, text in passages if pid not in reviewed]
+    probabilities = suggester.predict([text for _, text in todo])
+    out: list[Suggestion] = []
+    for row, (pid, _) in enumerate(todo):
+        found = [(float(p[row]), code) for code, p in probabilities.items() if p[row] >= threshold]
+        for probability, code in sorted(found, key=lambda x: (-x[0], x[1])):
+            out.append(Suggestion(pid, code, round(probability, 4), suggester.model_version))
+    return out
+
+
+def compute_review_queue(
+    suggester: Suggester,
+    passages: Iterable[tuple[str, str]],
+    *,
+    reviewed: Collection[str] = (),
+    limit: int | None = None,
+) -> list[QueueItem]:
+    """Return the passages not yet reviewed, the most uncertain first.
+
+    A passage's uncertainty is that of its least certain code: 1 at probability 0.5, 0 at 0 or
+    1. Ties keep the passages' order.
+    """
+    todo = [(pid, text) for pid, text in passages if pid not in reviewed]
+    probabilities = suggester.predict([text for _, text in todo])
+    items: list[QueueItem] = []
+    for row, (pid, _) in enumerate(todo):
+        probs = {code: round(float(p[row]), 4) for code, p in probabilities.items()}
+        if not probs:
+            continue
+        code = min(probs, key=lambda c: (abs(probs[c] - 0.5), c))
+        uncertainty = round(1 - 2 * abs(probs[code] - 0.5), 4)
+        items.append(QueueItem(pid, uncertainty, code, probs))
+    items.sort(key=lambda item: -item.uncertainty)
+    return items[:limit] if limit is not None else items

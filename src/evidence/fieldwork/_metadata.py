@@ -1,0 +1,224 @@
+"""Field note metadata: front matter, ``metadata.csv`` rows, and the consent check.
+
+Keys and values may be written in French, Dutch or English (``consentement: oui``,
+``toestemming: ja``, ``kind: entretien``). A note whose consent is not recorded as yes,
+whose two metadata sources disagree on consent, or whose kind, date or language cannot be
+read is refused with the reason and what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import yaml
+
+from ._pseudonymise import fold_name
+
+__all__ = [
+    "KINDS",
+    "Metadata",
+    "Refusal",
+    "check_metadata",
+    "parse_metadata_table",
+    "split_front_matter",
+]
+
+KINDS = ("interview", "testimony", "focus_group", "meeting")
+# Accepted spellings (accents folded) of each kind and metadata key, in fr, nl and en.
+_KIND_WORDS = {
+    word: kind
+    for kind, words in (
+        ("interview", "entretien|gesprek"),
+        ("testimony", "temoignage|getuigenis"),
+        ("focus_group", "focus group|focus-group|groupe focal|focusgroep"),
+        ("meeting", "reunion|vergadering|groupe de travail|werkgroep|working group|bilateral"),
+    )
+    for word in (kind, *words.split("|"))
+}
+_ALIASES = {
+    word: key
+    for key, words in {
+        "organisation": ("organization", "organisatie", "org"),
+        "sector": ("secteur",),
+        "kind": ("type",),
+        "date": ("datum",),
+        "language": ("lang", "langue", "taal"),
+        "consent": ("consentement", "toestemming"),
+        "title": ("titre", "titel"),
+        "file": ("fichier", "bestand"),
+    }.items()
+    for word in (key, *words)
+}
+_YES = {"yes", "y", "oui", "ja", "true", "1", "x"}
+_FRONT = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """A note's checked metadata (before pseudonymisation)."""
+
+    kind: str
+    consent: bool
+    organisation: str = ""
+    sector: str = ""
+    date: str = ""
+    language: str = ""
+    title: str = ""
+
+    @property
+    def year(self) -> int | None:
+        """The year of the date, or None when no date is recorded."""
+        return int(self.date[:4]) if self.date else None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a note was not imported: a short reason code and what to do."""
+
+    reason: str
+    detail: str
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
+    """Return (front matter, body, error) of a note; error is "" when the block is valid."""
+    m = _FRONT.match(text)
+    if m is None:
+        return {}, text, ""
+    try:
+        data = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        # The parser's own message quotes the line, which may hold a name: give its place only.
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark else ""
+        return {}, text[m.end() :], f"the front matter is not valid YAML{where}"
+    if not isinstance(data, dict):
+        return {}, text[m.end() :], "the front matter is not a 'key: value' block"
+    return data, text[m.end() :], ""
+
+
+def parse_metadata_table(text: str) -> dict[str, dict[str, str]]:
+    """Return file -> metadata from ``metadata.csv`` text (comma, semicolon or tab separated)."""
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = csv.DictReader(io.StringIO(text), dialect=dialect)
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        clean = {
+            _ALIASES.get(fold_name(k or "").strip(), fold_name(k or "").strip()): (v or "").strip()
+            for k, v in row.items()
+        }
+        if clean.get("file"):
+            out[clean["file"].replace("\\", "/")] = clean
+    return out
+
+
+def _text_value(value: Any) -> str:
+    # YAML reads yes/no as booleans and 2025-03-12 as a date.
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def check_metadata(
+    front: Mapping[str, Any], table: Mapping[str, Any]
+) -> tuple[Metadata | None, Refusal | None, list[str]]:
+    """Return the note's metadata, or the refusal, and warnings about ignored keys.
+
+    Front matter and table row are merged (front matter first); a consent they disagree on,
+    missing or negative consent, an unknown kind, language or date format refuse the note.
+    """
+    warnings: list[str] = []
+    merged: dict[str, str] = {}
+    for source, values in (("metadata.csv", table), ("front matter", front)):
+        for raw_key, raw_value in values.items():
+            key = _ALIASES.get(fold_name(str(raw_key)).strip())
+            if key is None:
+                warnings.append(f"unknown metadata key '{raw_key}' in the {source} is ignored")
+                continue
+            if key == "file":
+                continue
+            value = _text_value(raw_value).strip()
+            if (
+                key == "consent"
+                and "consent" in merged
+                and value
+                and merged["consent"]
+                and _yes(value) != _yes(merged["consent"])
+            ):
+                return (
+                    None,
+                    Refusal(
+                        "consent_conflict",
+                        "metadata.csv and the front matter disagree on consent; make them agree",
+                    ),
+                    warnings,
+                )
+            if value or key not in merged:
+                merged[key] = value
+    consent = merged.get("consent", "")
+    if not _yes(consent):
+        said = "is not recorded" if not consent.strip() else f"is '{consent}'"
+        return (
+            None,
+            Refusal(
+                "no_consent",
+                f"consent {said}: the note is not imported; once the person agreed, record "
+                "'consent: yes' in its front matter or in metadata.csv",
+            ),
+            warnings,
+        )
+    kind = _KIND_WORDS.get(" ".join(fold_name(merged.get("kind", "")).replace("_", " ").split()))
+    if kind is None:
+        return (
+            None,
+            Refusal(
+                "bad_metadata",
+                f"kind '{merged.get('kind', '')}' is not one of {', '.join(KINDS)}; set kind",
+            ),
+            warnings,
+        )
+    when = merged.get("date", "")
+    if when and not _DATE.fullmatch(when):
+        return (
+            None,
+            Refusal("bad_metadata", f"date '{when}' is not YYYY-MM-DD, YYYY-MM or YYYY; fix date"),
+            warnings,
+        )
+    lang = merged.get("language", "").casefold()[:2]
+    if merged.get("language") and lang not in ("fr", "nl", "en"):
+        return (
+            None,
+            Refusal(
+                "bad_metadata", f"language '{merged['language']}' is not fr, nl or en; fix language"
+            ),
+            warnings,
+        )
+    return (
+        Metadata(
+            kind=kind,
+            consent=True,
+            organisation=merged.get("organisation", ""),
+            sector=merged.get("sector", ""),
+            date=when,
+            language=lang,
+            title=merged.get("title", ""),
+        ),
+        None,
+        warnings,
+    )
+
+
+def _yes(value: str) -> bool:
+    return fold_name(value).strip() in _YES

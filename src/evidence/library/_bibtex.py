@@ -1,0 +1,322 @@
+"""The library stage: references (one source per reference) and their files (documents).
+
+``load_bibtex`` reads a BibTeX/BibLaTeX file into plain source records; a malformed
+entry is reported with its line and skipped, the rest loads. ``hash_file`` gives the
+content hash by which documents are registered and extraction is made incremental.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path, PureWindowsPath
+from typing import Any
+
+import bibtexparser
+from bibtexparser import middlewares as mw
+from pylatexenc.latex2text import LatexNodes2Text
+
+from evidence.errors import LibraryError
+
+__all__ = [
+    "LoadReport",
+    "Source",
+    "hash_file",
+    "load_bibtex",
+    "normalise_language",
+    "parse_bibtex",
+    "split_file_field",
+    "split_name",
+]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One reference: what a citation needs, its language and its attached files."""
+
+    key: str
+    item_type: str = ""
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    container: str = ""
+    lang: str = ""
+    files: tuple[str, ...] = ()
+    kind: str = "literature"
+    origin: str = "bibtex"
+    zotero_key: str = ""
+    version: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_record(self) -> dict[str, Any]:
+        """Return the source as the plain dict the store writes."""
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "item_type": self.item_type,
+            "title": self.title,
+            "authors": list(self.authors),
+            "year": self.year,
+            "container": self.container,
+            "lang": self.lang,
+            "zotero_key": self.zotero_key,
+            "version": self.version,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """Sources loaded from a file, and the entries skipped with their line and reason."""
+
+    sources: tuple[Source, ...]
+    skipped: tuple[tuple[str, str], ...] = ()  # (item, reason)
+
+
+_LANGS = {
+    "fr": "fr",
+    "fre": "fr",
+    "fra": "fr",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "nl": "nl",
+    "nld": "nl",
+    "dut": "nl",
+    "dutch": "nl",
+    "flemish": "nl",
+    "nederlands": "nl",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "american": "en",
+    "british": "en",
+    "anglais": "en",
+}
+# The fields a citation, a filter or a report uses; the others (abstracts, local paths,
+# reader metadata) stay in the .bib file and are not decoded.
+_KEPT = {
+    "title",
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "institution",
+    "publisher",
+    "school",
+    "organization",
+    "note",
+    "type",
+    "number",
+    "pages",
+    "volume",
+    "doi",
+    "url",
+    "langid",
+    "language",
+    "year",
+    "date",
+    "address",
+    "location",
+    "edition",
+    "series",
+    "keywords",
+    "extra",
+    "isbn",
+    "issn",
+    "howpublished",
+    "chapter",
+}
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "del",
+    "della",
+    "di",
+    "da",
+    "du",
+    "des",
+    "la",
+    "le",
+    "ter",
+    "ten",
+    "te",
+    "op",
+    "d'",
+    "dos",
+    "das",
+    "'t",
+    "vander",
+    "vanden",
+}
+
+
+def normalise_language(value: str) -> str:
+    """Return fr, nl or en for a language name or code (``fr-BE``, ``french``), else ""."""
+    head = re.split(r"[-_ ,;]", value.strip().lower(), maxsplit=1)[0] if value else ""
+    return _LANGS.get(head, "")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """Return (family, given) of a name: ``Family, Given`` or ``Given [particles] Family``."""
+    name = " ".join(name.replace("{", "").replace("}", "").split())
+    if "," in name:
+        family, _, given = name.partition(",")
+        return family.strip(), given.strip(" ,")
+    words = name.split(" ")
+    if len(words) == 1:
+        return name, ""
+    start = len(words) - 1
+    while start > 1 and words[start - 1].lower() in _PARTICLES:
+        start -= 1
+    return " ".join(words[start:]), " ".join(words[:start])
+
+
+def split_file_field(value: str) -> list[str]:
+    """Return the PDF paths of a ``file`` field (plain, Zotero ``desc:path:mime`` or BibDesk)."""
+    paths = []
+    for part in re.split(r";(?=[^;]*(?:\.pdf|:application/pdf|$))", value):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = part.split(":")
+        # Zotero's own exporter writes "description:path:mime"; Windows drives have a colon too.
+        if len(pieces) >= 3 and "/" in pieces[-1]:
+            mime = pieces[-1]
+            path = ":".join(pieces[1:-1])
+            if mime != "application/pdf" and not path.lower().endswith(".pdf"):
+                continue
+        else:
+            path = part
+        path = path.replace("\\\\", "\\").replace("\\:", ":")
+        if "\\" in path:
+            path = PureWindowsPath(path).as_posix()
+        if path.lower().endswith(".pdf"):
+            paths.append(path)
+    return paths
+
+
+def _year(fields: dict[str, str]) -> int | None:
+    m = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", fields.get("year", "") or fields.get("date", ""))
+    return int(m.group(1)) if m else None
+
+
+_LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+# bibtexparser logs every malformed block itself; the workbook reports them once, with lines.
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+
+def _decode(text: str) -> str:
+    if "\\" in text:
+        # Only values with a macro pay for the LaTeX decoder: decoding every field is slow.
+        try:
+            return str(_LATEX.latex_to_text(text))
+        except (ValueError, IndexError):
+            return text
+    return text
+
+
+def _clean(text: str) -> str:
+    text = _decode(text).replace("{", "").replace("}", "")
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def _source(entry: Any) -> Source:
+    fields: dict[str, Any] = {}
+    for f in entry.fields:
+        key = f.key.lower()
+        if key == "file" and key in fields:
+            fields[key] = f"{fields[key]};{f.value}"
+        else:
+            fields[key] = f.value
+    names = fields.get("author") or fields.get("editor") or []
+    if isinstance(names, str):
+        names = [n for n in re.split(r"\s+and\s+", names) if n.strip()]
+    authors = []
+    for n in names:
+        family, given = split_name(_decode(str(n)))
+        authors.append(f"{_clean(family)}, {_clean(given)}" if given else _clean(family))
+    text_fields = {k: _clean(str(v)) for k, v in fields.items() if k in _KEPT}
+    container = next(
+        (
+            text_fields[k]
+            for k in (
+                "journal",
+                "journaltitle",
+                "booktitle",
+                "institution",
+                "publisher",
+                "school",
+                "organization",
+            )
+            if text_fields.get(k)
+        ),
+        "",
+    )
+    files = tuple(split_file_field(str(fields.get("file", ""))))
+    data = dict(text_fields)
+    data["author"] = authors
+    return Source(
+        key=entry.key,
+        item_type=entry.entry_type.lower(),
+        title=text_fields.get("title", ""),
+        authors=tuple(authors),
+        year=_year(text_fields),
+        container=container,
+        lang=normalise_language(text_fields.get("langid", "") or text_fields.get("language", "")),
+        files=files,
+        data=data,
+    )
+
+
+def parse_bibtex(text: str, name: str = "references.bib") -> LoadReport:
+    """Parse BibTeX text; return its sources and the entries skipped with line and reason."""
+    library = bibtexparser.parse_string(text, append_middleware=[mw.SeparateCoAuthors()])
+    skipped: list[tuple[str, str]] = []
+    for block in library.failed_blocks:
+        line = block.start_line + 1
+        first = block.raw.strip().splitlines()[0][:60] if block.raw.strip() else ""
+        error = getattr(block, "error", None) or type(block).__name__
+        skipped.append((f"{name}:{line}", f"entry skipped ({error}): {first}"))
+    sources = []
+    seen: set[str] = set()
+    for entry in library.entries:
+        if entry.key in seen:
+            skipped.append(
+                (
+                    f"{name}:{entry.start_line + 1}",
+                    f"duplicate citation key '{entry.key}': keys must be unique",
+                )
+            )
+            continue
+        seen.add(entry.key)
+        sources.append(_source(entry))
+    return LoadReport(tuple(sorted(sources, key=lambda s: s.key)), tuple(skipped))
+
+
+def load_bibtex(path: str | Path) -> LoadReport:
+    """Read a .bib file; raise ``LibraryError`` only if the file itself cannot be read."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise LibraryError(
+            f"{p}: no such file; set [workbook] bibliography in evidence.toml or configure [zotero]"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise LibraryError(f"{p}: not UTF-8 text ({exc}); re-export it as UTF-8") from exc
+    return parse_bibtex(text, p.name)
+
+
+def hash_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Return the SHA-256 of a file's content, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,284 @@
+"""The content of a report chapter, as Markdown: headings, overview, evidence table, quotes.
+
+Pure functions from data to text, so the chapter template notebook stays a thin
+sequence of calls and every sentence of a chapter can be tested without running it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from evidence.analysis._matrix import pivot_matrix
+from evidence.config import Chapter
+
+__all__ = [
+    "TEXT",
+    "cite",
+    "compute_changes",
+    "compute_snapshot",
+    "escape_markdown",
+    "render_changes",
+    "compute_key_quotes",
+    "render_cell_annex",
+    "render_evidence_table",
+    "render_overview",
+    "render_quotes",
+    "render_title",
+    "text",
+]
+
+TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "overview": "Vue d'ensemble du corpus",
+        "overview_line": "Le corpus compte {sources} sources, {documents} documents lus "
+        "({passages} passages) et {coded} passages codés.",
+        "skipped": "{n} document(s) n'ont pas pu être lus ; voir `evidence status`.",
+        "matrix": "Matrice des preuves",
+        "matrix_caption": "Nombre de sources distinctes par croisement de codes.",
+        "quotes": "Extraits clés",
+        "no_quotes": "Aucun extrait ne porte ces deux codes à la fois.",
+        "changes": "Ce qui a changé depuis la dernière construction",
+        "first_build": "Première construction de ce chapitre.",
+        "no_change": "Aucun changement dans les données depuis la construction précédente.",
+        "new_sources": "Nouvelles sources : {keys}.",
+        "removed_sources": "Sources retirées : {keys}.",
+        "new_passages": "{n} passage(s) de plus qu'à la construction précédente ({delta:+d}).",
+        "changed_cells": "Cellules dont le nombre de sources a changé :",
+        "annex": "Annexe : les passages de chaque cellule",
+        "more": "… et {n} autre(s) passage(s) ; voir le classeur Excel de la matrice.",
+    },
+    "nl": {
+        "overview": "Overzicht van het corpus",
+        "overview_line": "Het corpus telt {sources} bronnen, {documents} gelezen documenten "
+        "({passages} passages) en {coded} gecodeerde passages.",
+        "skipped": "{n} document(en) konden niet gelezen worden; zie `evidence status`.",
+        "matrix": "Evidentiematrix",
+        "matrix_caption": "Aantal verschillende bronnen per combinatie van codes.",
+        "quotes": "Kernfragmenten",
+        "no_quotes": "Geen fragment draagt beide codes tegelijk.",
+        "changes": "Wat er veranderd is sinds de vorige bouw",
+        "first_build": "Eerste bouw van dit hoofdstuk.",
+        "no_change": "Geen veranderingen in de gegevens sinds de vorige bouw.",
+        "new_sources": "Nieuwe bronnen: {keys}.",
+        "removed_sources": "Verwijderde bronnen: {keys}.",
+        "new_passages": "{n} passage(s) meer dan bij de vorige bouw ({delta:+d}).",
+        "changed_cells": "Cellen waarvan het aantal bronnen veranderde:",
+        "annex": "Bijlage: de passages van elke cel",
+        "more": "… en nog {n} passage(s); zie de Excel-werkmap van de matrix.",
+    },
+    "en": {
+        "overview": "Overview of the corpus",
+        "overview_line": "The corpus holds {sources} sources, {documents} documents read "
+        "({passages} passages) and {coded} coded passages.",
+        "skipped": "{n} document(s) could not be read; see `evidence status`.",
+        "matrix": "Evidence matrix",
+        "matrix_caption": "Number of distinct sources per crossing of codes.",
+        "quotes": "Key quotes",
+        "no_quotes": "No passage carries both codes.",
+        "changes": "What changed since the last build",
+        "first_build": "First build of this chapter.",
+        "no_change": "No change in the data since the previous build.",
+        "new_sources": "New sources: {keys}.",
+        "removed_sources": "Sources removed: {keys}.",
+        "new_passages": "{n} passage(s) more than in the previous build ({delta:+d}).",
+        "changed_cells": "Cells whose number of sources changed:",
+        "annex": "Annex: the passages of each cell",
+        "more": "… and {n} more passage(s); see the matrix workbook in Excel.",
+    },
+}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~^$@])")
+
+
+def escape_markdown(value: str) -> str:
+    """Return ``value`` with pandoc Markdown's special characters escaped, on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+def cite(key: str, page: str = "", refs: dict[str, str] | None = None) -> str:
+    """Return a pandoc citation of ``key`` at ``page``: ``[@{key}, p. 12]``.
+
+    Sources outside the bibliography (field material) are cited as plain text from ``refs``
+    (key -> reference such as ``Entretien ORG03, 2025``): ``(Entretien ORG03, 2025, §4)``.
+    """
+    if refs and key in refs:
+        return (
+            f"({escape_markdown(refs[key])}, {page})" if page else f"({escape_markdown(refs[key])})"
+        )
+    return f"[@{{{key}}}, p. {page}]" if page else f"[@{{{key}}}]"
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """Return the fixed chapter text ``key`` in ``lang`` (fr, nl, en), filled with ``values``."""
+    return TEXT.get(lang, TEXT["en"])[key].format(**values)
+
+
+def render_title(chapter: Chapter, lang: str) -> str:
+    """Return the chapter's level-1 heading."""
+    return f"# {chapter.title_in(lang)}"
+
+
+def render_overview(status: dict[str, object], coded: int, lang: str) -> str:
+    """Return the overview paragraph: sources, documents read, passages, coded passages."""
+    lines = [f"## {text('overview', lang)}", ""]
+    lines.append(
+        text(
+            "overview_line",
+            lang,
+            sources=status["sources"],
+            documents=status["documents_ok"],
+            passages=status["passages"],
+            coded=coded,
+        )
+    )
+    failed = [f for f in status.get("failures", []) if f["stage"] == "extract"]  # type: ignore[union-attr]
+    if failed:
+        lines += ["", text("skipped", lang, n=len(failed))]
+    return "\n".join(lines)
+
+
+def render_evidence_table(matrix: pd.DataFrame, labels: dict[str, str]) -> str:
+    """Return the matrix as a Markdown table of source counts, with code labels."""
+    table = pivot_matrix(matrix)
+    cols = list(table.columns)
+    head = "| | " + " | ".join(labels.get(c, c) for c in cols) + " |"
+    rule = "|---|" + "|".join("---:" for _ in cols) + "|"
+    body = [
+        f"| {labels.get(r, r)} | " + " | ".join(str(int(v)) for v in table.loc[r]) + " |"
+        for r in table.index
+    ]
+    return "\n".join([head, rule, *body])
+
+
+def compute_key_quotes(
+    matrix: pd.DataFrame, cells: pd.DataFrame, limit: int, *, last: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Return up to ``limit`` quotes, one per cell, from the best-supported cells first.
+
+    ``cells`` holds the passages behind the cells (``compute_matrix_passages``); a passage
+    already quoted for one cell is not quoted again for another. Passages of the sources in
+    ``last`` (e.g. field material in a literature chapter) are quoted only when a cell has
+    no other.
+    """
+    demoted = set(last)
+    ranked = matrix[matrix["sources"] > 0].sort_values(
+        ["sources", "passages", "row", "col"], ascending=[False, False, True, True]
+    )
+    by_cell = {key: group for key, group in cells.groupby(["row", "col"], sort=False)}
+    picked: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for row, col in zip(ranked["row"], ranked["col"], strict=True):
+        group = by_cell.get((row, col))
+        if group is None:
+            continue
+        fresh = group[~group["id"].isin(seen)]
+        fresh = pd.concat(
+            [fresh[~fresh["source_key"].isin(demoted)], fresh[fresh["source_key"].isin(demoted)]]
+        )
+        if not fresh.empty:
+            first = fresh.iloc[0].to_dict()
+            seen.add(str(first["id"]))
+            picked.append(first)
+        if len(picked) >= limit:
+            break
+    columns = ["row", "col", "id", "source_key", "citation", "page_label", "lang", "text"]
+    return pd.DataFrame(picked, columns=columns)
+
+
+def render_quotes(
+    quotes: pd.DataFrame, labels: dict[str, str], lang: str, refs: dict[str, str] | None = None
+) -> str:
+    """Return the key quotes as Markdown block quotes, each with its citation and page."""
+    lines = [f"## {text('quotes', lang)}", ""]
+    if quotes.empty:
+        return "\n".join([*lines, text("no_quotes", lang)])
+    for _, q in quotes.iterrows():
+        lines.append(f"**{labels.get(q['row'], q['row'])} × {labels.get(q['col'], q['col'])}**")
+        lines.append("")
+        lines.append(f"> {escape_markdown(str(q['text']))}")
+        lines.append(f"> {cite(str(q['source_key']), str(q['page_label']), refs)}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def render_cell_annex(
+    cells: pd.DataFrame,
+    labels: dict[str, str],
+    lang: str,
+    per_cell: int = 0,
+    refs: dict[str, str] | None = None,
+) -> str:
+    """Return every non-empty cell's passages (``per_cell`` at most; 0: all) with citations."""
+    lines = [f"## {text('annex', lang)}"]
+    for (row, col), group in cells.groupby(["row", "col"], sort=False):
+        lines += ["", f"### {labels.get(row, row)} × {labels.get(col, col)}", ""]
+        shown = group if per_cell <= 0 else group.head(per_cell)
+        open_q, close_q = ("« ", " »") if lang == "fr" else ("“", "”")
+        lines += [
+            f"- {open_q}{escape_markdown(str(p['text']))}{close_q} "
+            f"{cite(str(p['source_key']), str(p['page_label']), refs)}"
+            for _, p in shown.iterrows()
+        ]
+        if len(group) > len(shown):
+            lines.append(f"- {text('more', lang, n=len(group) - len(shown))}")
+    return "\n".join(lines)
+
+
+def compute_snapshot(passages: pd.DataFrame, matrix: pd.DataFrame) -> dict[str, Any]:
+    """Return the chapter's data in brief: passages per source and sources per non-empty cell."""
+    per_source = passages.groupby("source_key").size()
+    cells = matrix[matrix["sources"] > 0]
+    return {
+        "sources": {str(k): int(v) for k, v in sorted(per_source.items())},
+        "cells": {
+            f"{r}|{c}": int(n)
+            for r, c, n in sorted(zip(cells["row"], cells["col"], cells["sources"], strict=True))
+        },
+    }
+
+
+def compute_changes(current: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Return what changed from ``baseline`` to ``current`` (two ``compute_snapshot`` results)."""
+    if not baseline:
+        return {"first_build": True}
+    old_s, new_s = baseline.get("sources", {}), current.get("sources", {})
+    old_c, new_c = baseline.get("cells", {}), current.get("cells", {})
+    cells = {
+        k: (old_c.get(k, 0), new_c.get(k, 0))
+        for k in sorted({*old_c, *new_c})
+        if old_c.get(k, 0) != new_c.get(k, 0)
+    }
+    return {
+        "first_build": False,
+        "new_sources": sorted(set(new_s) - set(old_s)),
+        "removed_sources": sorted(set(old_s) - set(new_s)),
+        "passages_delta": sum(new_s.values()) - sum(old_s.values()),
+        "cells": cells,
+    }
+
+
+def render_changes(changes: dict[str, Any], labels: dict[str, str], lang: str) -> str:
+    """Return the "what changed since the last build" section."""
+    lines = [f"## {text('changes', lang)}", ""]
+    if changes.get("first_build"):
+        return "\n".join([*lines, text("first_build", lang)])
+    body = []
+    if changes["new_sources"]:
+        body.append(text("new_sources", lang, keys=", ".join(changes["new_sources"])))
+    if changes["removed_sources"]:
+        body.append(text("removed_sources", lang, keys=", ".join(changes["removed_sources"])))
+    if changes["passages_delta"]:
+        delta = changes["passages_delta"]
+        body.append(text("new_passages", lang, n=max(delta, 0), delta=delta))
+    if changes["cells"]:
+        body.append(text("changed_cells", lang))
+        body.append("")
+        for key, (old, new) in changes["cells"].items():
+            row, col = key.split("|")
+            body.append(f"- {labels.get(row, row)} × {labels.get(col, col)}: {old} → {new}")
+    return "\n".join(lines + (body or [text("no_change", lang)]))

@@ -1,0 +1,427 @@
+"""Report chapters: papermill executes the chapter template for each chapter, nbconvert
+takes its Markdown, pandoc (citeproc) formats the citations and writes Markdown, HTML and
+DOCX, and the published files in reports/ are replaced only when every chapter succeeded.
+
+A second build while one runs is refused (a lock file); a failing notebook keeps the last
+good chapters and names the failing cell and its error. Outputs carry no timestamps, so
+the same inputs give byte-identical Markdown and HTML.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from evidence.config import Chapter, Settings
+from evidence.errors import BuildLockedError, ReportError
+
+__all__ = [
+    "build_lock",
+    "compute_snapshots",
+    "find_pdf_printer",
+    "render_chapters",
+    "render_documents",
+    "strip_run_metadata",
+    "write_manifest",
+]
+
+LOCK_NAME = ".build.lock"
+STATE_DIR = ".state"
+FAILED_DIR = ".failed"
+# Fixed build date for every format that embeds one (DOCX zip entries, PDF metadata).
+SOURCE_DATE_EPOCH = "946684800"
+_LOCALES = {"fr": "fr-BE", "nl": "nl-BE", "en": "en-GB"}
+_REFERENCES = {"fr": "Références", "nl": "Referenties", "en": "References"}
+
+
+@contextmanager
+def build_lock(reports: Path) -> Iterator[None]:
+    """Hold the build lock of ``reports`` for the block; refuse if another build holds it."""
+    reports.mkdir(parents=True, exist_ok=True)
+    with open(reports / LOCK_NAME, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildLockedError(
+                f"{reports}: another build is running (lock {LOCK_NAME}); wait for it to end"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def strip_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove timings and run-specific metadata so two runs of the same inputs are identical."""
+    nb.metadata.pop("papermill", None)
+    nb.metadata.get("widgets", {}).clear()
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+def _pandoc() -> str:
+    import pypandoc
+
+    return str(pypandoc.get_pandoc_path())
+
+
+def find_pdf_printer() -> str | None:
+    """Return the path of a headless Chromium that can print HTML to PDF, if installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+# Headless Chromium that makes no network call of its own (no sync, updates or probes).
+CHROMIUM_HEADLESS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+def _print_pdf(chromium: str, html: Path, pdf: Path) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_HEADLESS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+
+def render_documents(
+    source_md: Path,
+    stem: str,
+    folder: Path,
+    *,
+    bibliography: Path,
+    lang: str,
+    title: str,
+    pdf: bool = True,
+) -> list[Path]:
+    """Turn a chapter's source Markdown (pandoc citations) into .md, .html, .docx (and .pdf).
+
+    Citations become author-date references with a bibliography of the works cited only.
+    """
+    base = [
+        _pandoc(),
+        str(source_md),
+        "--from=markdown-implicit_figures",
+        "--citeproc",
+        f"--bibliography={bibliography}",
+        f"--metadata=lang:{_LOCALES.get(lang, lang)}",
+        f"--resource-path={folder}",
+    ]
+    outputs = {
+        "md": ["--to=gfm-raw_html", "--wrap=none"],
+        "html": [
+            "--to=html5",
+            "--standalone",
+            "--embed-resources",
+            "--metadata=link-citations:true",
+            f"--metadata=pagetitle:{title}",
+        ],
+        "docx": ["--to=docx"],
+    }
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    written = []
+    for ext, args in outputs.items():
+        target = folder / f"{stem}.{ext}"
+        result = subprocess.run(
+            [*base, *args, f"--output={target}"],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env=env,
+        )
+        if result.returncode != 0:
+            raise ReportError(
+                f"chapter '{stem}': pandoc could not write {target.name}: {result.stderr.strip()}"
+            )
+        written.append(target)
+    chromium = find_pdf_printer() if pdf else None
+    if chromium:
+        _print_pdf(chromium, folder / f"{stem}.html", folder / f"{stem}.pdf")
+        written.append(folder / f"{stem}.pdf")
+    return written
+
+
+def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path, alt: str = "") -> Path:
+    """Write the notebook's outputs (no code) as pandoc Markdown plus its figures.
+
+    Figures get ``alt`` as their text alternative instead of nbconvert's "png".
+    """
+    from nbconvert import MarkdownExporter
+
+    exporter = MarkdownExporter(exclude_input=True)
+    body, resources = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": stem}, "output_files_dir": f"{stem}_files"}
+    )
+    for name, data in sorted(resources.get("outputs", {}).items()):
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    body = body.replace("![png](", f"![{alt}](")
+    source = folder / STATE_DIR / f"{stem}.source.md"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(body, encoding="utf-8")
+    return source
+
+
+def _with_bibliography(source: Path, lang: str) -> None:
+    """End the chapter with its bibliography, at heading level 2 like the other sections."""
+    heading = _REFERENCES.get(lang, "References")
+    with open(source, "a", encoding="utf-8") as fh:
+        fh.write(f"\n\n## {heading} {{.unnumbered}}\n\n::: {{#refs}}\n:::\n")
+
+
+def _execute(settings: Settings, chapter: Chapter, out: Path, baseline: dict[str, Any]) -> None:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    params: dict[str, Any] = {
+        "root": ".",
+        "chapter": chapter.id,
+        "lang": chapter.language,
+        "baseline": baseline,
+    }
+    try:
+        # The kernel starts in the workbook's folder. papermill's own ``cwd`` changes the
+        # whole process's directory for the run, which chapters rendered in parallel threads
+        # would undo for one another; nbclient starts the kernel there instead.
+        pm.execute_notebook(
+            str(settings.chapter_template),
+            str(out),
+            parameters=params,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            resources={"metadata": {"path": str(settings.root)}},
+        )
+    except PapermillExecutionError as exc:
+        reports = settings.relative(settings.reports)
+        raise ReportError(
+            f"chapter '{chapter.id}': cell {exc.exec_count} of "
+            f"{settings.relative(settings.chapter_template)} failed with {exc.ename}: "
+            f"{exc.evalue}; the last good chapter is kept in {reports}/ and the failed "
+            f"notebook in {reports}/{FAILED_DIR}/{out.name}"
+        ) from exc
+
+
+def _baseline(reports: Path, chapter: Chapter, snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The state a chapter's "what changed" compares with: the last build with other data.
+
+    Rebuilding the same data compares with the same baseline, so the chapter is identical.
+    """
+    path = reports / STATE_DIR / f"{chapter.id}.json"
+    if not path.is_file():
+        return {}
+    state = json.loads(path.read_text(encoding="utf-8"))
+    if state.get("snapshot") == snapshot:
+        return dict(state.get("baseline", {}))
+    return dict(state.get("snapshot", {}))
+
+
+def _render_one(
+    settings: Settings, chapter: Chapter, staging: Path, snapshot: dict[str, Any], pdf: bool
+) -> None:
+    baseline = _baseline(settings.reports, chapter, snapshot)
+    out = staging / f"{chapter.id}.ipynb"
+    _execute(settings, chapter, out, baseline)
+    nb = strip_run_metadata(nbformat.read(out, as_version=4))
+    nbformat.write(nb, out)
+    from ._chapter import text
+
+    alt = text("matrix_caption", chapter.language)
+    source = _notebook_markdown(nb, chapter.id, staging, alt)
+    _with_bibliography(source, chapter.language)
+    render_documents(
+        source,
+        chapter.id,
+        staging,
+        bibliography=settings.bibliography,
+        lang=chapter.language,
+        title=chapter.title_in(chapter.language),
+        pdf=pdf,
+    )
+    state = {"snapshot": snapshot, "baseline": baseline}
+    (staging / STATE_DIR / f"{chapter.id}.json").write_text(
+        json.dumps(state, sort_keys=True, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def write_manifest(settings: Settings, folder: Path, extra: dict[str, Any]) -> Path:
+    """Write ``manifest.json``: input hashes, codebook version, package versions, git commit."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    packages = {}
+    for name in (
+        "evidence",
+        "pymupdf",
+        "pandas",
+        "matplotlib",
+        "seaborn",
+        "papermill",
+        "nbconvert",
+        "pyzotero",
+        "bibtexparser",
+        "snowballstemmer",
+        "pypandoc-binary",
+    ):
+        try:
+            packages[name] = version(name)
+        except PackageNotFoundError:
+            packages[name] = ""
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=settings.root, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=settings.root,
+        capture_output=True,
+        text=True,
+    )
+    inputs = {
+        settings.relative(p): _hash(p)
+        for p in sorted(
+            {
+                settings.root / "evidence.toml",
+                settings.bibliography,
+                settings.codebook,
+                settings.decisions,
+                settings.chapter_template,
+                *(settings.path(c.narrative) for c in settings.chapters if c.narrative),
+            }
+        )
+    }
+    manifest = {
+        "git_commit": commit.stdout.strip() if commit.returncode == 0 else "",
+        "git_dirty": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None,
+        "inputs": inputs,
+        "packages": packages,
+        "pandoc": subprocess.run(
+            [_pandoc(), "--version"], capture_output=True, text=True
+        ).stdout.splitlines()[0],
+        **extra,
+    }
+    path = folder / "manifest.json"
+    path.write_text(
+        json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def _publish(staging: Path, reports: Path, settings: Settings) -> list[str]:
+    written = []
+    for path in sorted(staging.rglob("*")):
+        if path.is_file():
+            target = reports / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            if not path.relative_to(staging).parts[0].startswith("."):
+                written.append(settings.relative(target))
+    return written
+
+
+def compute_snapshots(settings: Settings, chapters: Sequence[Chapter]) -> dict[str, dict[str, Any]]:
+    """Return each chapter's data snapshot (as its notebook computes it) for "what changed"."""
+    from evidence.workbook._workbook import Workbook
+
+    from ._chapter import compute_snapshot
+
+    with Workbook(settings) as wb:
+        passages = wb.passages()
+        return {c.id: compute_snapshot(passages, wb.matrix(c.rows, c.cols)) for c in chapters}
+
+
+def render_chapters(
+    settings: Settings,
+    chapters: Sequence[Chapter] | None = None,
+    *,
+    lock: bool = True,
+    jobs: int | None = None,
+    snapshots: dict[str, dict[str, Any]] | None = None,
+    manifest: dict[str, Any] | None = None,
+    pdf: bool = True,
+) -> list[str]:
+    """Render chapters (in parallel) into reports/, replacing published files only if all
+    succeeded. ``lock=False`` when the caller holds the build lock; ``snapshots`` maps chapter
+    id -> data snapshot for the "what changed" section. Returns the paths written.
+    """
+    todo = list(chapters if chapters is not None else settings.chapters)
+    if not todo:
+        return []
+    if not settings.chapter_template.is_file():
+        raise ReportError(
+            f"{settings.chapter_template}: chapter template not found; set "
+            "[workbook] chapter_template in evidence.toml"
+        )
+    reports = settings.reports
+    with build_lock(reports) if lock else nullcontext():
+        if snapshots is None:
+            snapshots = compute_snapshots(settings, todo)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=reports))
+        try:
+            workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = [
+                    pool.submit(_render_one, settings, c, staging, snapshots.get(c.id, {}), pdf)
+                    for c in todo
+                ]
+                for future in futures:
+                    future.result()
+            write_manifest(
+                settings,
+                staging,
+                {
+                    "chapters": [c.id for c in todo],
+                    **(manifest or {}),
+                },
+            )
+        except BaseException:
+            kept = reports / FAILED_DIR
+            shutil.rmtree(kept, ignore_errors=True)
+            os.replace(staging, kept)
+            raise
+        written = _publish(staging, reports, settings)
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(reports / FAILED_DIR, ignore_errors=True)
+    return written

@@ -1,0 +1,81 @@
+"""``evidence build``: sync, field notes, extract, code, then briefs and chapters, under one lock.
+
+The build never destroys the last good chapters: they are replaced only when every
+chapter rendered. ``from_scratch`` deletes the store first (it is a cache).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from evidence.config import Settings
+from evidence.errors import EvidenceError
+from evidence.report._publish import build_lock, render_chapters
+from evidence.store._store import open_store
+
+from ._fieldwork import run_briefs, run_fieldwork
+from ._pipeline import run_code, run_extract, run_sync
+
+__all__ = ["delete_store", "run_build"]
+
+
+def _log(settings: Settings, summary: dict[str, Any]) -> None:
+    """Append the build's summary to .evidence/build.log (one JSON line per build)."""
+    log = settings.root / ".evidence" / "build.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"time": stamp, **summary}, ensure_ascii=False, default=str) + "\n")
+
+
+def delete_store(settings: Settings) -> None:
+    """Delete the store file and its WAL companions."""
+    for suffix in ("", "-wal", "-shm"):
+        settings.store.with_name(settings.store.name + suffix).unlink(missing_ok=True)
+
+
+def run_build(
+    settings: Settings,
+    *,
+    from_scratch: bool = False,
+    jobs: int | None = None,
+    render: bool = True,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run every stage and render the chapters; return the summary with every failed item."""
+    summary: dict[str, Any] = {}
+    try:
+        with build_lock(settings.reports):
+            if from_scratch:
+                delete_store(settings)
+            with open_store(settings.store) as store:
+                run = store.begin_run("build")
+                summary["sync"] = run_sync(settings, store)
+                summary["fieldwork"] = run_fieldwork(settings, store)
+                summary["extract"] = run_extract(settings, store, jobs=jobs, progress=progress)
+                summary["code"] = run_code(settings, store, progress=progress)
+                summary["briefs"] = run_briefs(settings, store, lock=False) if render else []
+                summary["status"] = store.counts()
+                summary["failures"] = store.failures()
+                store.end_run(run, "rendering" if render else "done", summary)
+            summary["chapters"] = (
+                render_chapters(
+                    settings,
+                    lock=False,
+                    jobs=jobs,
+                    manifest={
+                        "codebook_version": summary["code"]["codebook_version"],
+                        "extractor_version": summary["extract"]["extractor_version"],
+                        "counts": summary["status"],
+                    },
+                )
+                if render
+                else []
+            )
+    except EvidenceError as exc:
+        _log(settings, {**summary, "error": str(exc)})
+        raise
+    _log(settings, summary)
+    return summary

@@ -1,0 +1,479 @@
+"""Interactive exploration in JupyterLab: search, filter, read the matrix, open a cell.
+
+:class:`Explorer` builds ipywidgets: a full-text search box, facet and evidence filters, a
+matrix of buttons (one per cell, shaded by its count) that updates when a filter changes,
+and the passages of the selected cell with their citation, provenance, highlighted matches
+and a link to the PDF page. Callbacks are plain methods (``refresh``, ``run_search``,
+``select_cell``) so tests drive them without a browser. Codings are loaded once (every code
+of the codebook, with languages); each change only recomputes from memory.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+from evidence.analysis._matrix import MatrixFilters, compute_matrix
+from evidence.coding._codebook import Codebook
+from evidence.errors import StoreError
+from evidence.store._reads import (
+    load_cell_passages,
+    load_matrix_data,
+    search_passage_ids,
+    search_passages,
+)
+from evidence.store._store import Store
+
+__all__ = ["UI_TEXT", "Explorer", "build_explorer"]
+
+UI_TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "search": "Recherche",
+        "placeholder": "agress* AND travailleu*",
+        "rows": "Lignes",
+        "cols": "Colonnes",
+        "within": "Co-occurrence",
+        "passage": "passage",
+        "source": "source",
+        "provenance": "Codage",
+        "human": "personnes",
+        "rules": "personnes et règles",
+        "suggestions": "+ suggestions",
+        "min_score": "Probabilité ≥",
+        "kinds": "Type",
+        "langs": "Langue",
+        "years": "Années",
+        "countries": "Pays",
+        "context": "Lieux, publics",
+        "value": "Compter",
+        "sources": "sources",
+        "passages": "passages",
+        "documents": "documents",
+        "hits": "{n} passage(s) correspondent",
+        "many": "plus de {n} passages correspondent",
+        "pick": "Cliquez sur une cellule pour lire ses passages.",
+        "cell": "{row} × {col} : {n} passage(s) de {s} source(s)",
+        "more": "… et {n} autre(s)",
+        "total": "{filled} cellule(s) sur {cells} contiennent des preuves",
+        "error": "Recherche invalide",
+        "literature": "littérature",
+        "field": "terrain",
+    },
+    "nl": {
+        "search": "Zoeken",
+        "placeholder": "geweld AND hulpverlen*",
+        "rows": "Rijen",
+        "cols": "Kolommen",
+        "within": "Samen in",
+        "passage": "passage",
+        "source": "bron",
+        "provenance": "Codering",
+        "human": "personen",
+        "rules": "personen en regels",
+        "suggestions": "+ suggesties",
+        "min_score": "Kans ≥",
+        "kinds": "Soort",
+        "langs": "Taal",
+        "years": "Jaren",
+        "countries": "Land",
+        "context": "Plaatsen, groepen",
+        "value": "Tellen",
+        "sources": "bronnen",
+        "passages": "passages",
+        "documents": "documenten",
+        "hits": "{n} passage(s) gevonden",
+        "many": "meer dan {n} passages gevonden",
+        "pick": "Klik op een cel om haar passages te lezen.",
+        "cell": "{row} × {col}: {n} passage(s) uit {s} bron(nen)",
+        "more": "… en nog {n}",
+        "total": "{filled} van de {cells} cellen bevatten bewijs",
+        "error": "Ongeldige zoekvraag",
+        "literature": "literatuur",
+        "field": "veld",
+    },
+    "en": {
+        "search": "Search",
+        "placeholder": "assault* AND worker*",
+        "rows": "Rows",
+        "cols": "Columns",
+        "within": "Together in",
+        "passage": "passage",
+        "source": "source",
+        "provenance": "Coding",
+        "human": "people",
+        "rules": "people and rules",
+        "suggestions": "+ suggestions",
+        "min_score": "Probability ≥",
+        "kinds": "Type",
+        "langs": "Language",
+        "years": "Years",
+        "countries": "Country",
+        "context": "Settings, groups",
+        "value": "Count",
+        "sources": "sources",
+        "passages": "passages",
+        "documents": "documents",
+        "hits": "{n} passage(s) match",
+        "many": "more than {n} passages match",
+        "pick": "Click a cell to read its passages.",
+        "cell": "{row} × {col}: {n} passage(s) from {s} source(s)",
+        "more": "… and {n} more",
+        "total": "{filled} of {cells} cells hold evidence",
+        "error": "Invalid search",
+        "literature": "literature",
+        "field": "field",
+    },
+}
+_CMAP = colormaps["cividis_r"]
+_CONTEXT_FACETS = ("setting", "pop")
+
+
+class Explorer:
+    """The exploration widgets over one store and codebook; display ``explorer.widget``."""
+
+    def __init__(
+        self,
+        store: Store,
+        codebook: Codebook,
+        *,
+        rows: str = "form",
+        cols: str = "cons",
+        lang: str = "en",
+        root: Path | None = None,
+        zotero_library: str = "library",
+        limit: int = 30,
+    ) -> None:
+        self.store, self.codebook, self.root = store, codebook, root
+        self.zotero_library, self.limit = zotero_library, limit
+        self.text = UI_TEXT.get(lang, UI_TEXT["en"])
+        self.labels = {c: codebook.label(c, lang) for c in codebook.codes}
+        self.data = load_matrix_data(store, list(codebook.codes), langs=True)
+        self.hits: Any = None
+        self.matrix = pd.DataFrame()
+        self.cell = pd.DataFrame()
+        self.selected: tuple[str, str] | None = None
+        self.buttons: dict[tuple[str, str], w.Button] = {}
+        self._build(rows, cols, codebook, lang)
+        self.refresh()
+
+    # -- widgets ---------------------------------------------------------------------------
+    def _build(self, rows: str, cols: str, codebook: Codebook, lang: str) -> None:
+        t = self.text
+        facets = [(codebook.facet_label(f, lang), f) for f in codebook.facets]
+        sources = self.data.sources
+        years = pd.to_numeric(sources["year"], errors="coerce").dropna().astype(int)
+        low, high = (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
+        langs = (
+            sorted(str(x) for x in self.data.codings["lang"].dropna().unique())
+            if "lang" in self.data.codings
+            else []
+        )
+        countries = sorted({str(c) for c in sources["country"] if isinstance(c, str) and c})
+        context = [
+            (self.labels[c], c)
+            for c in codebook.codes
+            if codebook.codes[c].facet in _CONTEXT_FACETS
+        ]
+        box = w.Layout(width="98%")
+        wide = {"description_width": "8.5em"}
+        self.search = w.Text(
+            description=t["search"],
+            placeholder=t["placeholder"],
+            continuous_update=False,
+            layout=w.Layout(width="70%"),
+        )
+        self.search_info = w.HTML()
+        self.rows = w.Dropdown(
+            style=wide, options=facets, value=rows, description=t["rows"], layout=box
+        )
+        self.cols = w.Dropdown(
+            style=wide, options=facets, value=cols, description=t["cols"], layout=box
+        )
+        self.within = w.ToggleButtons(
+            options=[(t["passage"], "passage"), (t["source"], "source")],
+            description=t["within"],
+            style={"button_width": "7.5em", **wide},
+        )
+        self.provenance = w.Dropdown(
+            style=wide,
+            options=[(t[p], p) for p in ("human", "rules", "suggestions")],
+            value="rules",
+            description=t["provenance"],
+            layout=box,
+        )
+        self.min_score = w.FloatSlider(
+            style=wide,
+            value=0.5,
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            description=t["min_score"],
+            disabled=True,
+            continuous_update=False,
+            layout=box,
+        )
+        self.kinds = w.SelectMultiple(
+            style=wide,
+            options=[(t["literature"], "literature"), (t["field"], "field")],
+            description=t["kinds"],
+            rows=2,
+            layout=box,
+        )
+        self.langs = w.SelectMultiple(
+            style=wide,
+            options=langs,
+            description=t["langs"],
+            rows=min(4, max(len(langs), 1)),
+            layout=box,
+        )
+        self.years = w.IntRangeSlider(
+            style=wide,
+            value=(low, high),
+            min=low,
+            max=high,
+            step=1,
+            description=t["years"],
+            continuous_update=False,
+            layout=box,
+        )
+        self.countries = w.SelectMultiple(
+            style=wide,
+            options=countries,
+            description=t["countries"],
+            rows=min(4, max(len(countries), 1)),
+            layout=box,
+        )
+        self.countries.layout.display = None if countries else "none"
+        self.context = w.SelectMultiple(
+            style=wide, options=context, description=t["context"], rows=6, layout=box
+        )
+        self.value = w.ToggleButtons(
+            options=[(t[v], v) for v in ("sources", "passages", "documents")],
+            description=t["value"],
+            style={"button_width": "7.5em", **wide},
+        )
+        self.status = w.HTML()
+        self.grid = w.GridBox(layout=w.Layout(grid_gap="2px"))
+        self.grid.add_class("evidence-matrix")
+        self.passages = w.HTML(value=f"<p>{t['pick']}</p>")
+        self.passages.add_class("evidence-passages")
+        controls = [
+            self.rows,
+            self.cols,
+            self.within,
+            self.provenance,
+            self.min_score,
+            self.kinds,
+            self.langs,
+            self.years,
+            self.countries,
+            self.context,
+        ]
+        for control in (*controls, self.value):
+            control.observe(self._changed, names="value")
+        self.search.observe(lambda change: self.run_search(change["new"]), names="value")
+        filters = w.VBox(
+            controls,
+            layout=w.Layout(width="36%", min_width="340px"),
+        )
+        main = w.VBox(
+            [self.value, self.status, self.grid, self.passages], layout=w.Layout(width="64%")
+        )
+        self.widget = w.VBox([self.search, self.search_info, w.HBox([filters, main])])
+        self.widget.add_class("evidence-explorer")
+
+    def _changed(self, change: dict[str, Any] | None = None) -> None:
+        self.min_score.disabled = self.provenance.value != "suggestions"
+        self.refresh()
+
+    # -- state and callbacks ---------------------------------------------------------------
+    @property
+    def filters(self) -> MatrixFilters:
+        """Return the filters the widgets currently describe."""
+        years = tuple(self.years.value)
+        whole = years == (self.years.min, self.years.max)
+        return MatrixFilters(
+            within=self.within.value,
+            provenance=self.provenance.value,
+            min_score=float(self.min_score.value),
+            kinds=tuple(self.kinds.value),
+            langs=tuple(self.langs.value),
+            years=(None, None) if whole else years,
+            countries=tuple(self.countries.value),
+            context=tuple(self.context.value),
+        )
+
+    def _codes(self, facet: str) -> list[str]:
+        return [c.id for c in self.codebook.codes_of(facet)]
+
+    def refresh(self) -> pd.DataFrame:
+        """Recompute the matrix from the widgets' values, redraw it; return the matrix."""
+        self.matrix = compute_matrix(
+            self.data.codings,
+            self._codes(self.rows.value),
+            self._codes(self.cols.value),
+            filters=self.filters,
+            sources=self.data.sources,
+            passage_ids=self.hits,
+        )
+        self._draw()
+        if (
+            self.selected
+            and self.selected[0] in set(self.matrix["row"])
+            and self.selected[1] in set(self.matrix["col"])
+        ):
+            self.select_cell(*self.selected)
+        else:
+            self.selected = None
+            self.cell = pd.DataFrame()
+            self.passages.value = f"<p>{self.text['pick']}</p>"
+        return self.matrix
+
+    def run_search(self, query: str) -> pd.DataFrame:
+        """Keep only passages matching ``query`` (FTS5; empty: all), list the best hits and
+        recompute the matrix; return the hits."""
+        query = query.strip()
+        if not query:
+            self.hits, self.search_info.value = None, ""
+            self.refresh()
+            return pd.DataFrame()
+        try:
+            hits = search_passages(self.store, query, limit=5)
+            self.hits = search_passage_ids(self.store, query)
+        except StoreError as exc:
+            self.search_info.value = (
+                f"<span class='evidence-error'>{self.text['error']}: {html.escape(str(exc))}</span>"
+            )
+            return pd.DataFrame()
+        n = len(self.hits)
+        items = "".join(
+            f"<li><b>{html.escape(h['source_key'])}</b>, p. {html.escape(str(h['page_label']))}"
+            f": {_marked(h['snippet'])}</li>"
+            for h in hits.to_dict("records")
+        )
+        self.search_info.value = (
+            f"<div class='evidence-hits'>"
+            f"{html.escape(self.text['hits'].format(n=f'{n:,}'))}"
+            f"<ul>{items}</ul></div>"
+        )
+        self.refresh()
+        return hits
+
+    def select_cell(self, row: str, col: str) -> pd.DataFrame:
+        """Show the passages of one cell (citation, provenance, highlights, PDF link);
+        return them."""
+        self.selected = (row, col)
+        self.cell = load_cell_passages(
+            self.store,
+            self.data,
+            row,
+            col,
+            filters=self.filters,
+            passage_ids=self.hits,
+            root=self.root,
+            zotero_library=self.zotero_library,
+            limit=self.limit,
+        )
+        self.passages.value = self._passages_html(row, col, self.cell)
+        return self.cell
+
+    # -- drawing -----------------------------------------------------------------------------
+    def _draw(self) -> None:
+        value = self.value.value
+        m = self.matrix
+        rows, cols = list(dict.fromkeys(m["row"])), list(dict.fromkeys(m["col"]))
+        peak = max(int(m[value].fillna(0).max()) if len(m) else 0, 1)
+        children: list[w.Widget] = [w.HTML("")]
+        children += [
+            w.HTML(
+                f"<div class='evidence-col' title='{html.escape(c)}'>"
+                f"{html.escape(self.labels.get(c, c))}</div>"
+            )
+            for c in cols
+        ]
+        counts = m.set_index(["row", "col"])[value].fillna(0).astype(int)
+        self.buttons = {}
+        for i, r in enumerate(rows):
+            children.append(
+                w.HTML(f"<b title='{html.escape(r)}'>{html.escape(self.labels.get(r, r))}</b>")
+            )
+            for j, c in enumerate(cols):
+                self.buttons[(r, c)] = self._button(r, c, int(counts[(r, c)]), peak, i, j)
+                children.append(self.buttons[(r, c)])
+        self.grid.children = children
+        self.grid.layout.grid_template_columns = f"14em repeat({len(cols)}, minmax(3.2em, 1fr))"
+        t = self.text
+        self.status.value = html.escape(
+            t["total"].format(filled=int((m["sources"] > 0).sum()), cells=len(m))
+        )
+
+    def _button(self, row: str, col: str, n: int, peak: int, i: int, j: int) -> w.Button:
+        shade = _CMAP(0.08 + 0.92 * n / peak) if n else (0.97, 0.97, 0.97, 1.0)
+        dark = n and 0.2126 * shade[0] + 0.7152 * shade[1] + 0.0722 * shade[2] < 0.5
+        button = w.Button(
+            description=str(n) if n else "·",
+            disabled=not n,
+            tooltip=f"{self.labels.get(row, row)} × {self.labels.get(col, col)}",
+            layout=w.Layout(width="auto", height="2.2em"),
+        )
+        button.style.button_color = to_hex(shade)
+        button.style.text_color = "white" if dark else "black"
+        button.add_class("evidence-cell")
+        button.add_class(f"evidence-cell-{i}-{j}")
+        button.on_click(lambda _b, r=row, c=col: self.select_cell(r, c))
+        return button
+
+    def _passages_html(self, row: str, col: str, cell: pd.DataFrame) -> str:
+        t = self.text
+        m = self.matrix
+        counts = m[(m["row"] == row) & (m["col"] == col)]
+        n, sources = (
+            (int(counts["passages"].iloc[0]), int(counts["sources"].iloc[0]))
+            if len(counts)
+            else (len(cell), cell["source_key"].nunique())
+        )
+        head = t["cell"].format(
+            row=self.labels.get(row, row), col=self.labels.get(col, col), n=n, s=sources
+        )
+        parts = [f"<h4 class='evidence-cell-title'>{html.escape(head)}</h4>"]
+        for p in cell.to_dict("records"):
+            cite = html.escape(str(p["citation"]))
+            if p["link"]:
+                cite = f"<a href='{html.escape(p['link'])}' target='_blank'>{cite}</a>"
+            meta = " · ".join(html.escape(str(x)) for x in (p["lang"], p["provenance"]) if x)
+            parts.append(
+                f"<div class='evidence-passage' style='margin:0.6em 0'>"
+                f"<div>{cite} <small>[{meta}]</small></div>"
+                f"<div style='white-space:pre-wrap'>{p['highlighted']}</div></div>"
+            )
+        if n > len(cell):
+            parts.append(f"<p>{html.escape(t['more'].format(n=n - len(cell)))}</p>")
+        return "\n".join(parts)
+
+
+def _marked(snippet: str) -> str:
+    """Return a search snippet (matches in square brackets) as HTML with ``<mark>``."""
+    return html.escape(snippet).replace("[", "<mark>").replace("]", "</mark>")
+
+
+def build_explorer(
+    workbook: Any, *, rows: str = "form", cols: str = "cons", lang: str | None = None
+) -> Explorer:
+    """Return an :class:`Explorer` over a workbook's store and codebook, labels in ``lang``
+    (default: the report language)."""
+    links = workbook.link_options()
+    return Explorer(
+        workbook.store,
+        workbook.codebook,
+        rows=rows,
+        cols=cols,
+        lang=lang or workbook.settings.language,
+        root=links["root"],
+        zotero_library=links["zotero_library"],
+    )

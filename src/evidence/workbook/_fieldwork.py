@@ -1,0 +1,309 @@
+"""The command layer's work for field material: read the notes, pseudonymise, store; briefs.
+
+``run_fieldwork`` reads the fieldwork folder, the coordinator's names list and the
+re-identification key, refuses notes without consent, writes the key (before anything is
+stored) and the pseudonymised notes to the store, and returns a summary whose ``review``
+lists what was replaced where, without the real names. ``run_briefs`` writes the theme
+briefs and the recommendations table to reports/.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter, defaultdict
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from evidence.config import Settings
+from evidence.fieldwork._items import (
+    FIELD_VERSION,
+    SUPPORTED,
+    FieldItem,
+    Metadata,
+    NoteFormatError,
+    Refusal,
+    check_metadata,
+    compute_field_item,
+    parse_metadata_table,
+    read_note_text,
+    split_front_matter,
+)
+from evidence.fieldwork._pseudonymise import (
+    NameEntry,
+    PseudonymKey,
+    compile_names,
+    find_pseudonym_tokens,
+    fold_name,
+    format_key,
+    parse_key,
+    parse_names,
+    pseudonymise_text,
+)
+from evidence.store._store import Store
+
+__all__ = ["render_fieldwork_summary", "run_briefs", "run_fieldwork", "write_private"]
+
+_CONVERT = {".doc", ".docm", ".rtf", ".pdf", ".pages", ".wpd", ".odm", ".ott", ".dotx"}
+_TABLE = "metadata.csv"
+
+
+def write_private(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically, readable by its owner only; False if unchanged."""
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _note_files(settings: Settings) -> list[Path]:
+    fw = settings.fieldwork
+    private = {fw.names.resolve(), fw.key.resolve()}
+    return sorted(
+        p
+        for p in fw.folder.rglob("*")
+        if p.is_file()
+        and p.resolve() not in private
+        and p.name != _TABLE
+        and not p.name.startswith((".", "~$", "_"))
+        and not p.stem.upper().startswith("README")
+        and p.suffix.casefold() in (*SUPPORTED, *_CONVERT)
+    )
+
+
+def _tables(folder: Path) -> dict[Path, dict[str, str]]:
+    rows: dict[Path, dict[str, str]] = {}
+    for table in sorted(folder.rglob(_TABLE)):
+        for file, row in parse_metadata_table(table.read_text(encoding="utf-8-sig")).items():
+            rows[(table.parent / file).resolve()] = row
+    return rows
+
+
+def _read(
+    path: Path, tables: dict[Path, dict[str, str]]
+) -> tuple[str, Metadata | Refusal, list[str]]:
+    """Read one note: its body and metadata (or why it is refused) and warnings."""
+    if path.suffix.casefold() in _CONVERT:
+        return (
+            "",
+            Refusal(
+                "unsupported_format",
+                f"{path.suffix} is not read; save the note as .docx, .odt, .md or .txt",
+            ),
+            [],
+        )
+    try:
+        text = read_note_text(path.name, path.read_bytes())
+    except (NoteFormatError, OSError) as exc:
+        return "", Refusal("unreadable", str(exc)), []
+    front, body, error = split_front_matter(text)
+    if error:
+        return "", Refusal("bad_metadata", f"{error}; fix the block between the --- lines"), []
+    meta, refusal, warnings = check_metadata(front, tables.get(path.resolve(), {}))
+    return body, (refusal or meta or Refusal("bad_metadata", "no metadata")), warnings
+
+
+def _names(settings: Settings) -> tuple[NameEntry, ...] | None:
+    path = settings.fieldwork.names
+    if not path.is_file():
+        return None
+    return parse_names(path.read_text(encoding="utf-8-sig"), settings.relative(path))
+
+
+def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
+    """Import the field notes: refuse those without consent, pseudonymise, store; return summary.
+
+    The names list must exist when there are notes (empty if they name nobody): without it
+    nothing is imported and the store is left as it was.
+    """
+    fw = settings.fieldwork
+    summary: dict[str, Any] = {
+        "stage": "fieldwork",
+        "folder": settings.relative(fw.folder),
+        "notes": 0,
+        "imported": 0,
+        "changed": 0,
+        "unchanged": 0,
+        "passages": 0,
+        "removed": 0,
+        "refused": [],
+        "replacements": {},
+        "review": [],
+        "warnings": [],
+    }
+    files = _note_files(settings) if fw.folder.is_dir() else []
+    summary["notes"] = len(files)
+    if not files:
+        summary["removed"] = store.replace_sources("field", [])["removed"]
+        store.replace_failures("fieldwork", [])
+        return summary
+    entries = _names(settings)
+    if entries is None:
+        detail = (
+            f"create {settings.relative(fw.names)} (one name per line, 'name;organisation' "
+            "for organisations; an empty file if the notes name nobody)"
+        )
+        store.replace_failures("fieldwork", [("names list", "no_names_list", detail)])
+        summary["refused"] = [{"item": "names list", "reason": "no_names_list", "detail": detail}]
+        return summary
+    tables = _tables(fw.folder)
+    read = [(path, *_read(path, tables)) for path in files]
+    listed = {fold_name(n) for e in entries for n in e.names}
+    organisations = sorted(
+        {
+            m.organisation
+            for _, _, m, _ in read
+            if isinstance(m, Metadata)
+            and m.organisation
+            and fold_name(m.organisation) not in listed
+        }
+    )
+    matcher = compile_names([*entries, *(NameEntry((o,), "organisation") for o in organisations)])
+    key = (
+        parse_key(fw.key.read_text(encoding="utf-8"), settings.relative(fw.key))
+        if fw.key.is_file()
+        else PseudonymKey()
+    )
+    key = key.with_reserved(set().union(*(find_pseudonym_tokens(b) for _, b, *_ in read)))
+    items: list[FieldItem] = []
+    failures: list[tuple[str, str, str]] = []
+
+    def clean(text: str) -> str:
+        # Messages can quote metadata values or file paths: they are pseudonymised too.
+        nonlocal key
+        done = pseudonymise_text(text, matcher, key)
+        key = done.key
+        return done.text
+
+    for path, body, meta, warnings in read:
+        item_name = clean(settings.relative(path))
+        if isinstance(meta, Refusal):
+            failures.append((item_name, meta.reason, clean(meta.detail)))
+            continue
+        item, key = compute_field_item(
+            settings.relative(path), body, meta, matcher, key, taken=frozenset(i.key for i in items)
+        )
+        items.append(item)
+        summary["warnings"] += [
+            {"item": item.key, "warning": clean(w)} for w in (*warnings, *item.warnings)
+        ]
+    write_private(fw.key, format_key(key))
+    summary["removed"] = store.replace_sources("field", [i.record for i in items])["removed"]
+    for item in items:
+        changed = store.save_field_item(
+            item.key,
+            item.path,
+            fingerprint=item.fingerprint,
+            version=FIELD_VERSION,
+            lang=str(item.record["lang"]),
+            passages=item.passages,
+        )
+        summary["changed" if changed else "unchanged"] += 1
+    store.replace_failures("fieldwork", failures)
+    summary.update(_review(items))
+    summary["imported"] = len(items)
+    summary["passages"] = sum(len(i.passages) for i in items)
+    summary["refused"] = [{"item": i, "reason": r, "detail": d} for i, r, d in failures]
+    return summary
+
+
+def _review(items: list[FieldItem]) -> dict[str, Any]:
+    """What was replaced: counts by category, and per pseudonym where (item and §)."""
+    by_category: Counter[str] = Counter()
+    where: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for item in items:
+        for category, pseudonym, label in item.replaced:
+            by_category[category] += 1
+            where[(category, pseudonym)].append(f"{item.key} {label}")
+    review = [
+        {"category": c, "pseudonym": p, "count": len(w), "where": list(dict.fromkeys(w))}
+        for (c, p), w in sorted(where.items(), key=lambda kv: (kv[0][0], len(kv[0][1]), kv[0][1]))
+    ]
+    return {"replacements": dict(sorted(by_category.items())), "review": review}
+
+
+def render_fieldwork_summary(summary: dict[str, Any], *, review: bool = False) -> str:
+    """Return the fieldwork summary as text; with ``review``, what was replaced and where."""
+    s = summary
+    lines = [
+        f"fieldwork ({s['folder']}): {s['notes']} note(s), {s['imported']} imported "
+        f"({s['changed']} changed, {s['unchanged']} unchanged), {s['passages']} passages, "
+        f"{len(s['refused'])} refused",
+        *(f"  ✗ {r['item']}: {r['reason']} ({r['detail']})" for r in s["refused"]),
+        *(f"  ! {w['item']}: {w['warning']}" for w in s["warnings"]),
+        "  replaced: " + (", ".join(f"{k} {v}" for k, v in s["replacements"].items()) or "nothing"),
+    ]
+    if review:
+        lines.append("pseudonymisation review (pseudonyms only; the key holds the real values):")
+        for r in s["review"]:
+            places: dict[str, list[str]] = defaultdict(list)
+            for where in r["where"]:
+                item, _, label = where.rpartition(" ")
+                places[item].append(label)
+            spots = "; ".join(f"{item} {' '.join(labels)}" for item, labels in places.items())
+            lines.append(f"  {r['category']:<12} {r['pseudonym']:<8} ×{r['count']}: {spots}")
+    return "\n".join(lines)
+
+
+def run_briefs(settings: Settings, store: Store, *, lock: bool = True) -> list[str]:
+    """Write one theme brief per chapter and the recommendations table to reports/.
+
+    Returns the paths written, relative to the workbook root. ``lock=False`` when the
+    caller already holds the build lock of reports/.
+    """
+    from evidence.report._publish import build_lock
+
+    with build_lock(settings.reports) if lock else nullcontext():
+        return _write_briefs(settings, store)
+
+
+def _write_briefs(settings: Settings, store: Store) -> list[str]:
+    from evidence.analysis._triangulation import compute_recommendations, write_recommendations_xlsx
+    from evidence.coding._codebook import load_codebook
+    from evidence.report._briefs import render_recommendations, render_theme_brief
+
+    codebook = load_codebook(settings.codebook)
+    codings, passages = store.codings_frame(), store.passages_frame()
+    sources = store.sources_frame()
+    written: list[Path] = []
+    folder = settings.reports / "briefs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for chapter in settings.chapters:
+        lang = chapter.language or settings.language
+        labels = {c: codebook.label(c, lang) for c in codebook.codes}
+        text = render_theme_brief(
+            chapter, codings, passages, sources, list(codebook.codes), labels, lang
+        )
+        written.append(_write(folder / f"{chapter.id}.md", text))
+    lang = settings.language
+    labels = {c: codebook.label(c, lang) for c in codebook.codes}
+    forms = [c for c in codebook.codes if c.startswith("form.")]
+    responses = [c for c in codebook.codes if c.startswith("resp.")]
+    table = compute_recommendations(codings, passages, sources, forms, responses, lang)
+    written.append(
+        _write(
+            settings.reports / "recommendations.md",
+            render_recommendations(table, labels, lang, forms),
+        )
+    )
+    xlsx = settings.reports / "recommendations.xlsx"
+    write_recommendations_xlsx(xlsx, table, codings, passages, sources, labels, lang)
+    written.append(xlsx)
+    return [settings.relative(p) for p in written]
+
+
+def _write(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

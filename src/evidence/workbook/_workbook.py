@@ -1,0 +1,214 @@
+"""The workbook as notebooks see it: settings, store and codebook behind a few verbs.
+
+``open_workbook()`` finds ``evidence.toml`` in the current folder (or a parent) and
+returns a ``Workbook`` whose methods return DataFrames: the same data the command line
+reports, so a notebook and ``evidence ...`` are two faces of one API.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evidence.analysis._matrix import MatrixFilters, compute_matrix
+from evidence.coding._codebook import Codebook, load_codebook
+from evidence.config import Chapter, Settings, load_settings
+from evidence.errors import ConfigError
+from evidence.store._reads import (
+    MatrixData,
+    load_cell_passages,
+    load_matrix_data,
+    load_matrix_passages,
+    search_passage_ids,
+)
+from evidence.store._store import Store, open_store
+
+__all__ = ["Workbook", "open_workbook"]
+
+
+class Workbook:
+    """One workbook: its settings, its store (opened on first use) and its codebook."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @cached_property
+    def store(self) -> Store:
+        """The SQLite store, opened (and created or migrated) on first use."""
+        return open_store(self.settings.store)
+
+    @cached_property
+    def codebook(self) -> Codebook:
+        """The codebook, loaded and validated on first use."""
+        return load_codebook(self.settings.codebook)
+
+    def close(self) -> None:
+        """Close the store if it was opened."""
+        if "store" in self.__dict__:
+            self.store.close()
+            del self.__dict__["store"]
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def refresh(self, *, progress: bool = False) -> dict[str, Any]:
+        """Bring the store up to date (sync, extract, code; incremental); return the summaries."""
+        from ._pipeline import run_code, run_extract, run_sync
+
+        return {
+            "sync": run_sync(self.settings, self.store),
+            "extract": run_extract(self.settings, self.store, progress=progress),
+            "code": run_code(self.settings, self.store, progress=progress),
+        }
+
+    def chapter(self, chapter_id: str) -> Chapter:
+        """Return the chapter defined in evidence.toml with id ``chapter_id``."""
+        for chapter in self.settings.chapters:
+            if chapter.id == chapter_id:
+                return chapter
+        known = ", ".join(c.id for c in self.settings.chapters) or "none"
+        raise ConfigError(
+            f"{self.settings.root / 'evidence.toml'}: no chapter '{chapter_id}' (known: {known})"
+        )
+
+    def narrative(self, chapter: Chapter) -> str:
+        """Return the coordinator's narrative Markdown of ``chapter`` ("" when it has none)."""
+        if not chapter.narrative:
+            return ""
+        path = self.settings.path(chapter.narrative)
+        if not path.is_file():
+            raise ConfigError(
+                f"{path}: narrative of chapter '{chapter.id}' not found; write it or fix "
+                "narrative in evidence.toml"
+            )
+        return path.read_text(encoding="utf-8")
+
+    # -- codes ---------------------------------------------------------------------------------
+    def codes(self, facet_or_codes: str | list[str]) -> list[str]:
+        """Return code ids of a facet (``"form"``), a prefix (``"cons.user.*"``) or a list."""
+        if isinstance(facet_or_codes, list):
+            return facet_or_codes
+        ids = list(self.codebook.codes)
+        pattern = facet_or_codes.rstrip("*").rstrip(".")
+        return [i for i in ids if i == pattern or i.startswith(pattern + ".")]
+
+    def labels(self, lang: str | None = None) -> dict[str, str]:
+        """Return code id -> label in ``lang`` (default: the workbook's report language)."""
+        language = lang or self.settings.language
+        return {c.id: self.codebook.label(c.id, language) for c in self.codebook.codes.values()}
+
+    # -- data ----------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Return what the store holds and every item that failed, with its reason."""
+        return {**self.store.counts(), "failures": self.store.failures()}
+
+    def sources(self) -> pd.DataFrame:
+        """Return the sources (one row per reference)."""
+        return self.store.sources_frame()
+
+    def documents(self) -> pd.DataFrame:
+        """Return the documents with their extraction status and reason."""
+        return self.store.documents_frame()
+
+    def passages(self, sections: list[str] | None = None) -> pd.DataFrame:
+        """Return passages, optionally only those of some sections."""
+        return self.store.passages_frame(sections)
+
+    def codings(self, *, effective: bool = True) -> pd.DataFrame:
+        """Return codings with their origin and provenance (human decisions applied)."""
+        return self.store.codings_frame(effective=effective)
+
+    def search(self, query: str, limit: int = 20) -> pd.DataFrame:
+        """Return full-text search hits (FTS5 syntax) with key, page label and snippet.
+
+        Hits are ranked by relevance when at most 20,000 passages match, else in document order
+        (the ``ranked`` column says which), so a search stays fast on a large store.
+        """
+        from evidence.store._reads import search_passages
+
+        return search_passages(self.store, query, limit)
+
+    def matrix(
+        self,
+        rows: str | list[str] = "form",
+        cols: str | list[str] = "cons",
+        filters: MatrixFilters | None = None,
+        *,
+        search: str = "",
+    ) -> pd.DataFrame:
+        """Return the long evidence matrix for two facets (or code lists): per cell the
+        distinct sources, passages, documents and field sources; ``search`` (FTS5 syntax)
+        keeps the passages that match it."""
+        f = filters or MatrixFilters()
+        row_codes, col_codes = self.codes(rows), self.codes(cols)
+        data = self.matrix_data([*row_codes, *col_codes, *f.context], filters=f)
+        return compute_matrix(
+            data.codings,
+            row_codes,
+            col_codes,
+            filters=f,
+            sources=data.sources,
+            passage_ids=self._hits(search),
+        )
+
+    def matrix_data(self, codes: list[str], filters: MatrixFilters | None = None) -> MatrixData:
+        """Return the codings of ``codes`` as matrices read them, with what ``filters`` need
+        (reused until the store changes)."""
+        f = filters or MatrixFilters()
+        return load_matrix_data(
+            self.store, codes, langs=bool(f.langs), scores=f.provenance == "suggestions"
+        )
+
+    def _hits(self, search: str) -> Any:
+        return search_passage_ids(self.store, search) if search.strip() else None
+
+    def link_options(self) -> dict[str, Any]:
+        """Return what links to PDFs need: the workbook root (documents' paths are relative
+        to it) and the Zotero library prefix (``library`` or ``groups/<id>``)."""
+        zotero = self.settings.zotero
+        library = "library" if zotero.library_type == "user" else f"groups/{zotero.library_id}"
+        return {"root": self.settings.root, "zotero_library": library}
+
+    def cell(
+        self, row: str, col: str, filters: MatrixFilters | None = None, *, search: str = ""
+    ) -> pd.DataFrame:
+        """Return the passages behind one matrix cell: citation, page label, language,
+        provenance, highlighted matches and a link opening the PDF at the page."""
+        f = filters or MatrixFilters()
+        data = self.matrix_data([row, col, *f.context], filters=f)
+        return load_cell_passages(
+            self.store,
+            data,
+            row,
+            col,
+            filters=f,
+            passage_ids=self._hits(search),
+            **self.link_options(),
+        )
+
+    def matrix_passages(
+        self, matrix: pd.DataFrame, filters: MatrixFilters | None = None, *, search: str = ""
+    ) -> pd.DataFrame:
+        """Return the passages behind every non-empty cell of ``matrix``, with row and col."""
+        f = filters or MatrixFilters()
+        codes = sorted(set(matrix["row"]) | set(matrix["col"]) | set(f.context))
+        data = self.matrix_data(codes, filters=f)
+        return load_matrix_passages(
+            self.store,
+            data,
+            matrix,
+            filters=f,
+            passage_ids=self._hits(search),
+            **self.link_options(),
+        )
+
+
+def open_workbook(root: str | Path | None = None) -> Workbook:
+    """Return the workbook whose ``evidence.toml`` is at or above ``root`` (default: cwd)."""
+    return Workbook(load_settings(root))

@@ -1,0 +1,318 @@
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from _matrix_store import make_matrix_store
+
+from evidence.coding._codebook import load_codebook
+from evidence.report._publish import CHROMIUM_HEADLESS
+from evidence.store._store import open_store
+from evidence.workbook._explore import UI_TEXT, Explorer
+
+PHYSICAL_BURNOUT = ("form.physical", "cons.worker.burnout")
+
+
+@pytest.fixture
+def explorer(tmp_path: Path):
+    root = tmp_path / "wb"
+    with open_store(make_matrix_store(root)) as store:
+        yield Explorer(store, load_codebook(root / "codebook.yml"), lang="fr", root=root)
+
+
+def _counts(ex: Explorer) -> dict[tuple[str, str], str]:
+    return {k: b.description for k, b in ex.buttons.items()}
+
+
+def test_the_matrix_is_drawn_as_buttons_with_labels(explorer: Explorer) -> None:
+    assert _counts(explorer) == {
+        PHYSICAL_BURNOUT: "3",
+        ("form.physical", "cons.user.trauma"): "2",
+        ("form.verbal", "cons.worker.burnout"): "1",
+        ("form.verbal", "cons.user.trauma"): "1",
+    }
+    headers = [c.value for c in explorer.grid.children if hasattr(c, "value")]
+    assert any("Violence physique" in h for h in headers)
+    assert any("Épuisement" in h for h in headers)
+    assert explorer.status.value == "4 cellule(s) sur 4 contiennent des preuves"
+    assert UI_TEXT["fr"]["pick"] in explorer.passages.value
+
+
+def test_filters_update_the_matrix(explorer: Explorer) -> None:
+    explorer.provenance.value = "suggestions"
+    assert not explorer.min_score.disabled
+    assert _counts(explorer)[("form.verbal", "cons.user.trauma")] == "2"  # s2, suggested 0.91
+    explorer.min_score.value = 0.95
+    assert _counts(explorer)[("form.verbal", "cons.user.trauma")] == "1"
+    explorer.provenance.value = "rules"
+    explorer.kinds.value = ("field",)
+    assert _counts(explorer)[PHYSICAL_BURNOUT] == "1"
+    explorer.kinds.value = ()
+    explorer.langs.value = ("en",)
+    assert _counts(explorer)[PHYSICAL_BURNOUT] == "1"
+    explorer.langs.value = ()
+    explorer.years.value = (2020, 2024)
+    assert explorer.filters.years == (2020, 2024)
+    assert _counts(explorer)[PHYSICAL_BURNOUT] == "2"
+    explorer.years.value = (explorer.years.min, explorer.years.max)
+    assert explorer.filters.years == (None, None)  # the whole range filters nothing
+    explorer.context.value = ("setting.shelter",)
+    assert _counts(explorer)[PHYSICAL_BURNOUT] == "1"
+    explorer.context.value = ()
+    explorer.value.value = "passages"
+    explorer.within.value = "source"
+    # Sources holding both codes: dubois2021 (d1, d2, d3), smith2019 (s1, a1), zonder (z1).
+    assert _counts(explorer)[("form.physical", "cons.user.trauma")] == "6"
+    explorer.rows.value = "setting"
+    assert set(explorer.buttons) == {("setting.shelter", c) for c in PHYSICAL_BURNOUT[1:]} | {
+        ("setting.shelter", "cons.user.trauma")
+    }
+
+
+def test_selecting_a_cell_shows_its_passages_with_highlights(explorer: Explorer) -> None:
+    explorer.buttons[PHYSICAL_BURNOUT].click()
+    assert explorer.selected == PHYSICAL_BURNOUT
+    assert list(explorer.cell["id"]) == ["d1", "s1", "t1"]
+    page = explorer.passages.value
+    assert "Violence physique × Épuisement : 3 passage(s) de 3 source(s)" in page
+    assert page.count("<mark") == 6
+    assert "zotero://open-pdf/library/items/ATT12345?page=5" in page
+    assert "Dubois &amp; Peeters (2021), p. 12" in page
+    explorer.kinds.value = ("field",)  # the selection follows the filters
+    assert list(explorer.cell["id"]) == ["t1"]
+    explorer.rows.value = "pop"  # the selected row is gone: nothing is selected
+    assert explorer.selected is None and explorer.cell.empty
+
+
+def test_a_large_cell_shows_its_first_passages_and_says_how_many_more(tmp_path: Path) -> None:
+    root = tmp_path / "wb"
+    with open_store(make_matrix_store(root)) as store:
+        ex = Explorer(store, load_codebook(root / "codebook.yml"), lang="en", limit=1)
+        cell = ex.select_cell(*PHYSICAL_BURNOUT)
+    assert list(cell["id"]) == ["d1"]
+    assert "Physical violence × Burnout: 3 passage(s) from 3 source(s)" in ex.passages.value
+    assert "… and 2 more" in ex.passages.value
+
+
+def test_search_restricts_the_matrix_and_lists_hits(explorer: Explorer) -> None:
+    explorer.search.value = "burnout"
+    assert "2 passage(s) correspondent" in explorer.search_info.value
+    assert "<mark>burnout</mark>" in explorer.search_info.value
+    assert _counts(explorer)[PHYSICAL_BURNOUT] == "1"
+    assert _counts(explorer)[("form.physical", "cons.user.trauma")] == "·"
+    assert explorer.status.value == "2 cellule(s) sur 4 contiennent des preuves"
+    assert explorer.buttons[("form.physical", "cons.user.trauma")].disabled
+    explorer.search.value = '"unterminated'
+    assert "Recherche invalide" in explorer.search_info.value
+    assert _counts(explorer)[PHYSICAL_BURNOUT] == "1"  # the last valid search still holds
+    explorer.search.value = ""
+    assert explorer.hits is None and _counts(explorer)[PHYSICAL_BURNOUT] == "3"
+
+
+# -- once in a real browser ---------------------------------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM_FLAGS = [
+    *CHROMIUM_HEADLESS,
+    "--remote-debugging-port=0",
+    "--window-size=1500,1400",
+]
+
+
+class _DevTools:
+    """Just enough of the Chrome DevTools protocol: evaluate, click, screenshot."""
+
+    def __init__(self, url: str) -> None:
+        import websocket
+
+        self.ws = websocket.create_connection(url, timeout=60, suppress_origin=True)
+        self.next_id = 0
+
+    def send(self, method: str, **params: object) -> dict:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            reply = json.loads(self.ws.recv())
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+
+    def evaluate(self, expression: str) -> object:
+        result = self.send(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, seconds: float = 120) -> object:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.5)
+        raise TimeoutError(f"still false after {seconds} s: {expression}")
+
+    def click(self, selector: str) -> None:
+        box = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        x, y = box  # type: ignore[misc]
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def screenshot(self, path: Path) -> None:
+        data = self.send("Page.captureScreenshot", format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer in {seconds} s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a process started here, with the children it started (its own session)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_in_a_real_browser_the_matrix_renders_and_a_cell_shows_passages(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("websocket")
+    root = tmp_path / "wb"
+    make_matrix_store(root)
+    (root / "evidence.toml").write_text(
+        '[workbook]\nname = "browser test"\nlanguage = "fr"\ncodebook = "codebook.yml"\n'
+        'store = "store.sqlite"\n',
+        encoding="utf-8",
+    )
+    shutil.copy(REPO / "notebooks" / "04_explore.ipynb", root / "04_explore.ipynb")
+    port, token = _free_port(), secrets.token_hex(16)
+    jupyter_dirs = {
+        name: tmp_path / name.lower()
+        for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")
+    }
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in jupyter_dirs.items()},
+        "PYTHONPATH": str(REPO / "src"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    lab_log = (tmp_path / "lab.log").open("wb")
+    lab = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+            f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        cwd=root,
+        env=env,
+        stdout=lab_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    profile = tmp_path / "chromium"
+    browser: subprocess.Popen | None = None
+    tools: _DevTools | None = None
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/api/status?token={token}")
+        browser = subprocess.Popen(
+            [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        active = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not active.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        debug_port = int(active.read_text().split()[0])
+        with urllib.request.urlopen(f"http://127.0.0.1:{debug_port}/json/list") as reply:
+            page = next(t for t in json.load(reply) if t["type"] == "page")
+        tools = _DevTools(page["webSocketDebuggerUrl"])
+        tools.send("Page.enable")
+        tools.send(
+            "Page.navigate", url=f"http://127.0.0.1:{port}/lab/tree/04_explore.ipynb?token={token}"
+        )
+        # Headless, no panel has the focus: find the notebook among the main-area widgets.
+        panel = (
+            "Array.from(window.jupyterapp?.shell?.widgets('main') ?? [])"
+            ".find(w => w.sessionContext)"
+        )
+        tools.wait_for(f"{panel}?.sessionContext?.session?.kernel?.status === 'idle'", 180)
+        tools.evaluate(
+            f"(() => {{ const p = {panel}; window.jupyterapp.shell.activateById(p.id);"
+            " return window.jupyterapp.commands.execute('notebook:run-all-cells')"
+            ".then(() => true); })()"
+        )
+        n_cells = tools.wait_for("document.querySelectorAll('.evidence-cell').length", 180)
+        assert n_cells == 4  # two forms of violence by two consequences
+        labels = tools.evaluate("document.querySelector('.evidence-matrix').innerText")
+        assert "Violence physique" in str(labels) and "Épuisement" in str(labels)
+        tools.click(".evidence-cell-0-0")
+        tools.wait_for("document.querySelectorAll('.evidence-passages mark').length > 0", 60)
+        shown = str(tools.evaluate("document.querySelector('.evidence-passages').innerText"))
+        assert "Violence physique × Épuisement : 3 passage(s) de 3 source(s)" in shown
+        assert "Dubois & Peeters (2021), p. 12" in shown
+        marks = tools.evaluate(
+            "[...document.querySelectorAll('.evidence-passages mark')].map(m => m.textContent)"
+        )
+        assert {"agression", "épuisement", "burnout"} <= set(marks)  # type: ignore[arg-type]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tools.screenshot(ARTIFACTS / "explore.png")
+        assert (ARTIFACTS / "explore.png").stat().st_size > 10_000
+    except (AssertionError, TimeoutError):
+        if tools is not None:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            tools.screenshot(ARTIFACTS / "explore-failed.png")
+        raise
+    finally:
+        if browser is not None:
+            _stop(browser)
+        _stop(lab)
+        lab_log.close()

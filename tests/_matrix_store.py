@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from evidence.store._store import CodingRow, PassageRow, open_store
+from evidence.records import CodingRow, PassageRow
+from evidence.store._store import open_store
 
 CODEBOOK = """\
 version: "matrix-test-1"

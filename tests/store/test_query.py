@@ -10,7 +10,7 @@ from _matrix_store import make_matrix_store
 import evidence.store._reads as query
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
 from evidence.errors import StoreError
-from evidence.records import make_passage_id
+from evidence.records import CodingRow, PassageRow, make_passage_id
 from evidence.store._reads import (
     load_cell_passages,
     load_matrix_codings,
@@ -19,7 +19,7 @@ from evidence.store._reads import (
     search_passage_ids,
     search_passages,
 )
-from evidence.store._store import CodingRow, PassageRow, Store, open_store
+from evidence.store._store import Store, open_store
 
 ROWS = ["form.physical", "form.verbal"]
 COLS = ["cons.worker.burnout", "cons.user.trauma"]

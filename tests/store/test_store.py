@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import StoreError
-from evidence.store._store import SCHEMA_VERSION, CodingRow, PassageRow, open_store
+from evidence.records import CodingRow, PassageRow
+from evidence.store._store import SCHEMA_VERSION, open_store
 
 
 def _passage(pid: str, source: str, text: str, seq: int = 0) -> PassageRow:

@@ -13,7 +13,8 @@ from typing import Any
 
 from evidence.config import Settings
 from evidence.errors import ConfigError
-from evidence.store._store import CodingRow, open_store
+from evidence.records import CodingRow
+from evidence.store._store import open_store
 
 __all__ = ["register"]
 

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence.lang import detect_language
-from evidence.records import make_passage_id
-from evidence.store._store import PassageRow
+from evidence.records import PassageRow, make_passage_id
 
 from ._metadata import (
     KINDS,

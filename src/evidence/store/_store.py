@@ -12,7 +12,6 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,9 @@ from typing import Any
 import pandas as pd
 
 from evidence.errors import StoreError
+from evidence.records import CodingRow, DocumentRow, PassageRow
 
-__all__ = ["SCHEMA_VERSION", "DocumentRow", "PassageRow", "CodingRow", "Store", "open_store"]
+__all__ = ["SCHEMA_VERSION", "Store", "open_store"]
 
 SCHEMA_VERSION = 3
 # Past this many matches a search returns hits in document order instead of ranking them all.
@@ -201,51 +201,6 @@ _EFFECTIVE = """
         )
     )
 """
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentRow:
-    """A registered file of a source, with what was last extracted from it."""
-
-    id: int
-    source_key: str
-    path: str
-    sha256: str
-    status: str
-    reason: str
-    extracted_sha256: str
-    extractor_version: str
-    coded_version: str
-
-
-@dataclass(frozen=True, slots=True)
-class PassageRow:
-    """A passage ready to be written: id, place, text."""
-
-    id: str
-    source_key: str
-    seq: int
-    page_index: int | None
-    page_label: str
-    section: str
-    lang: str
-    text: str
-    origin: str = "pdf"
-    comment: str = ""
-    extra: str = "{}"
-
-
-@dataclass(frozen=True, slots=True)
-class CodingRow:
-    """One code on one passage, with where it came from."""
-
-    passage_id: str
-    code: str
-    origin: str
-    provenance: str = ""
-    negated: bool = False
-    score: float | None = None
-    spans: str = "[]"
 
 
 def _insert_passages(

@@ -24,8 +24,8 @@ from evidence.coding._matcher import code_passages, compile_codebook
 from evidence.config import Settings
 from evidence.library._bibtex import Source, hash_file
 from evidence.pdf._extract import EXTRACTOR_VERSION, Extraction, extract_many
-from evidence.records import make_passage_id
-from evidence.store._store import CodingRow, PassageRow, Store
+from evidence.records import CodingRow, PassageRow, make_passage_id
+from evidence.store._store import Store
 
 __all__ = [
     "passage_rows",

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evidence.lang import detect_language
-from evidence.records import make_passage_id
-from evidence.store._store import CodingRow, PassageRow
+from evidence.records import CodingRow, PassageRow, make_passage_id
 
 from ._items import Annotation
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from evidence.coding._matcher import Coding
+from evidence.files import write_atomic
+
+from ._matcher import Coding
 
 __all__ = [
     "COLUMNS",
@@ -145,17 +145,7 @@ def render_decisions(decisions: Iterable[Decision]) -> str:
 
 def write_decisions(path: str | Path, decisions: Iterable[Decision]) -> None:
     """Write ``decisions`` to ``path`` atomically, so an interrupted write loses nothing."""
-    file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    text = render_decisions(decisions)
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, render_decisions(decisions))
 
 
 def add_decision(

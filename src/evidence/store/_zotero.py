@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from evidence.library.zotero._files import FileCheck
 
 from ._store import Store
 
@@ -17,7 +18,6 @@ __all__ = [
     "META_LIBRARY",
     "META_SOURCES",
     "META_VERSION",
-    "FileCheck",
     "load_file_checks",
     "load_mirror",
     "replace_file_checks",
@@ -28,18 +28,6 @@ __all__ = [
 META_LIBRARY = "zotero.library"
 META_VERSION = "zotero.version"
 META_SOURCES = "zotero.sources"
-
-
-@dataclass(frozen=True)
-class FileCheck:
-    """A local attachment file whose md5 matched Zotero's, with its size, mtime and sha256."""
-
-    key: str
-    path: str
-    md5: str
-    sha256: str
-    size: int
-    mtime: float
 
 
 def slim(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,6 @@ briefs and the recommendations table to reports/.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter, defaultdict
 from contextlib import nullcontext
 from pathlib import Path
@@ -41,29 +39,13 @@ from evidence.fieldwork._pseudonymise import (
     parse_names,
     pseudonymise_text,
 )
+from evidence.files import write_atomic
 from evidence.store._store import Store
 
-__all__ = ["render_fieldwork_summary", "run_briefs", "run_fieldwork", "write_private"]
+__all__ = ["render_fieldwork_summary", "run_briefs", "run_fieldwork"]
 
 _CONVERT = {".doc", ".docm", ".rtf", ".pdf", ".pages", ".wpd", ".odm", ".ott", ".dotx"}
 _TABLE = "metadata.csv"
-
-
-def write_private(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` atomically, readable by its owner only; False if unchanged."""
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 def _note_files(settings: Settings) -> list[Path]:
@@ -197,7 +179,7 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
         summary["warnings"] += [
             {"item": item.key, "warning": clean(w)} for w in (*warnings, *item.warnings)
         ]
-    write_private(fw.key, format_key(key))
+    write_atomic(fw.key, format_key(key), private=True, if_changed=True)
     summary["removed"] = store.replace_sources("field", [i.record for i in items])["removed"]
     for item in items:
         changed = store.save_field_item(
@@ -303,7 +285,5 @@ def _write_briefs(settings: Settings, store: Store) -> list[str]:
 
 
 def _write(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text)
     return path

@@ -27,6 +27,7 @@ import httpx
 from evidence.coding._codebook import load_codebook
 from evidence.config import Settings, read_secret
 from evidence.errors import ConfigError, ZoteroError
+from evidence.files import write_atomic
 from evidence.library._bibtex import normalise_language, parse_bibtex
 from evidence.library._bibwrite import make_citation_keys, render_bibtex
 from evidence.library.zotero._annotations import (
@@ -37,7 +38,7 @@ from evidence.library.zotero._annotations import (
     read_snapshot,
     render_snapshot,
 )
-from evidence.library.zotero._files import locate_files
+from evidence.library.zotero._files import FileCheck, locate_files
 from evidence.library.zotero._http import Pull, ZoteroClient, ZoteroUnavailable, library_label
 from evidence.library.zotero._items import merge_items, read_annotation, select_library
 from evidence.store._store import Store
@@ -45,7 +46,6 @@ from evidence.store._zotero import (
     META_LIBRARY,
     META_SOURCES,
     META_VERSION,
-    FileCheck,
     load_file_checks,
     load_mirror,
     replace_file_checks,
@@ -114,16 +114,6 @@ def _codebook_maps(settings: Settings) -> tuple[set[str], dict[str, str], dict[s
             )
         colours[hexa] = code
     return codes, tags, colours
-
-
-def _write_if_changed(path: Path, text: str) -> bool:
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_text(text, encoding="utf-8")
-    part.replace(path)
-    return True
 
 
 def load_annotation_snapshot(settings: Settings, store: Store) -> dict[str, Any]:
@@ -318,7 +308,7 @@ class _Derived:
             (annotations, render_snapshot(self.annotations.rows, ANNOTATION_COLUMNS)),
             (codings, render_snapshot(self.annotations.coding_rows, CODING_COLUMNS)),
         ):
-            if _write_if_changed(path, text):
+            if write_atomic(path, text, if_changed=True):
                 out.append(settings.relative(path))
         return out
 

@@ -13,12 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from evidence.store._zotero import FileCheck
+from evidence.files import write_atomic
 
 from ._http import FileUnavailable, ZoteroUnavailable
 from ._items import Attachment
 
-__all__ = ["FileResult", "locate_files"]
+__all__ = ["FileCheck", "FileResult", "locate_files"]
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """A local attachment file whose md5 matched Zotero's, with its size, mtime and sha256."""
+
+    key: str
+    path: str
+    md5: str
+    sha256: str
+    size: int
+    mtime: float
 
 
 @dataclass(frozen=True)
@@ -136,10 +148,7 @@ class _Locator:
             )
         if not content[:1024].lstrip().startswith(b"%PDF-"):
             return self._missing(a, rel, "the file Zotero holds is not a PDF (no %PDF- header)")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(target.name + ".part")
-        part.write_bytes(content)
-        os.replace(part, target)  # a reader never sees half a file
+        write_atomic(target, content)  # a reader never sees half a file
         stat = target.stat()
         sha = hashlib.sha256(content).hexdigest()
         check = FileCheck(a.key, rel, md5, sha, stat.st_size, stat.st_mtime)

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
-from evidence.store._reads import load_cell_passages, load_matrix_codings, search_passages
+from evidence.store._matrix import load_cell_passages, load_matrix_codings, search_passages
 from evidence.store._store import Store, open_store
 
 FACETS = {

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from evidence.analysis._export import SHEETS, write_matrix_xlsx
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
-from evidence.store._reads import load_matrix_codings, load_matrix_passages
+from evidence.store._matrix import load_matrix_codings, load_matrix_passages
 from evidence.store._store import open_store
 
 ROWS = ["form.physical", "form.verbal"]

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from _matrix_store import make_matrix_store
 
-import evidence.store._reads as query
+import evidence.store._matrix as query
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
 from evidence.errors import StoreError
 from evidence.records import CodingRow, PassageRow, make_passage_id
-from evidence.store._reads import (
+from evidence.store._matrix import (
     load_cell_passages,
     load_matrix_codings,
     load_matrix_data,

@@ -11,7 +11,7 @@ import pytest
 
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
 from evidence.records import CodingRow
-from evidence.store._reads import load_matrix_codings, search_passage_ids
+from evidence.store._matrix import load_matrix_codings, search_passage_ids
 from evidence.store._store import _EFFECTIVE, _MIGRATIONS, SCHEMA_VERSION, open_store
 
 ROWS = ["form.physical", "form.verbal"]

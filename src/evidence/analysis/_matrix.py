@@ -5,7 +5,7 @@ that carries both codes, or, with ``within="source"``, the sources that carry bo
 any of their passages. :class:`MatrixFilters` narrows the evidence first: provenance, source
 type, language, years, country, setting and population codes. Everything here is pure: frames
 in, new frames out. Counting works on integer codes with numpy: a matrix over a million
-coded passages takes about half a second of CPU once they are loaded (``evidence.store._reads``
+coded passages takes about half a second of CPU once they are loaded (``evidence.store._matrix``
 loads them from the store; ``benchmarks/bench_matrix.py`` measures both).
 
 Drill-down, figures and the Excel export live in ``evidence.analysis._drilldown``,

@@ -22,7 +22,7 @@ from matplotlib.colors import to_hex
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
 from evidence.coding._codebook import Codebook
 from evidence.errors import StoreError
-from evidence.store._reads import (
+from evidence.store._matrix import (
     load_cell_passages,
     load_matrix_data,
     search_passage_ids,

@@ -17,7 +17,7 @@ from evidence.analysis._matrix import MatrixFilters, compute_matrix
 from evidence.coding._codebook import Codebook, load_codebook
 from evidence.config import Chapter, Settings, load_settings
 from evidence.errors import ConfigError
-from evidence.store._reads import (
+from evidence.store._matrix import (
     MatrixData,
     load_cell_passages,
     load_matrix_data,
@@ -130,7 +130,7 @@ class Workbook:
         Hits are ranked by relevance when at most 20,000 passages match, else in document order
         (the ``ranked`` column says which), so a search stays fast on a large store.
         """
-        from evidence.store._reads import search_passages
+        from evidence.store._matrix import search_passages
 
         return search_passages(self.store, query, limit)
 

@@ -6,8 +6,16 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
 import pymupdf
 import pytest
+
+from evidence.analysis import (
+    MatrixFilters,
+    compute_matrix,
+    compute_matrix_codings,
+    describe_cells,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -164,3 +172,26 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside the repository")
     return SHARED
+
+
+def matrix_and_cells(
+    codings: pd.DataFrame,
+    passages: pd.DataFrame,
+    sources: pd.DataFrame,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    filters: MatrixFilters | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return a matrix and the passages behind its cells, from frames held in memory, as the
+    workbook computes them from the store (codings without an origin count as rules)."""
+    if "origin" not in codings.columns:
+        codings = codings.assign(origin="rule")
+    matrix = compute_matrix(codings, rows, cols, filters=filters, sources=sources)
+    members = compute_matrix_codings(codings, matrix, filters=filters, sources=sources)
+    cells = describe_cells(
+        passages,
+        codings.rename(columns={"passage_id": "id"}),
+        sources,
+        members.rename(columns={"passage_id": "id"}),
+    )
+    return matrix, cells

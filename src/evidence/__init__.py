@@ -17,7 +17,7 @@ from evidence.errors import (
     StoreError,
     ZoteroError,
 )
-from evidence.workbook._workbook import Workbook, open_workbook
+from evidence.workbook import Workbook, open_workbook
 
 __version__ = "0.1.0"
 

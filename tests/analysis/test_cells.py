@@ -5,17 +5,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from evidence.analysis._drilldown import (
+from evidence.analysis import (
     CELL_COLUMNS,
-    compute_cell_passages,
-    compute_citations,
-    compute_matrix_passages,
+    MatrixFilters,
+    compute_cell_codings,
+    compute_matrix,
+    compute_matrix_codings,
+    describe_cells,
+    describe_passages,
     format_citation,
     format_pdf_link,
     format_zotero_link,
     render_passage_html,
 )
-from evidence.analysis._matrix import MatrixFilters, compute_matrix
 
 TEXTS = {
     "p1": "Des coups et des blessures <graves> au guichet.",
@@ -80,6 +82,45 @@ SOURCES = pd.DataFrame(
 )
 
 
+def compute_cell_passages(
+    codings: pd.DataFrame,
+    passages: pd.DataFrame,
+    sources: pd.DataFrame,
+    row: str,
+    col: str,
+    *,
+    filters: MatrixFilters | None = None,
+    root: Path | None = None,
+) -> pd.DataFrame:
+    """The drill-down of one cell from frames held in memory (the store's path reads the
+    same members' passages from SQLite)."""
+    members = compute_cell_codings(codings, row, col, filters=filters, sources=sources)
+    return describe_passages(
+        passages,
+        codings.rename(columns={"passage_id": "id"}),
+        sources,
+        members.rename(columns={"passage_id": "id"}),
+        root=root,
+    )
+
+
+def compute_matrix_passages(
+    codings: pd.DataFrame,
+    passages: pd.DataFrame,
+    sources: pd.DataFrame,
+    matrix: pd.DataFrame,
+    *,
+    filters: MatrixFilters | None = None,
+) -> pd.DataFrame:
+    members = compute_matrix_codings(codings, matrix, filters=filters, sources=sources)
+    return describe_cells(
+        passages,
+        codings.rename(columns={"passage_id": "id"}),
+        sources,
+        members.rename(columns={"passage_id": "id"}),
+    )
+
+
 def test_citation_forms() -> None:
     assert (
         format_citation(["Dupont, Marie", "Peeters, Els"], 2021, "12")
@@ -87,7 +128,15 @@ def test_citation_forms() -> None:
     )
     assert format_citation(["A, X", "B, Y", "C, Z"], 2019) == "A et al. (2019)"
     assert format_citation([], None) == "Anon. (s.d.)"
-    assert list(compute_citations(SOURCES)["citation"]) == ["Dupont (2020)", "A et al. (2019)"]
+    # One formatter, localised: the undated mark follows the reader's language.
+    assert format_citation([], None, lang="en") == "Anon. (n.d.)"
+    assert format_citation(["Gamma, D"], None, "3", lang="nl") == "Gamma (z.d.), p. 3"
+    assert (
+        format_citation(["Dupont, Marie"], 2021, "12", style="parenthetical")
+        == "Dupont, 2021, p. 12"
+    )
+    field = format_citation(["ORG03"], 2025, "§4", kind="field", item_type="interview")
+    assert field == "Entretien ORG03 (2025), §4"
 
 
 def test_links_open_the_pdf_at_the_page(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 
 from evidence.analysis._export import SHEETS, write_matrix_xlsx
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
-from evidence.store._matrix import load_matrix_codings, load_matrix_passages
+from evidence.store._matrix import load_matrix_codings
 from evidence.store._store import open_store
+from evidence.workbook._queries import load_matrix_passages
 
 ROWS = ["form.physical", "form.verbal"]
 COLS = ["cons.worker.burnout", "cons.user.trauma"]

@@ -57,8 +57,8 @@ FULL = pd.DataFrame(
         ("c2", "lit-uk", 4, "pop.women", "rule", None, False, "en"),
         ("d1", "undated", 5, "form.physical", "human", None, False, "en"),
         ("d1", "undated", 5, "form.physical", "rule", None, False, "en"),
-        ("d1", "undated", 5, "cons.user.health", "human", None, True, "en"),  # rejected, but
-        ("d1", "undated", 5, "cons.user.health", "human", None, False, "en"),  # another accepts
+        # A person rejected, another later accepted: the store holds the decision that stands.
+        ("d1", "undated", 5, "cons.user.health", "human", None, False, "en"),
         ("d1", "undated", 5, "cons.user.health", "rule", None, False, "en"),
     ],
     columns=[
@@ -108,7 +108,7 @@ def test_pivot_keeps_the_code_order() -> None:
 def test_documents_and_field_sources_are_counted() -> None:
     m = compute_matrix(FULL, ["form.physical"], ["cons.user.health"], sources=SOURCES)
     # a1 (doc 1), a2 (doc 2) in lit-be; b1 is rejected for form.physical; d1 counts: the
-    # person who accepted overrides the one who rejected.
+    # later acceptance is the decision that stands.
     row = m.iloc[0]
     assert (row["sources"], row["passages"], row["documents"], row["field_sources"]) == (2, 3, 3, 0)
 
@@ -171,12 +171,27 @@ def test_provenance_filters(provenance: str, min_score: float, expected: dict) -
     assert {k: got[k] for k in expected} == expected
 
 
-def test_a_rejected_rule_coding_does_not_count_unless_a_person_accepts_it() -> None:
+def test_a_code_a_person_rejected_does_not_count_on_that_passage() -> None:
     kept = select_codings(FULL)
     pairs = set(zip(kept["passage_id"], kept["code"], strict=True))
     assert ("b1", "form.physical") not in pairs
     assert ("d1", "cons.user.health") in pairs
     assert len(pairs) == len(kept)  # one row per (passage, code)
+
+
+def test_a_standing_rejection_hides_every_other_origin_of_the_code() -> None:
+    codings = pd.DataFrame(
+        [
+            # A Zotero tag (a person's coding in Zotero) and a rule, then a reviewer rejects.
+            ("e1", "lit-be", 6, "form.physical", "human", None, False, "fr"),
+            ("e1", "lit-be", 6, "form.physical", "rule", None, False, "fr"),
+            ("e1", "lit-be", 6, "form.physical", "human", None, True, "fr"),
+            ("e1", "lit-be", 6, "cons.user.health", "model", 0.99, False, "fr"),
+        ],
+        columns=FULL.columns,
+    )
+    kept = select_codings(codings, MatrixFilters(provenance="suggestions"))
+    assert list(zip(kept["passage_id"], kept["code"], strict=True)) == [("e1", "cons.user.health")]
 
 
 def test_source_filters_type_years_country() -> None:
@@ -289,15 +304,6 @@ def test_counts_agree_with_a_count_by_hand_on_random_codings(within: str) -> Non
     members = compute_matrix_codings(codings, m, filters=MatrixFilters(within=within))
     per_cell = members.groupby(["row", "col"])["passage_id"].nunique().to_dict()
     assert per_cell == {k: v[1] for k, v in got.items() if v[0]}
-
-
-def test_moved_names_are_still_importable_from_matrix() -> None:
-    from evidence.analysis import _matrix as matrix
-
-    assert callable(matrix.plot_heatmap) and callable(matrix.write_matrix_xlsx)
-    assert matrix.format_citation(["Dupont, Marie"], 2020) == "Dupont (2020)"
-    with pytest.raises(AttributeError):
-        matrix.no_such_name  # noqa: B018
 
 
 def _random_codings(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import matrix_and_cells
 
-from evidence.analysis._triangulation import (
-    cite_field,
-    cite_source,
+from evidence.analysis import (
     compute_cell_evidence,
     compute_field_references,
     compute_recommendations,
     compute_triangulation,
+    format_citation,
     select_codes,
     write_recommendations_xlsx,
 )
@@ -75,12 +75,14 @@ def _codings() -> pd.DataFrame:
     )
 
 
+def _cells(rows: list[str], cols: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The matrix and its drill-down, as the workbook computes them from the store."""
+    return matrix_and_cells(_codings(), _passages(), _sources(), rows, cols)
+
+
 def test_each_cell_says_literature_only_field_only_both_or_none() -> None:
     tri = compute_triangulation(
-        _codings(),
-        _sources(),
-        ["form.physical", "form.verbal"],
-        ["cons.worker.burnout", "cons.user.trauma"],
+        *_cells(["form.physical", "form.verbal"], ["cons.worker.burnout", "cons.user.trauma"])
     )
     got = {
         (r.row, r.col): (r.literature, r.field, r.literature_passages, r.field_passages, r.evidence)
@@ -96,17 +98,22 @@ def test_each_cell_says_literature_only_field_only_both_or_none() -> None:
 
 
 def test_citations_are_plain_text_for_field_items_and_author_date_for_the_literature() -> None:
-    assert cite_source("literature", "article", '["Alpha, Ann", "Bravo, Ben"]', 2020, "12") == (
+    def cite(kind: str, item_type: str, authors: object, year: object, page: str, lang: str = "fr"):
+        return format_citation(
+            authors, year, page, style="parenthetical", lang=lang, kind=kind, item_type=item_type
+        )
+
+    assert cite("literature", "article", '["Alpha, Ann", "Bravo, Ben"]', 2020, "12") == (
         "Alpha & Bravo, 2020, p. 12"
     )
     assert (
-        cite_source("literature", "book", ["Gamma, D", "Delta, E", "Echo, F"], None, "", "nl")
+        cite("literature", "book", ["Gamma, D", "Delta, E", "Echo, F"], None, "", "nl")
         == "Gamma et al., z.d."
     )
-    assert cite_source("field", "interview", '["ORG03"]', 2025, "§4") == "Entretien ORG03, 2025, §4"
-    assert cite_source("field", "meeting", [], float("nan"), "", "en") == "Meeting, n.d."
-    assert cite_field("focus_group", "ORG03", 2025, "§4", "nl") == "(Focusgroep ORG03, 2025, §4)"
-    assert cite_field("testimony", "", 2024, "§2") == "(Témoignage, 2024, §2)"
+    assert cite("field", "interview", '["ORG03"]', 2025, "§4") == "Entretien ORG03, 2025, §4"
+    assert cite("field", "meeting", [], float("nan"), "", "en") == "Meeting, n.d."
+    assert cite("field", "focus_group", ["ORG03"], 2025, "§4", "nl") == "Focusgroep ORG03, 2025, §4"
+    assert cite("field", "testimony", [], 2024, "§2") == "Témoignage, 2024, §2"
 
 
 def test_field_references_let_a_chapter_cite_field_items_without_references_bib() -> None:
@@ -117,9 +124,7 @@ def test_field_references_let_a_chapter_cite_field_items_without_references_bib(
 
 
 def test_cell_evidence_lists_literature_first_with_citations_and_organisations() -> None:
-    cells = compute_cell_evidence(
-        _codings(), _passages(), _sources(), ["form.physical"], ["cons.worker.burnout"]
-    )
+    cells = compute_cell_evidence(_cells(["form.physical"], ["cons.worker.burnout"])[1], _sources())
     assert list(cells["id"]) == ["p1", "p3"]
     assert list(cells["citation"]) == ["Alpha & Bravo, 2020, p. 12", "Entretien ORG01, 2025, §3"]
     assert list(cells["reference"]) == ["Alpha & Bravo, 2020", "Entretien ORG01, 2025"]
@@ -127,13 +132,10 @@ def test_cell_evidence_lists_literature_first_with_citations_and_organisations()
 
 
 def test_recommendations_cross_forms_with_responses_and_name_their_sources() -> None:
-    table = compute_recommendations(
-        _codings(),
-        _passages(),
-        _sources(),
-        ["form.physical", "form.verbal"],
-        ["resp.training", "resp.staff_support"],
+    matrix, cells = _cells(
+        ["form.physical", "form.verbal"], ["resp.training", "resp.staff_support"]
     )
+    table = compute_recommendations(matrix, cells, _sources())
     assert table[["row", "col", "literature", "field", "evidence"]].values.tolist() == [
         ["form.physical", "resp.staff_support", 0, 1, "field"],
         ["form.physical", "resp.training", 1, 0, "literature"],
@@ -144,12 +146,11 @@ def test_recommendations_cross_forms_with_responses_and_name_their_sources() -> 
 
 
 def test_the_recommendations_workbook_holds_the_table_and_its_passages(tmp_path: Path) -> None:
-    forms, responses = ["form.physical"], ["resp.training", "resp.staff_support"]
-    table = compute_recommendations(_codings(), _passages(), _sources(), forms, responses)
+    matrix, cells = _cells(["form.physical"], ["resp.training", "resp.staff_support"])
+    table = compute_recommendations(matrix, cells, _sources())
     labels = {"form.physical": "Violence physique", "resp.training": "Formation"}
-    path = write_recommendations_xlsx(
-        tmp_path / "r.xlsx", table, _codings(), _passages(), _sources(), labels
-    )
+    evidence = compute_cell_evidence(cells, _sources())
+    path = write_recommendations_xlsx(tmp_path / "r.xlsx", table, evidence, labels)
     sheets = pd.read_excel(path, sheet_name=None)
     assert list(sheets) == ["recommendations", "passages"]
     rec = sheets["recommendations"]

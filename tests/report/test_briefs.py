@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+from conftest import matrix_and_cells
 
-from evidence.analysis._triangulation import compute_recommendations, compute_triangulation
+from evidence.analysis import compute_recommendations, compute_triangulation, select_codes
 from evidence.config import Chapter
-from evidence.report._briefs import render_recommendations, render_theme_brief, render_triangulation
+from evidence.report import render_recommendations, render_theme_brief, render_triangulation
 
 CODES = ["form.physical", "form.verbal", "cons.worker.burnout", "cons.user.trauma", "resp.training"]
 LABELS = {
@@ -96,7 +97,9 @@ def _brief(
     passages: pd.DataFrame = PASSAGES,
     sources: pd.DataFrame = SOURCES,
 ) -> str:
-    return render_theme_brief(CHAPTER, codings, passages, sources, CODES, LABELS, "fr")
+    rows, cols = select_codes(CODES, CHAPTER.rows), select_codes(CODES, CHAPTER.cols)
+    matrix, cells = matrix_and_cells(codings, passages, sources, rows, cols)
+    return render_theme_brief(CHAPTER, matrix, cells, sources, LABELS, "fr")
 
 
 def test_the_brief_argues_the_triangulated_cell_with_a_quote_of_each_kind() -> None:
@@ -151,7 +154,9 @@ def test_without_field_material_the_brief_says_so() -> None:
 
 def test_the_triangulation_table_marks_each_kind() -> None:
     tri = compute_triangulation(
-        CODINGS, SOURCES, ["form.physical", "form.verbal"], ["cons.worker.burnout"]
+        *matrix_and_cells(
+            CODINGS, PASSAGES, SOURCES, ["form.physical", "form.verbal"], ["cons.worker.burnout"]
+        )
     )
     assert render_triangulation(tri, LABELS, "nl").splitlines()[2:4] == [
         "| Violence physique | L1 · V1 ✔ |",
@@ -161,7 +166,8 @@ def test_the_triangulation_table_marks_each_kind() -> None:
 
 def test_the_recommendations_note_groups_responses_by_form() -> None:
     forms = ["form.physical", "form.verbal"]
-    table = compute_recommendations(CODINGS, PASSAGES, SOURCES, forms, ["resp.training"])
+    matrix, cells = matrix_and_cells(CODINGS, PASSAGES, SOURCES, forms, ["resp.training"])
+    table = compute_recommendations(matrix, cells, SOURCES)
     note = render_recommendations(table, LABELS, "fr", forms)
     assert "## Violence physique" in note
     assert "| Formation | 1 | 1 | les deux | Alpha, 2020; Entretien ORG01, 2025 |" in note

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from evidence import report as ch
 from evidence.config import Chapter
-from evidence.report import _chapter as ch
 
 MATRIX = pd.DataFrame(
     [

@@ -10,9 +10,9 @@ from conftest import make_pdf, make_workbook
 
 from evidence.config import load_settings
 from evidence.errors import BuildLockedError, ReportError
-from evidence.report._publish import build_lock, render_chapters
-from evidence.store._store import open_store
-from evidence.workbook._pipeline import run_code, run_extract, run_sync
+from evidence.report import build_lock
+from evidence.store import open_store
+from evidence.workbook import run_build, run_code, run_extract, run_render, run_sync
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ def _prepared(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = _prepared(make_workbook(tmp_path_factory.mktemp("report") / "wb"))
-    render_chapters(load_settings(root))
+    run_render(load_settings(root))
     return root
 
 
@@ -82,7 +82,7 @@ def test_two_renders_give_identical_markdown_and_html(built: Path) -> None:
         n: (reports / n).read_bytes()
         for n in ("tiny.md", "tiny.html", "tiny.ipynb", "tiny.docx", "manifest.json")
     }
-    render_chapters(load_settings(built))
+    run_render(load_settings(built))
     assert {n: (reports / n).read_bytes() for n in before} == before
 
 
@@ -96,7 +96,7 @@ def test_a_failing_cell_keeps_the_last_good_chapter_and_names_the_cell(built: Pa
     nbformat.write(nb, template)
     try:
         with pytest.raises(ReportError, match=r"cell \d+ .*RuntimeError: narrative is broken"):
-            render_chapters(load_settings(built))
+            run_render(load_settings(built))
     finally:
         template.write_text(original, encoding="utf-8")
     assert (reports / "tiny.md").read_bytes() == good
@@ -106,15 +106,15 @@ def test_a_failing_cell_keeps_the_last_good_chapter_and_names_the_cell(built: Pa
 def test_a_second_build_while_one_runs_is_refused(built: Path) -> None:
     settings = load_settings(built)
     with build_lock(settings.reports), pytest.raises(BuildLockedError, match="another build"):
-        render_chapters(settings)
+        run_render(settings)
 
 
 def test_what_changed_names_new_sources_and_changed_cells(tmp_path: Path) -> None:
     root = _prepared(make_workbook(tmp_path / "wb"))
-    render_chapters(load_settings(root))
+    run_render(load_settings(root))
     first = (root / "reports" / "tiny.md").read_text(encoding="utf-8")
     assert "First build of this chapter." in first
-    render_chapters(load_settings(root))
+    run_render(load_settings(root))
     assert (root / "reports" / "tiny.md").read_text(encoding="utf-8") == first
     make_pdf(
         root / "pdfs" / "delta2022new.pdf",
@@ -126,19 +126,17 @@ def test_what_changed_names_new_sources_and_changed_cells(tmp_path: Path) -> Non
             "  journal = {J},\n  year = {2022},\n  file = {pdfs/delta2022new.pdf}\n}\n"
         )
     _prepared(root)
-    render_chapters(load_settings(root))
+    run_render(load_settings(root))
     changed = (root / "reports" / "tiny.md").read_text(encoding="utf-8")
     assert "New sources: delta2022new." in changed
     assert "- Physical violence × Trauma: 1 → 2" in changed
-    render_chapters(load_settings(root))  # the same data again: the same comparison
+    run_render(load_settings(root))  # the same data again: the same comparison
     assert (root / "reports" / "tiny.md").read_text(encoding="utf-8") == changed
 
 
 def test_no_output_of_a_build_holds_the_zotero_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evidence.workbook._build import run_build
-
     secret = "s3cr3tZoteroKey0123456789"
     monkeypatch.setenv("ZOTERO_API_KEY", secret)
     root = make_workbook(tmp_path / "wb")
@@ -162,7 +160,7 @@ def test_chapters_run_in_the_workbook_without_changing_the_process_directory(
     monkeypatch.chdir(elsewhere)
     moves: list[str] = []
     monkeypatch.setattr("os.chdir", lambda path: moves.append(str(path)))
-    render_chapters(load_settings(built))
+    run_render(load_settings(built))
     assert set(moves) <= {str(elsewhere)}  # papermill's file handler re-enters it, no more
     md = (built / "reports" / "tiny.md").read_text(encoding="utf-8")
     assert "(Alpha and Bravo 2020, 1)" in md or "(Bêta 2021, 1)" in md

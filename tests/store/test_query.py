@@ -7,19 +7,16 @@ import pandas as pd
 import pytest
 from _matrix_store import make_matrix_store
 
-import evidence.store._matrix as query
+import evidence.workbook._queries as queries
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
 from evidence.errors import StoreError
 from evidence.records import CodingRow, PassageRow, make_passage_id
 from evidence.store._matrix import (
-    load_cell_passages,
     load_matrix_codings,
     load_matrix_data,
-    load_matrix_passages,
-    search_passage_ids,
-    search_passages,
 )
 from evidence.store._store import Store, open_store
+from evidence.workbook._queries import load_cell_passages, load_matrix_passages, search_passages
 
 ROWS = ["form.physical", "form.verbal"]
 COLS = ["cons.worker.burnout", "cons.user.trauma"]
@@ -46,7 +43,7 @@ def store(tmp_path: Path):
 def _plain(store: Store) -> pd.DataFrame:
     """Codings the simple way: the store's effective codings joined to each passage's
     language and document, computed without the fast loader."""
-    places = store.frame("SELECT id AS passage_id, lang, document_id FROM passages")
+    places = store._frame("SELECT id AS passage_id, lang, document_id FROM passages")
     return store.codings_frame(effective=True).merge(places, on="passage_id")
 
 
@@ -127,7 +124,7 @@ def test_search_ranks_hits_and_restricts_the_matrix(store: Store) -> None:
     hits = search_passages(store, "burnout")
     assert set(hits["id"]) == {"s1", "s2"} and hits["ranked"].all()
     assert all("[burnout]" in s for s in hits["snippet"])
-    ids = search_passage_ids(store, "burnout")
+    ids = store.search_ids("burnout")
     data = load_matrix_codings(store, ROWS + COLS)
     m = compute_matrix(data.codings, ROWS, COLS, sources=data.sources, passage_ids=ids)
     assert {(r, c) for r, c, n in m[["row", "col", "passages"]].itertuples(index=False) if n} == {
@@ -137,7 +134,7 @@ def test_search_ranks_hits_and_restricts_the_matrix(store: Store) -> None:
 
 
 def test_many_matches_come_in_document_order(store: Store, monkeypatch) -> None:
-    monkeypatch.setattr(query, "RANK_LIMIT", 1)
+    monkeypatch.setattr(queries, "RANK_LIMIT", 1)
     hits = search_passages(store, "la OR the", limit=10)
     assert not hits["ranked"].any() and len(hits) >= 2
     assert hits["rank"].isna().all()
@@ -147,7 +144,7 @@ def test_bad_search_syntax_is_explained(store: Store) -> None:
     with pytest.raises(StoreError, match="FTS5"):
         search_passages(store, '"unterminated')
     with pytest.raises(StoreError, match="FTS5"):
-        search_passage_ids(store, "AND")
+        store.search_ids("AND")
 
 
 def test_hashed_passage_ids_load_by_rowid(tmp_path: Path) -> None:

@@ -157,7 +157,7 @@ def test_a_changed_file_is_extracted_again(store) -> None:
     assert {d.source_key for d in store.documents_to_extract("x2")} == {"a", "b"}
 
 
-def test_human_rejection_overrides_rules_and_acceptance_wins(store) -> None:
+def test_a_standing_rejection_hides_the_code_and_an_acceptance_counts(store) -> None:
     doc = next(d for d in store.documents() if d.source_key == "a")
     store.save_rule_codings(
         doc.id,
@@ -170,8 +170,8 @@ def test_human_rejection_overrides_rules_and_acceptance_wins(store) -> None:
     store.replace_codings(
         "human",
         [
+            # One row per passage and code: the decision that stands.
             CodingRow("p1", "form.physical", "human", "review:ana", negated=True),
-            CodingRow("p2", "form.physical", "human", "review:ana", negated=True),
             CodingRow("p2", "form.physical", "human", "review:ben"),
             CodingRow("p2", "cons.worker.burnout", "human", "review:ben"),
             CodingRow("gone", "form.verbal", "human", "review:ben"),  # passage not in store

@@ -11,8 +11,9 @@ import pytest
 
 from evidence.analysis._matrix import MatrixFilters, compute_matrix
 from evidence.records import CodingRow
-from evidence.store._matrix import load_matrix_codings, search_passage_ids
-from evidence.store._store import _EFFECTIVE, _MIGRATIONS, SCHEMA_VERSION, open_store
+from evidence.store._matrix import load_matrix_codings
+from evidence.store._schema import _MIGRATIONS, EFFECTIVE_CODINGS, SCHEMA_VERSION
+from evidence.store._store import open_store
 
 ROWS = ["form.physical", "form.verbal"]
 COLS = ["cons.user.trauma", "cons.worker.burnout"]
@@ -92,10 +93,10 @@ def version_2(tmp_path: Path) -> Path:
 def test_migration_keeps_every_coding_and_gives_it_its_passage_rowid(version_2: Path) -> None:
     columns = "passage_id, code, origin, provenance, negated, score, spans"
     before = _read(version_2, f"SELECT {columns} FROM codings ORDER BY {columns}")
-    effective = _read(version_2, f"{_EFFECTIVE} ORDER BY 1, 2, 3, 4")
+    effective = _read(version_2, f"{EFFECTIVE_CODINGS} ORDER BY 1, 2, 3, 4")
     with open_store(version_2) as store:
         assert store.schema_version == SCHEMA_VERSION == 3
-        after = store.frame(f"SELECT {columns} FROM codings ORDER BY {columns}")
+        after = store._frame(f"SELECT {columns} FROM codings ORDER BY {columns}")
         pd.testing.assert_frame_equal(
             after, before[before["passage_id"] != "gone"].reset_index(drop=True)
         )
@@ -104,7 +105,7 @@ def test_migration_keeps_every_coding_and_gives_it_its_passage_rowid(version_2: 
         ).fetchall()
         assert len(pairs) == len(CODINGS) and all(a == b for a, b in pairs)
         pd.testing.assert_frame_equal(
-            store.frame(f"{_EFFECTIVE} ORDER BY 1, 2, 3, 4"),
+            store._frame(f"{EFFECTIVE_CODINGS} ORDER BY 1, 2, 3, 4"),
             effective[effective["passage_id"] != "gone"].reset_index(drop=True),
         )
         assert store.counts()["passages"] == len(PASSAGES)
@@ -113,7 +114,7 @@ def test_migration_keeps_every_coding_and_gives_it_its_passage_rowid(version_2: 
 
 def test_the_matrix_of_a_migrated_store_is_the_matrix_of_its_codings(version_2: Path) -> None:
     with open_store(version_2) as store:
-        places = store.frame("SELECT id AS passage_id, lang, document_id FROM passages")
+        places = store._frame("SELECT id AS passage_id, lang, document_id FROM passages")
         plain = store.codings_frame().merge(places, on="passage_id")
         data = load_matrix_codings(store, ROWS + COLS, langs=True)
         for filters in (
@@ -138,7 +139,7 @@ def test_the_rebuilt_full_text_index_finds_words_and_prefixes(version_2: Path) -
         assert words == {"zz", "an"}
         for prefix in ("ag*", "agr*", "agress*"):  # two and three letters: the prefix indexes
             assert {h["id"] for h in store.search(prefix)} == words
-        assert sorted(search_passage_ids(store, "peur")) == [3, 5, 12]
+        assert sorted(store.search_ids("peur")) == [3, 5, 12]
         store.db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')")
         (sql,) = store.db.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'passages_fts'"

@@ -17,9 +17,10 @@ import pytest
 from _matrix_store import make_matrix_store
 
 from evidence.coding._codebook import load_codebook
+from evidence.i18n import TEXTS
 from evidence.report._publish import CHROMIUM_HEADLESS
 from evidence.store._store import open_store
-from evidence.workbook._explore import UI_TEXT, Explorer
+from evidence.workbook._explore import Explorer
 
 PHYSICAL_BURNOUT = ("form.physical", "cons.worker.burnout")
 
@@ -46,7 +47,7 @@ def test_the_matrix_is_drawn_as_buttons_with_labels(explorer: Explorer) -> None:
     assert any("Violence physique" in h for h in headers)
     assert any("Épuisement" in h for h in headers)
     assert explorer.status.value == "4 cellule(s) sur 4 contiennent des preuves"
-    assert UI_TEXT["fr"]["pick"] in explorer.passages.value
+    assert TEXTS["explorer"]["fr"]["pick"] in explorer.passages.value
 
 
 def test_filters_update_the_matrix(explorer: Explorer) -> None:

@@ -1,0 +1,65 @@
+"""Analysis: evidence matrices, the passages behind their cells, citations, figures, exports.
+
+Pure functions, frames in and new frames out: :func:`compute_matrix` counts the sources behind
+each crossing of codes under :class:`MatrixFilters`; :func:`describe_passages` turns the
+passages behind a cell into quotes with their citation, provenance and links;
+:func:`compute_triangulation` and :func:`compute_recommendations` set literature and field
+evidence side by side from the same matrix; ``plot_*`` draw and ``write_*`` save.
+"""
+
+from ._citations import STYLES, compute_field_references, format_citation, read_authors
+from ._drilldown import (
+    CELL_COLUMNS,
+    describe_cells,
+    describe_passages,
+    format_pdf_link,
+    format_zotero_link,
+    render_passage_html,
+)
+from ._export import SHEETS, write_matrix_xlsx, write_recommendations_xlsx
+from ._figures import plot_gap_map, plot_heatmap, write_figure
+from ._matrix import (
+    PROVENANCES,
+    MatrixFilters,
+    compute_cell_codings,
+    compute_matrix,
+    compute_matrix_codings,
+    pivot_matrix,
+    select_codings,
+)
+from ._triangulation import (
+    compute_cell_evidence,
+    compute_recommendations,
+    compute_triangulation,
+    select_codes,
+)
+
+__all__ = [
+    "CELL_COLUMNS",
+    "PROVENANCES",
+    "SHEETS",
+    "STYLES",
+    "MatrixFilters",
+    "compute_cell_codings",
+    "compute_cell_evidence",
+    "compute_field_references",
+    "compute_matrix",
+    "compute_matrix_codings",
+    "compute_recommendations",
+    "compute_triangulation",
+    "describe_cells",
+    "describe_passages",
+    "format_citation",
+    "format_pdf_link",
+    "format_zotero_link",
+    "pivot_matrix",
+    "plot_gap_map",
+    "plot_heatmap",
+    "read_authors",
+    "render_passage_html",
+    "select_codes",
+    "select_codings",
+    "write_figure",
+    "write_matrix_xlsx",
+    "write_recommendations_xlsx",
+]

@@ -11,23 +11,19 @@ from __future__ import annotations
 import html
 import json
 from collections import namedtuple
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ._matrix import MatrixFilters, compute_cell_codings, compute_matrix_codings
+from ._citations import format_citation, read_authors
 
 __all__ = [
     "CELL_COLUMNS",
-    "compute_cell_passages",
-    "compute_citations",
-    "compute_matrix_passages",
     "describe_cells",
     "describe_passages",
-    "format_citation",
     "format_pdf_link",
     "format_zotero_link",
     "render_passage_html",
@@ -54,37 +50,6 @@ CELL_COLUMNS = [
 
 _PLACE = ["id", "source_key", "page_index", "page_label", "lang", "section", "text"]
 _Place = namedtuple("_Place", [*_PLACE, "path", "zotero_key", "seq"])
-
-
-def format_citation(authors: Sequence[str], year: int | float | None, page: str = "") -> str:
-    """Return an author-date citation: ``Dubois & Peeters (2021), p. 12``."""
-    families = [a.split(",")[0].strip() for a in authors if a.strip()]
-    if not families:
-        who = "Anon."
-    elif len(families) == 1:
-        who = families[0]
-    elif len(families) == 2:
-        who = f"{families[0]} & {families[1]}"
-    else:
-        who = f"{families[0]} et al."
-    when = "s.d." if year is None or pd.isna(year) else str(int(year))
-    return f"{who} ({when})" + (f", p. {page}" if page else "")
-
-
-def _authors(value: object) -> list[str]:
-    if isinstance(value, str):
-        return list(json.loads(value or "[]"))
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def compute_citations(sources: pd.DataFrame) -> pd.DataFrame:
-    """Return key -> short citation (``Dubois (2021)``) for a sources frame."""
-    out = sources[["key"]].copy()
-    out["citation"] = [
-        format_citation(_authors(a), y)
-        for a, y in zip(sources["authors"], sources["year"], strict=True)
-    ]
-    return out
 
 
 def format_pdf_link(path: str, page_index: object, root: Path | None = None) -> str:
@@ -175,23 +140,10 @@ def _rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
     return zip(*columns, strict=True)
 
 
-def describe_passages(
-    passages: pd.DataFrame,
-    codings: pd.DataFrame,
-    sources: pd.DataFrame,
-    counted: pd.DataFrame,
-    *,
-    root: Path | None = None,
-    zotero_library: str = "library",
-) -> pd.DataFrame:
-    """Return the passages named in ``counted`` ready to read, with the columns ``CELL_COLUMNS``.
-
-    ``counted`` (id, code, origin) says which codings counted; ``codings`` holds their
-    details (id, code, origin, and optionally provenance, score, spans); ``passages`` their
-    text and place (optionally path and zotero_key); ``sources`` authors, year and kind.
-    """
-    if counted.empty:
-        return pd.DataFrame(columns=CELL_COLUMNS)
+def _coded(
+    counted: pd.DataFrame, codings: pd.DataFrame
+) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, list[list[object]]]]:
+    """Return per passage id the codes counted, their provenances and the rules' spans."""
     keys = counted[["id", "code", "origin"]].astype(str).drop_duplicates()
     details = codings.astype({"id": str, "code": str, "origin": str}).merge(keys)
     details = details.reindex(columns=["id", "code", "origin", "provenance", "score", "spans"])
@@ -204,110 +156,73 @@ def describe_passages(
     codes: dict[str, set[str]] = {}
     for pid, code in _rows(keys[["id", "code"]]):
         codes.setdefault(pid, set()).add(code)
-    cited = {
-        key: (_authors(authors), year, kind if isinstance(kind, str) else "")
-        for key, authors, year, kind in _rows(
-            sources.reindex(columns=["key", "authors", "year", "kind"])
+    return codes, origins, spans
+
+
+def _cited_sources(sources: pd.DataFrame) -> dict[str, tuple[list[str], object, str, str]]:
+    """Return per source key its authors, year, kind and item type."""
+    frame = sources.reindex(columns=["key", "authors", "year", "kind", "item_type"])
+    return {
+        key: (
+            read_authors(authors),
+            year,
+            kind if isinstance(kind, str) else "",
+            item_type if isinstance(item_type, str) else "",
         )
+        for key, authors, year, kind, item_type in _rows(frame)
     }
-    wanted = passages[passages["id"].isin(keys["id"].unique())]
+
+
+def describe_passages(
+    passages: pd.DataFrame,
+    codings: pd.DataFrame,
+    sources: pd.DataFrame,
+    counted: pd.DataFrame,
+    *,
+    root: Path | None = None,
+    zotero_library: str = "library",
+    lang: str = "fr",
+) -> pd.DataFrame:
+    """Return the passages named in ``counted`` ready to read, with the columns ``CELL_COLUMNS``.
+
+    ``counted`` (id, code, origin) says which codings counted; ``codings`` holds their
+    details (id, code, origin, and optionally provenance, score, spans); ``passages`` their
+    text and place (optionally path and zotero_key); ``sources`` authors, year, kind and item
+    type. Citations are in ``lang``.
+    """
+    if counted.empty:
+        return pd.DataFrame(columns=CELL_COLUMNS)
+    codes, origins, spans = _coded(counted, codings)
+    cited = _cited_sources(sources)
+    wanted = passages[passages["id"].isin(list(codes))]
     wanted = wanted.reindex(columns=[*_PLACE, "path", "zotero_key", "seq"])
-    records = []
     base = root or Path.cwd()
+    records = []
     for p in map(_Place._make, _rows(wanted)):
-        authors, year, kind = cited.get(p.source_key, ([], None, ""))
+        authors, year, kind, item_type = cited.get(p.source_key, ([], None, "", ""))
         label = "" if pd.isna(p.page_label) else str(p.page_label)
         marked = sorted(spans.get(p.id, []), key=lambda s: (s[0], s[1]))
         pdf = format_pdf_link(p.path if isinstance(p.path, str) else "", p.page_index, base)
         zotero = format_zotero_link(
             p.zotero_key if isinstance(p.zotero_key, str) else "", p.page_index, zotero_library
         )
+        citation = format_citation(authors, year, label, lang=lang, kind=kind, item_type=item_type)
         records.append(
             (
-                p.id,
-                p.source_key,
-                format_citation(authors, year, label),
-                p.page_index,
-                p.page_label,
-                p.lang,
-                p.section,
-                p.text,
-                kind,
-                sorted(codes.get(p.id, ())),
-                "; ".join(sorted(origins.get(p.id, ()))),
-                marked,
-                render_passage_html(str(p.text), marked),
-                pdf,
-                zotero,
-                zotero or pdf,
+                *(p.id, p.source_key, citation, p.page_index, p.page_label, p.lang, p.section),
+                *(
+                    p.text,
+                    kind,
+                    sorted(codes.get(p.id, ())),
+                    "; ".join(sorted(origins.get(p.id, ()))),
+                ),
+                *(marked, render_passage_html(str(p.text), marked), pdf, zotero, zotero or pdf),
                 0 if pd.isna(p.seq) else p.seq,
             )
         )
     out = pd.DataFrame.from_records(records, columns=[*CELL_COLUMNS, "_seq"])
     out = out.sort_values(["source_key", "page_index", "_seq", "id"], na_position="last")
     return out[CELL_COLUMNS].reset_index(drop=True)
-
-
-def _as_details(codings: pd.DataFrame) -> pd.DataFrame:
-    out = codings.rename(columns={"passage_id": "id"})
-    return out if "origin" in out.columns else out.assign(origin="")
-
-
-def compute_cell_passages(
-    codings: pd.DataFrame,
-    passages: pd.DataFrame,
-    sources: pd.DataFrame,
-    row: str,
-    col: str,
-    *,
-    filters: MatrixFilters | None = None,
-    passage_ids: Collection[object] | None = None,
-    root: Path | None = None,
-    zotero_library: str = "library",
-) -> pd.DataFrame:
-    """Return the passages behind one cell (``CELL_COLUMNS``), from frames held in memory.
-
-    ``codings`` as for :func:`evidence.analysis._matrix.compute_matrix` (with ``spans`` for
-    highlights); ``passages`` as ``Store.passages_frame()``.
-    """
-    cell = _as_details(
-        compute_cell_codings(
-            codings, row, col, filters=filters, sources=sources, passage_ids=passage_ids
-        )
-    )
-    details = _as_details(codings[codings["code"].isin([row, col]).to_numpy()])
-    return describe_passages(
-        passages,
-        details,
-        sources,
-        cell[["id", "code", "origin"]],
-        root=root,
-        zotero_library=zotero_library,
-    )
-
-
-def compute_matrix_passages(
-    codings: pd.DataFrame,
-    passages: pd.DataFrame,
-    sources: pd.DataFrame,
-    matrix: pd.DataFrame,
-    *,
-    filters: MatrixFilters | None = None,
-    passage_ids: Collection[object] | None = None,
-    root: Path | None = None,
-    zotero_library: str = "library",
-) -> pd.DataFrame:
-    """Return the passages behind every non-empty cell of ``matrix``, ``row`` and ``col`` first."""
-    members = _as_details(
-        compute_matrix_codings(
-            codings, matrix, filters=filters, sources=sources, passage_ids=passage_ids
-        )
-    )
-    details = _as_details(codings)
-    details = details[details["id"].isin(set(members["id"])).to_numpy()]
-    return describe_cells(
-        passages, details, sources, members, root=root, zotero_library=zotero_library
-    )
 
 
 def describe_cells(
@@ -318,12 +233,13 @@ def describe_cells(
     *,
     root: Path | None = None,
     zotero_library: str = "library",
+    lang: str = "fr",
 ) -> pd.DataFrame:
     """Return :func:`describe_passages` for each cell of ``members`` (row, col, id, code,
     origin), with ``row`` and ``col`` first, in the order the cells come."""
     frames = [
         describe_passages(
-            passages, codings, sources, group, root=root, zotero_library=zotero_library
+            passages, codings, sources, group, root=root, zotero_library=zotero_library, lang=lang
         ).assign(row=r, col=c)
         for (r, c), group in members.groupby(["row", "col"], sort=False, observed=True)
     ]

@@ -1,4 +1,4 @@
-"""Excel export of a matrix for readers without Python: one workbook, four sheets.
+"""Excel exports for readers without Python: a matrix in four sheets, the recommendations.
 
 ``matrix``: distinct sources per cell, with code labels; ``cells``: every cell's counts of
 sources, passages, documents and field sources; ``gap map``: the evidence gap map as a
@@ -18,10 +18,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from evidence.i18n import texts
+
 from ._figures import plot_gap_map
 from ._matrix import pivot_matrix
 
-__all__ = ["SHEETS", "write_matrix_xlsx"]
+__all__ = ["SHEETS", "write_matrix_xlsx", "write_recommendations_xlsx"]
 
 SHEETS = ("matrix", "cells", "gap map", "passages")
 _PASSAGE_COLUMNS = [
@@ -38,52 +40,10 @@ _PASSAGE_COLUMNS = [
     "source_key",
     "id",
 ]
-_HEADERS = {
-    "fr": {
-        "row": "ligne",
-        "col": "colonne",
-        "row_label": "ligne (libellé)",
-        "col_label": "colonne (libellé)",
-        "sources": "sources",
-        "passages": "passages",
-        "documents": "documents",
-        "field_sources": "sources de terrain",
-        "citation": "citation",
-        "page_label": "page",
-        "lang": "langue",
-        "kind": "type",
-        "provenance": "provenance",
-        "codes": "codes",
-        "text": "texte",
-        "link": "lien",
-        "source_key": "clé",
-        "id": "passage",
-    },
-    "nl": {
-        "row": "rij",
-        "col": "kolom",
-        "row_label": "rij (label)",
-        "col_label": "kolom (label)",
-        "sources": "bronnen",
-        "passages": "passages",
-        "documents": "documenten",
-        "field_sources": "veldbronnen",
-        "citation": "citaat",
-        "page_label": "pagina",
-        "lang": "taal",
-        "kind": "soort",
-        "provenance": "herkomst",
-        "codes": "codes",
-        "text": "tekst",
-        "link": "link",
-        "source_key": "sleutel",
-        "id": "passage",
-    },
-}
 
 
 def _header(name: str, lang: str) -> str:
-    return _HEADERS.get(lang, {}).get(name, name.replace("_", " "))
+    return texts("xlsx", lang).get(name, name.replace("_", " "))
 
 
 def _cells_frame(matrix: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
@@ -189,4 +149,50 @@ def write_matrix_xlsx(
                     cell.style = "Hyperlink"
         if gap_map:
             sheets["gap map"].add_image(_picture(matrix, names, lang), "A1")
+    return out
+
+
+_RECOMMENDATION_COLUMNS = [
+    "form",
+    "response",
+    "row",
+    "col",
+    "literature",
+    "field",
+    "evidence",
+    "literature_sources",
+    "field_sources",
+    "organisations",
+]
+
+
+def write_recommendations_xlsx(
+    path: str | Path,
+    table: pd.DataFrame,
+    evidence: pd.DataFrame,
+    labels: dict[str, str],
+    lang: str = "fr",
+) -> Path:
+    """Write the recommendations table and the passages behind it to Excel; return the path.
+
+    ``table`` comes from ``compute_recommendations``, ``evidence`` from
+    ``compute_cell_evidence`` (only the passages of the table's cells are written).
+    """
+    named = table.assign(
+        form=table["row"].map(lambda c: labels.get(c, c)),
+        response=table["col"].map(lambda c: labels.get(c, c)),
+        evidence=table["evidence"].map(texts("evidence", lang)),
+    )[_RECOMMENDATION_COLUMNS]
+    wanted = set(zip(table["row"], table["col"], strict=True))
+    cells = evidence[
+        [(r, c) in wanted for r, c in zip(evidence["row"], evidence["col"], strict=True)]
+    ]
+    out = Path(path)
+    with pd.ExcelWriter(out, engine="openpyxl") as xl:
+        named.to_excel(xl, sheet_name="recommendations", index=False)
+        cells.to_excel(xl, sheet_name="passages", index=False)
+        for sheet in xl.sheets.values():
+            sheet.freeze_panes = "A2"
+            if sheet.max_row > 1:
+                sheet.auto_filter.ref = sheet.dimensions
     return out

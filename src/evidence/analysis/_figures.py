@@ -22,46 +22,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from evidence.errors import ConfigError
+from evidence.i18n import texts
 
 from ._matrix import pivot_matrix
 
-__all__ = ["FIGURE_TEXT", "plot_gap_map", "plot_heatmap", "write_figure"]
+__all__ = ["plot_gap_map", "plot_heatmap", "write_figure"]
 
-FIGURE_TEXT: dict[str, dict[str, str]] = {
-    "fr": {
-        "source": "source",
-        "sources": "sources",
-        "passages": "passages",
-        "documents": "documents",
-        "field_share": "part des sources de terrain",
-        "literature": "littérature",
-        "field": "terrain",
-        "gap": "aucune source (lacune)",
-        "unknown": "type inconnu",
-    },
-    "nl": {
-        "source": "bron",
-        "sources": "bronnen",
-        "passages": "passages",
-        "documents": "documenten",
-        "field_share": "aandeel veldbronnen",
-        "literature": "literatuur",
-        "field": "veld",
-        "gap": "geen bron (lacune)",
-        "unknown": "type onbekend",
-    },
-    "en": {
-        "source": "source",
-        "sources": "sources",
-        "passages": "passages",
-        "documents": "documents",
-        "field_share": "share of field sources",
-        "literature": "literature",
-        "field": "field",
-        "gap": "no source (gap)",
-        "unknown": "type unknown",
-    },
-}
 _CMAP = "cividis"
 _GAP = "#9a9a9a"
 _UNKNOWN = "white"
@@ -69,7 +35,7 @@ _FORMATS = {".svg": "svg", ".pdf": "pdf", ".png": "png"}
 
 
 def _words(lang: str) -> dict[str, str]:
-    return FIGURE_TEXT.get(lang, FIGURE_TEXT["en"])
+    return texts("figure", lang)
 
 
 def _new_axes(n_rows: int, n_cols: int, extra: float = 3.0) -> Axes:

@@ -103,8 +103,8 @@ def select_codings(
     """Return the codings that count under ``filters``, one row per (passage, code).
 
     ``codings`` needs passage_id, source_key and code; ``origin`` and ``score`` for a
-    provenance filter, ``negated`` to apply human rejections (a rejected rule or model
-    coding does not count unless a person also accepted it), ``lang`` for a language filter.
+    provenance filter, ``negated`` to apply people's rejections (a code a person rejected on
+    a passage does not count there, whoever else coded it), ``lang`` for a language filter.
     Source filters read kind, year and country from ``sources`` (column ``key``) or from
     ``codings`` itself. ``passage_ids`` (e.g. full-text search hits) keeps those passages.
     """
@@ -136,15 +136,16 @@ def select_codings(
 
 
 def _apply_rejections(codings: pd.DataFrame) -> pd.DataFrame:
+    """Drop negated codings and every coding of a (passage, code) a person rejected: the
+    store holds one human row per passage and code, the decision that stands."""
     negated = codings["negated"].to_numpy(dtype=bool)
     if not negated.any():
         return codings
     human = _is(codings["origin"], ["human"])
     codes = _numbers(codings["code"])
     key = _numbers(codings["passage_id"]) * (int(codes.max(initial=0)) + 1) + codes
-    rejected = np.setdiff1d(key[human & negated], key[human & ~negated])
-    kept = ~negated & (human | ~pd.Series(key).isin(rejected).to_numpy())
-    return codings[kept]
+    rejected = np.isin(key, key[human & negated])
+    return codings[~negated & ~rejected]
 
 
 def _filter_sources(
@@ -447,23 +448,3 @@ def pivot_matrix(matrix: pd.DataFrame, value: str = "sources") -> pd.DataFrame:
     cols = list(dict.fromkeys(matrix["col"]))
     table = matrix.pivot(index="row", columns="col", values=value)
     return table.reindex(index=rows, columns=cols)
-
-
-# Names that lived here before drill-down, figures and export got their own modules; read
-# lazily because those modules import this one.
-_MOVED = {
-    "compute_cell_passages": "_drilldown",
-    "compute_matrix_passages": "_drilldown",
-    "compute_citations": "_drilldown",
-    "format_citation": "_drilldown",
-    "plot_heatmap": "_figures",
-    "write_matrix_xlsx": "_export",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name in _MOVED:
-        from importlib import import_module
-
-        return getattr(import_module(f".{_MOVED[name]}", __package__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,8 @@
 Columns: ``passage_id,code,decision,coder,date,note,excerpt``; ``decision`` is ``accept``,
 ``reject`` or ``add``; ``date`` is an ISO date or date-time; ``excerpt`` is the start of the
 passage, so that the file can be read without the store. Rows are written sorted, so the
-file diffs cleanly. A human decision overrides the rules (:func:`apply_decisions`).
+file diffs cleanly. The latest decision on a passage and code stands, whoever made it
+(:func:`compute_final_decisions`), and overrides the rules (:func:`apply_decisions`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from evidence.files import write_atomic
@@ -29,6 +30,7 @@ __all__ = [
     "render_decisions",
     "write_decisions",
     "add_decision",
+    "compute_final_decisions",
     "compute_latest_decisions",
     "apply_decisions",
 ]
@@ -176,24 +178,45 @@ def add_decision(
     return [*kept, new]
 
 
+def _when(d: Decision) -> tuple[datetime, int]:
+    """Order decisions by date (an offset is turned into UTC), then by their line."""
+    moment = datetime.fromisoformat(d.date.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment, d.line
+
+
 def compute_latest_decisions(decisions: Iterable[Decision]) -> list[Decision]:
-    """Return the latest decision per (passage, code, coder); later rows win ties on date."""
+    """Return each coder's latest decision per (passage, code), ordered by passage, code, coder.
+
+    Later dates win; on the same date the later line of the file wins.
+    """
     latest: dict[tuple[str, str, str], Decision] = {}
-    for d in sorted(decisions, key=lambda d: d.date):
+    for d in sorted(decisions, key=_when):
         latest[(d.passage_id, d.code, d.coder)] = d
     return [latest[k] for k in sorted(latest)]
 
 
-def apply_decisions(rule_codings: Iterable[Coding], decisions: Iterable[Decision]) -> list[Coding]:
-    """Return the effective codings: rule codings with human decisions applied.
+def compute_final_decisions(decisions: Iterable[Decision]) -> dict[tuple[str, str], Decision]:
+    """Return the decision that stands per (passage, code): the latest, whoever made it.
 
-    Per (passage, code), the most recent of the coders' latest decisions wins: ``reject``
-    removes the rule coding; ``accept`` and ``add`` give an origin ``human`` coding whose
-    provenance is the coder (an accepted rule coding keeps its spans).
+    This is the workbook's one decision rule. ``accept`` and ``add`` make the code count on
+    the passage; ``reject`` removes it, whatever the rules, a model or a Zotero tag said.
+    Later dates win; on the same date the later line of the file wins.
     """
     final: dict[tuple[str, str], Decision] = {}
-    for d in sorted(compute_latest_decisions(decisions), key=lambda d: d.date):
+    for d in sorted(decisions, key=_when):
         final[(d.passage_id, d.code)] = d
+    return {key: final[key] for key in sorted(final)}
+
+
+def apply_decisions(rule_codings: Iterable[Coding], decisions: Iterable[Decision]) -> list[Coding]:
+    """Return the effective codings: rule codings with the decisions that stand applied.
+
+    ``reject`` removes the rule coding; ``accept`` and ``add`` give an origin ``human``
+    coding whose provenance is the coder (an accepted rule coding keeps its spans).
+    """
+    final = compute_final_decisions(decisions)
     out: dict[tuple[str, str], Coding] = {}
     for coding in rule_codings:
         key = (coding.passage_id, coding.code)

@@ -21,7 +21,7 @@ import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from evidence.coding._decisions import Decision, compute_latest_decisions
+from evidence.coding._decisions import Decision, compute_final_decisions
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -101,9 +101,7 @@ def compute_training_set(
     A passage counts as reviewed when it has a decision; its codes are those whose most recent
     decision is accept or add. Passages whose text is unknown are left out.
     """
-    final: dict[tuple[str, str], str] = {}
-    for d in sorted(compute_latest_decisions(decisions), key=lambda d: d.date):
-        final[(d.passage_id, d.code)] = d.decision
+    final = {key: d.decision for key, d in compute_final_decisions(decisions).items()}
     coded: dict[str, set[str]] = {}
     for (passage_id, code), decision in final.items():
         codes = coded.setdefault(passage_id, set())

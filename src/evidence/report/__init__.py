@@ -1,0 +1,58 @@
+"""Report: chapters, theme briefs and the recommendations note, and their publishing.
+
+The chapter's content is pure functions from data to Markdown (``render_*``,
+``compute_key_quotes``, ``compute_changes``) that the chapter template notebook calls;
+:func:`render_chapters` executes that notebook for each chapter with papermill, turns it into
+Markdown, HTML, DOCX (and PDF) with pandoc, and publishes them only when every chapter
+succeeded, under :func:`build_lock`.
+"""
+
+from ._briefs import render_recommendations, render_theme_brief, render_triangulation
+from ._chapter import (
+    chapter_text,
+    cite,
+    compute_changes,
+    compute_key_quotes,
+    compute_snapshot,
+    escape_markdown,
+    render_cell_annex,
+    render_changes,
+    render_evidence_table,
+    render_overview,
+    render_quotes,
+    render_title,
+)
+from ._publish import (
+    CHROMIUM_HEADLESS,
+    build_lock,
+    find_pdf_printer,
+    render_chapters,
+    render_documents,
+    strip_run_metadata,
+    write_manifest,
+)
+
+__all__ = [
+    "CHROMIUM_HEADLESS",
+    "build_lock",
+    "chapter_text",
+    "cite",
+    "compute_changes",
+    "compute_key_quotes",
+    "compute_snapshot",
+    "escape_markdown",
+    "find_pdf_printer",
+    "render_cell_annex",
+    "render_changes",
+    "render_chapters",
+    "render_documents",
+    "render_evidence_table",
+    "render_overview",
+    "render_quotes",
+    "render_recommendations",
+    "render_theme_brief",
+    "render_title",
+    "render_triangulation",
+    "strip_run_metadata",
+    "write_manifest",
+]

@@ -4,7 +4,8 @@ A theme brief (one per chapter of evidence.toml) argues in about two pages: a cl
 best-supported cell that the literature and the field both document, each with a quote
 from each; what the field adds; what only the literature documents; the triangulation
 table; and the organisations whose material supports the theme, as those that could carry
-it. The same data always give the same text: every choice is ordered.
+it. The same data always give the same text: every choice is ordered. The counts and quotes
+come from the matrix engine and its drill-down, so a brief counts what a chapter counts.
 """
 
 from __future__ import annotations
@@ -13,107 +14,17 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from evidence.analysis._triangulation import (
-    EVIDENCE,
-    KIND_LABELS,
-    compute_cell_evidence,
-    compute_triangulation,
-    select_codes,
-)
+from evidence.analysis import compute_cell_evidence, compute_triangulation
 from evidence.config import Chapter
+from evidence.i18n import text, texts
 
 from ._chapter import escape_markdown
 
-__all__ = ["BRIEF_TEXT", "render_recommendations", "render_theme_brief", "render_triangulation"]
-
-BRIEF_TEXT: dict[str, dict[str, str]] = {
-    "fr": {
-        "title": "Note thématique : {title}",
-        "basis": "Construite à partir de {lit} source(s) de la littérature et de {field} "
-        "matériau(x) de terrain ({orgs} organisation(s)) : {both} croisement(s) sont "
-        "documentés par les deux, {lonly} par la littérature seule, {fonly} par le "
-        "terrain seul.",
-        "claims": "Ce que la littérature et le terrain montrent ensemble",
-        "claim": "Le lien entre « {row} » et « {col} » est documenté à la fois par {lit} "
-        "source(s) de la littérature et par {field} matériau(x) de terrain ({orgs}).",
-        "no_claims": "Aucun croisement de ce thème n'est encore documenté à la fois par la "
-        "littérature et par le terrain.",
-        "field_adds": "Ce que le terrain ajoute",
-        "field_line": "{field} matériau(x) de terrain ({orgs}), aucune source de la littérature",
-        "lit_only": "Ce que la littérature documente sans écho sur le terrain",
-        "lit_line": "{lit} source(s) : {refs}",
-        "none": "Rien à signaler.",
-        "table": "Triangulation",
-        "legend": "L : sources de la littérature ; T : matériaux de terrain ; "
-        "✔ : documenté par les deux.",
-        "carriers": "Organisations qui pourraient porter ce thème",
-        "carrier": "**{org}**{sector} : {cells} croisement(s), {passages} passage(s) ({kinds})",
-        "no_carriers": "Aucune organisation de terrain ne documente encore ce thème.",
-        "rec_title": "Recommandations : formes de violence et réponses",
-        "rec_intro": "Base de la note de recommandations : pour chaque forme de violence, les "
-        "réponses que documentent la littérature et le terrain, avec leurs sources.",
-        "rec_head": "| Réponse | Littérature | Terrain | Preuves | Sources |",
-        "rec_none": "Formes de violence sans réponse documentée : {forms}.",
-    },
-    "nl": {
-        "title": "Themanota: {title}",
-        "basis": "Opgebouwd uit {lit} bron(nen) uit de literatuur en {field} veldmateriaal "
-        "({orgs} organisatie(s)): {both} combinatie(s) worden door beide "
-        "gedocumenteerd, {lonly} enkel door de literatuur, {fonly} enkel door het veld.",
-        "claims": "Wat literatuur en veld samen tonen",
-        "claim": "Het verband tussen ‘{row}’ en ‘{col}’ wordt gedocumenteerd door {lit} "
-        "bron(nen) uit de literatuur en door {field} veldmateriaal ({orgs}).",
-        "no_claims": "Geen enkele combinatie van dit thema wordt al door literatuur en veld "
-        "samen gedocumenteerd.",
-        "field_adds": "Wat het veld toevoegt",
-        "field_line": "{field} veldmateriaal ({orgs}), geen bron uit de literatuur",
-        "lit_only": "Wat enkel de literatuur documenteert",
-        "lit_line": "{lit} bron(nen): {refs}",
-        "none": "Niets te melden.",
-        "table": "Triangulatie",
-        "legend": "L: bronnen uit de literatuur; V: veldmateriaal; ✔: door beide gedocumenteerd.",
-        "carriers": "Organisaties die dit thema zouden kunnen dragen",
-        "carrier": "**{org}**{sector}: {cells} combinatie(s), {passages} passage(s) ({kinds})",
-        "no_carriers": "Nog geen veldorganisatie documenteert dit thema.",
-        "rec_title": "Aanbevelingen: vormen van geweld en antwoorden",
-        "rec_intro": "Basis voor de nota met aanbevelingen: per vorm van geweld de antwoorden "
-        "die literatuur en veld documenteren, met hun bronnen.",
-        "rec_head": "| Antwoord | Literatuur | Veld | Evidentie | Bronnen |",
-        "rec_none": "Vormen van geweld zonder gedocumenteerd antwoord: {forms}.",
-    },
-    "en": {
-        "title": "Theme brief: {title}",
-        "basis": "Built from {lit} literature source(s) and {field} field item(s) ({orgs} "
-        "organisation(s)): {both} crossing(s) are documented by both, {lonly} by the "
-        "literature only, {fonly} by the field only.",
-        "claims": "What the literature and the field show together",
-        "claim": "The link between “{row}” and “{col}” is documented by {lit} literature "
-        "source(s) and by {field} field item(s) ({orgs}).",
-        "no_claims": "No crossing of this theme is documented by both the literature and the "
-        "field yet.",
-        "field_adds": "What the field adds",
-        "field_line": "{field} field item(s) ({orgs}), no literature source",
-        "lit_only": "What only the literature documents",
-        "lit_line": "{lit} source(s): {refs}",
-        "none": "Nothing to report.",
-        "table": "Triangulation",
-        "legend": "L: literature sources; F: field items; ✔: documented by both.",
-        "carriers": "Organisations that could carry this theme",
-        "carrier": "**{org}**{sector}: {cells} crossing(s), {passages} passage(s) ({kinds})",
-        "no_carriers": "No field organisation documents this theme yet.",
-        "rec_title": "Recommendations: forms of violence and responses",
-        "rec_intro": "Base of the recommendations note: for each form of violence, the responses "
-        "that the literature and the field document, with their sources.",
-        "rec_head": "| Response | Literature | Field | Evidence | Sources |",
-        "rec_none": "Forms of violence with no documented response: {forms}.",
-    },
-}
-_FIELD_LETTER = {"fr": "T", "nl": "V", "en": "F"}
-_MARKS = {"fr": ("« ", " »", " : "), "nl": ("‘", "’", ": "), "en": ("“", "”", ": ")}
+__all__ = ["render_recommendations", "render_theme_brief", "render_triangulation"]
 
 
 def _t(lang: str, key: str, **values: object) -> str:
-    return BRIEF_TEXT.get(lang, BRIEF_TEXT["en"])[key].format(**values)
+    return text("brief", key, lang, **values)
 
 
 def _quote(text: str, limit: int = 320) -> str:
@@ -140,7 +51,7 @@ def _orgs(group: pd.DataFrame) -> str:
 
 def render_triangulation(tri: pd.DataFrame, labels: dict[str, str], lang: str) -> str:
     """Return the triangulation table: per cell ``L2 · T1 ✔``, ``L1``, ``T2`` or empty."""
-    letter = _FIELD_LETTER.get(lang, "F")
+    letter = text("common", "field_letter", lang)
     rows = list(dict.fromkeys(tri["row"]))
     cols = list(dict.fromkeys(tri["col"]))
     cell = {
@@ -158,101 +69,91 @@ def render_triangulation(tri: pd.DataFrame, labels: dict[str, str], lang: str) -
     return "\n".join([head, rule, *body, "", _t(lang, "legend")])
 
 
-def render_theme_brief(
-    chapter: Chapter,
-    codings: pd.DataFrame,
-    passages: pd.DataFrame,
-    sources: pd.DataFrame,
-    codes: Sequence[str],
+def _basis(tri: pd.DataFrame, cells: pd.DataFrame, lang: str) -> str:
+    used = cells.drop_duplicates("source_key")
+    return _t(
+        lang,
+        "basis",
+        lit=int((used["kind"] != "field").sum()),
+        field=int((used["kind"] == "field").sum()),
+        orgs=len(set(used["organisation"]) - {""}),
+        both=int((tri["evidence"] == "both").sum()),
+        lonly=int((tri["evidence"] == "literature").sum()),
+        fonly=int((tri["evidence"] == "field").sum()),
+    )
+
+
+def _claims(
+    ranked: pd.DataFrame,
+    by_cell: dict[tuple[str, str], pd.DataFrame],
     labels: dict[str, str],
     lang: str,
-    *,
-    claims: int = 5,
-    lines: int = 6,
-) -> str:
-    """Return the theme brief of ``chapter`` as Markdown (about two pages).
-
-    ``codes`` are the codebook's code ids (the chapter's rows and cols are facets or
-    prefixes of them); ``claims`` caps the argued cells, ``lines`` the other lists.
-    """
-    rows, cols = select_codes(codes, chapter.rows), select_codes(codes, chapter.cols)
-    tri = compute_triangulation(codings, sources, rows, cols)
-    cells = compute_cell_evidence(codings, passages, sources, rows, cols, lang)
-    cells = cells[cells["section"] != "question"]
-    by_cell = {key: g for key, g in cells.groupby(["row", "col"], sort=False)}
-    used = cells.drop_duplicates("source_key")
-    counts = {
-        "lit": int((used["kind"] != "field").sum()),
-        "field": int((used["kind"] == "field").sum()),
-        "orgs": len(set(used["organisation"]) - {""}),
-    }
-    ranked = tri.assign(total=tri["literature"] + tri["field"]).sort_values(
-        ["total", "field", "literature"], ascending=False, kind="stable"
-    )
-    out = [
-        f"# {_t(lang, 'title', title=chapter.title_in(lang))}",
-        "",
-        "*"
-        + _t(
-            lang,
-            "basis",
-            **counts,
-            both=int((tri["evidence"] == "both").sum()),
-            lonly=int((tri["evidence"] == "literature").sum()),
-            fonly=int((tri["evidence"] == "field").sum()),
-        )
-        + "*",
-        "",
-        f"## {_t(lang, 'claims')}",
-        "",
-    ]
-    seen: set[str] = set()
-    both = ranked[ranked["evidence"] == "both"].head(claims)
+    seen: set[str],
+    limit: int,
+) -> list[str]:
+    """The cells both kinds of evidence document, each argued with a quote from each."""
+    out = [f"## {_t(lang, 'claims')}", ""]
+    both = ranked[ranked["evidence"] == "both"].head(limit)
     for n, (r, c, lit, fld) in enumerate(
         both[["row", "col", "literature", "field"]].itertuples(index=False), start=1
     ):
         group = by_cell[(r, c)]
-        out += [
-            f"### {n}. {labels.get(r, r)} × {labels.get(c, c)}",
-            "",
-            _t(
-                lang,
-                "claim",
-                row=labels.get(r, r),
-                col=labels.get(c, c),
-                lit=lit,
-                field=fld,
-                orgs=_orgs(group[group["kind"] == "field"]),
-            ),
-            "",
-        ]
+        row, col = labels.get(r, r), labels.get(c, c)
+        orgs = _orgs(group[group["kind"] == "field"])
+        out += [f"### {n}. {row} × {col}", ""]
+        out += [_t(lang, "claim", row=row, col=col, lit=lit, field=fld, orgs=orgs), ""]
         for kind in ("literature", "field"):
             pick = _pick(group[(group["kind"] == "field") == (kind == "field")], seen)
             if pick is not None:
                 out += [f"> {_quote(pick['text'])}", f"> — ({pick['citation']})", ""]
     if both.empty:
         out += [_t(lang, "no_claims"), ""]
-    out += [f"## {_t(lang, 'field_adds')}", ""]
-    open_q, close_q, colon = _MARKS.get(lang, _MARKS["en"])
-    field_only = ranked[ranked["evidence"] == "field"].head(lines)
+    return out
+
+
+def _field_adds(
+    ranked: pd.DataFrame,
+    by_cell: dict[tuple[str, str], pd.DataFrame],
+    labels: dict[str, str],
+    lang: str,
+    seen: set[str],
+    limit: int,
+) -> list[str]:
+    """The cells only the field documents, each with a short quote."""
+    words = texts("common", lang)
+    out = [f"## {_t(lang, 'field_adds')}", ""]
+    field_only = ranked[ranked["evidence"] == "field"].head(limit)
     for r, c, fld in field_only[["row", "col", "field"]].itertuples(index=False):
         group = by_cell[(r, c)]
         pick = _pick(group, seen)
         quote = (
-            f" {open_q}{_quote(pick['text'], 160)}{close_q} ({pick['citation']})"
+            f" {words['quote_open']}{_quote(pick['text'], 160)}{words['quote_close']}"
+            f" ({pick['citation']})"
             if pick is not None
             else ""
         )
         out.append(
-            f"- **{labels.get(r, r)} × {labels.get(c, c)}**{colon}"
+            f"- **{labels.get(r, r)} × {labels.get(c, c)}**{words['colon']}"
             + _t(lang, "field_line", field=fld, orgs=_orgs(group))
             + "."
             + quote
         )
     if field_only.empty:
         out.append(_t(lang, "none"))
-    out += ["", f"## {_t(lang, 'lit_only')}", ""]
-    lit_only = ranked[ranked["evidence"] == "literature"].head(lines)
+    return out
+
+
+def _literature_only(
+    ranked: pd.DataFrame,
+    by_cell: dict[tuple[str, str], pd.DataFrame],
+    labels: dict[str, str],
+    lang: str,
+    limit: int,
+) -> list[str]:
+    """The cells only the literature documents, with their references."""
+    colon = text("common", "colon", lang)
+    out = [f"## {_t(lang, 'lit_only')}", ""]
+    lit_only = ranked[ranked["evidence"] == "literature"].head(limit)
     for r, c, lit in lit_only[["row", "col", "literature"]].itertuples(index=False):
         refs = "; ".join(sorted(set(by_cell[(r, c)]["reference"])))
         out.append(
@@ -262,7 +163,42 @@ def render_theme_brief(
         )
     if lit_only.empty:
         out.append(_t(lang, "none"))
-    out += [
+    return out
+
+
+def render_theme_brief(
+    chapter: Chapter,
+    matrix: pd.DataFrame,
+    cells: pd.DataFrame,
+    sources: pd.DataFrame,
+    labels: dict[str, str],
+    lang: str,
+    *,
+    claims: int = 5,
+    lines: int = 6,
+) -> str:
+    """Return the theme brief of ``chapter`` as Markdown (about two pages).
+
+    ``matrix`` is the chapter's matrix of literature and field evidence, ``cells`` its
+    drill-down; ``claims`` caps the argued cells, ``lines`` the other lists.
+    """
+    tri = compute_triangulation(matrix, cells)
+    evidence = compute_cell_evidence(cells, sources, lang)
+    evidence = evidence[evidence["section"] != "question"]
+    by_cell = {key: g for key, g in evidence.groupby(["row", "col"], sort=False)}
+    ranked = tri.assign(total=tri["literature"] + tri["field"]).sort_values(
+        ["total", "field", "literature"], ascending=False, kind="stable"
+    )
+    seen: set[str] = set()
+    out = [
+        f"# {_t(lang, 'title', title=chapter.title_in(lang))}",
+        "",
+        f"*{_basis(tri, evidence, lang)}*",
+        "",
+        *_claims(ranked, by_cell, labels, lang, seen, claims),
+        *_field_adds(ranked, by_cell, labels, lang, seen, lines),
+        "",
+        *_literature_only(ranked, by_cell, labels, lang, lines),
         "",
         f"## {_t(lang, 'table')}",
         "",
@@ -270,8 +206,8 @@ def render_theme_brief(
         "",
         f"## {_t(lang, 'carriers')}",
         "",
+        *_carriers(evidence, sources, lang),
     ]
-    out += _carriers(cells, sources, lang)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -280,7 +216,7 @@ def _carriers(cells: pd.DataFrame, sources: pd.DataFrame, lang: str) -> list[str
     if field.empty:
         return [_t(lang, "no_carriers")]
     meta = sources.set_index("key")
-    kinds = KIND_LABELS.get(lang, KIND_LABELS["en"])
+    kinds = texts("kind", lang)
     stats = []
     for org, group in field.groupby("organisation"):
         keys = sorted(set(group["source_key"]))
@@ -312,7 +248,7 @@ def render_recommendations(
 
     ``forms`` (all form codes) lets the note list the forms with no documented response.
     """
-    evidence = EVIDENCE.get(lang, EVIDENCE["en"])
+    evidence = texts("evidence", lang)
     out = [f"# {_t(lang, 'rec_title')}", "", "*" + _t(lang, "rec_intro") + "*"]
     for form, group in table.groupby("row", sort=False):
         out += [

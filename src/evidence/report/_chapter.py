@@ -12,11 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from evidence.analysis._matrix import pivot_matrix
+from evidence import i18n
+from evidence.analysis import pivot_matrix
 from evidence.config import Chapter
 
 __all__ = [
-    "TEXT",
+    "chapter_text",
     "cite",
     "compute_changes",
     "compute_snapshot",
@@ -28,69 +29,7 @@ __all__ = [
     "render_overview",
     "render_quotes",
     "render_title",
-    "text",
 ]
-
-TEXT: dict[str, dict[str, str]] = {
-    "fr": {
-        "overview": "Vue d'ensemble du corpus",
-        "overview_line": "Le corpus compte {sources} sources, {documents} documents lus "
-        "({passages} passages) et {coded} passages codés.",
-        "skipped": "{n} document(s) n'ont pas pu être lus ; voir `evidence status`.",
-        "matrix": "Matrice des preuves",
-        "matrix_caption": "Nombre de sources distinctes par croisement de codes.",
-        "quotes": "Extraits clés",
-        "no_quotes": "Aucun extrait ne porte ces deux codes à la fois.",
-        "changes": "Ce qui a changé depuis la dernière construction",
-        "first_build": "Première construction de ce chapitre.",
-        "no_change": "Aucun changement dans les données depuis la construction précédente.",
-        "new_sources": "Nouvelles sources : {keys}.",
-        "removed_sources": "Sources retirées : {keys}.",
-        "new_passages": "{n} passage(s) de plus qu'à la construction précédente ({delta:+d}).",
-        "changed_cells": "Cellules dont le nombre de sources a changé :",
-        "annex": "Annexe : les passages de chaque cellule",
-        "more": "… et {n} autre(s) passage(s) ; voir le classeur Excel de la matrice.",
-    },
-    "nl": {
-        "overview": "Overzicht van het corpus",
-        "overview_line": "Het corpus telt {sources} bronnen, {documents} gelezen documenten "
-        "({passages} passages) en {coded} gecodeerde passages.",
-        "skipped": "{n} document(en) konden niet gelezen worden; zie `evidence status`.",
-        "matrix": "Evidentiematrix",
-        "matrix_caption": "Aantal verschillende bronnen per combinatie van codes.",
-        "quotes": "Kernfragmenten",
-        "no_quotes": "Geen fragment draagt beide codes tegelijk.",
-        "changes": "Wat er veranderd is sinds de vorige bouw",
-        "first_build": "Eerste bouw van dit hoofdstuk.",
-        "no_change": "Geen veranderingen in de gegevens sinds de vorige bouw.",
-        "new_sources": "Nieuwe bronnen: {keys}.",
-        "removed_sources": "Verwijderde bronnen: {keys}.",
-        "new_passages": "{n} passage(s) meer dan bij de vorige bouw ({delta:+d}).",
-        "changed_cells": "Cellen waarvan het aantal bronnen veranderde:",
-        "annex": "Bijlage: de passages van elke cel",
-        "more": "… en nog {n} passage(s); zie de Excel-werkmap van de matrix.",
-    },
-    "en": {
-        "overview": "Overview of the corpus",
-        "overview_line": "The corpus holds {sources} sources, {documents} documents read "
-        "({passages} passages) and {coded} coded passages.",
-        "skipped": "{n} document(s) could not be read; see `evidence status`.",
-        "matrix": "Evidence matrix",
-        "matrix_caption": "Number of distinct sources per crossing of codes.",
-        "quotes": "Key quotes",
-        "no_quotes": "No passage carries both codes.",
-        "changes": "What changed since the last build",
-        "first_build": "First build of this chapter.",
-        "no_change": "No change in the data since the previous build.",
-        "new_sources": "New sources: {keys}.",
-        "removed_sources": "Sources removed: {keys}.",
-        "new_passages": "{n} passage(s) more than in the previous build ({delta:+d}).",
-        "changed_cells": "Cells whose number of sources changed:",
-        "annex": "Annex: the passages of each cell",
-        "more": "… and {n} more passage(s); see the matrix workbook in Excel.",
-    },
-}
-
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~^$@])")
 
@@ -113,9 +52,9 @@ def cite(key: str, page: str = "", refs: dict[str, str] | None = None) -> str:
     return f"[@{{{key}}}, p. {page}]" if page else f"[@{{{key}}}]"
 
 
-def text(key: str, lang: str, **values: object) -> str:
+def chapter_text(key: str, lang: str, **values: object) -> str:
     """Return the fixed chapter text ``key`` in ``lang`` (fr, nl, en), filled with ``values``."""
-    return TEXT.get(lang, TEXT["en"])[key].format(**values)
+    return i18n.text("chapter", key, lang, **values)
 
 
 def render_title(chapter: Chapter, lang: str) -> str:
@@ -125,9 +64,9 @@ def render_title(chapter: Chapter, lang: str) -> str:
 
 def render_overview(status: dict[str, object], coded: int, lang: str) -> str:
     """Return the overview paragraph: sources, documents read, passages, coded passages."""
-    lines = [f"## {text('overview', lang)}", ""]
+    lines = [f"## {chapter_text('overview', lang)}", ""]
     lines.append(
-        text(
+        chapter_text(
             "overview_line",
             lang,
             sources=status["sources"],
@@ -138,7 +77,7 @@ def render_overview(status: dict[str, object], coded: int, lang: str) -> str:
     )
     failed = [f for f in status.get("failures", []) if f["stage"] == "extract"]  # type: ignore[union-attr]
     if failed:
-        lines += ["", text("skipped", lang, n=len(failed))]
+        lines += ["", chapter_text("skipped", lang, n=len(failed))]
     return "\n".join(lines)
 
 
@@ -194,9 +133,9 @@ def render_quotes(
     quotes: pd.DataFrame, labels: dict[str, str], lang: str, refs: dict[str, str] | None = None
 ) -> str:
     """Return the key quotes as Markdown block quotes, each with its citation and page."""
-    lines = [f"## {text('quotes', lang)}", ""]
+    lines = [f"## {chapter_text('quotes', lang)}", ""]
     if quotes.empty:
-        return "\n".join([*lines, text("no_quotes", lang)])
+        return "\n".join([*lines, chapter_text("no_quotes", lang)])
     for _, q in quotes.iterrows():
         lines.append(f"**{labels.get(q['row'], q['row'])} × {labels.get(q['col'], q['col'])}**")
         lines.append("")
@@ -214,18 +153,21 @@ def render_cell_annex(
     refs: dict[str, str] | None = None,
 ) -> str:
     """Return every non-empty cell's passages (``per_cell`` at most; 0: all) with citations."""
-    lines = [f"## {text('annex', lang)}"]
+    lines = [f"## {chapter_text('annex', lang)}"]
     for (row, col), group in cells.groupby(["row", "col"], sort=False):
         lines += ["", f"### {labels.get(row, row)} × {labels.get(col, col)}", ""]
         shown = group if per_cell <= 0 else group.head(per_cell)
-        open_q, close_q = ("« ", " »") if lang == "fr" else ("“", "”")
+        open_q, close_q = (
+            i18n.text("common", "quote_open", lang),
+            i18n.text("common", "quote_close", lang),
+        )
         lines += [
             f"- {open_q}{escape_markdown(str(p['text']))}{close_q} "
             f"{cite(str(p['source_key']), str(p['page_label']), refs)}"
             for _, p in shown.iterrows()
         ]
         if len(group) > len(shown):
-            lines.append(f"- {text('more', lang, n=len(group) - len(shown))}")
+            lines.append(f"- {chapter_text('more', lang, n=len(group) - len(shown))}")
     return "\n".join(lines)
 
 
@@ -264,21 +206,23 @@ def compute_changes(current: dict[str, Any], baseline: dict[str, Any]) -> dict[s
 
 def render_changes(changes: dict[str, Any], labels: dict[str, str], lang: str) -> str:
     """Return the "what changed since the last build" section."""
-    lines = [f"## {text('changes', lang)}", ""]
+    lines = [f"## {chapter_text('changes', lang)}", ""]
     if changes.get("first_build"):
-        return "\n".join([*lines, text("first_build", lang)])
+        return "\n".join([*lines, chapter_text("first_build", lang)])
     body = []
     if changes["new_sources"]:
-        body.append(text("new_sources", lang, keys=", ".join(changes["new_sources"])))
+        body.append(chapter_text("new_sources", lang, keys=", ".join(changes["new_sources"])))
     if changes["removed_sources"]:
-        body.append(text("removed_sources", lang, keys=", ".join(changes["removed_sources"])))
+        body.append(
+            chapter_text("removed_sources", lang, keys=", ".join(changes["removed_sources"]))
+        )
     if changes["passages_delta"]:
         delta = changes["passages_delta"]
-        body.append(text("new_passages", lang, n=max(delta, 0), delta=delta))
+        body.append(chapter_text("new_passages", lang, n=max(delta, 0), delta=delta))
     if changes["cells"]:
-        body.append(text("changed_cells", lang))
+        body.append(chapter_text("changed_cells", lang))
         body.append("")
         for key, (old, new) in changes["cells"].items():
             row, col = key.split("|")
             body.append(f"- {labels.get(row, row)} × {labels.get(col, col)}: {old} → {new}")
-    return "\n".join(lines + (body or [text("no_change", lang)]))
+    return "\n".join(lines + (body or [chapter_text("no_change", lang)]))

@@ -18,7 +18,8 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,10 @@ import nbformat
 
 from evidence.config import Chapter, Settings
 from evidence.errors import BuildLockedError, ReportError
+from evidence.i18n import text
 
 __all__ = [
     "build_lock",
-    "compute_snapshots",
     "find_pdf_printer",
     "render_chapters",
     "render_documents",
@@ -42,8 +43,6 @@ STATE_DIR = ".state"
 FAILED_DIR = ".failed"
 # Fixed build date for every format that embeds one (DOCX zip entries, PDF metadata).
 SOURCE_DATE_EPOCH = "946684800"
-_LOCALES = {"fr": "fr-BE", "nl": "nl-BE", "en": "en-GB"}
-_REFERENCES = {"fr": "Références", "nl": "Referenties", "en": "References"}
 
 
 @contextmanager
@@ -79,7 +78,7 @@ def strip_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def _pandoc() -> str:
-    import pypandoc
+    import pypandoc  # its import looks for pandoc on disk: only when a chapter is rendered
 
     return str(pypandoc.get_pandoc_path())
 
@@ -143,7 +142,7 @@ def render_documents(
         "--from=markdown-implicit_figures",
         "--citeproc",
         f"--bibliography={bibliography}",
-        f"--metadata=lang:{_LOCALES.get(lang, lang)}",
+        f"--metadata=lang:{text('common', 'locale', lang)}",
         f"--resource-path={folder}",
     ]
     outputs = {
@@ -185,7 +184,7 @@ def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path, alt: 
 
     Figures get ``alt`` as their text alternative instead of nbconvert's "png".
     """
-    from nbconvert import MarkdownExporter
+    from nbconvert import MarkdownExporter  # heavy (Jinja, mistune): only when rendering
 
     exporter = MarkdownExporter(exclude_input=True)
     body, resources = exporter.from_notebook_node(
@@ -204,12 +203,13 @@ def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path, alt: 
 
 def _with_bibliography(source: Path, lang: str) -> None:
     """End the chapter with its bibliography, at heading level 2 like the other sections."""
-    heading = _REFERENCES.get(lang, "References")
+    heading = text("common", "references", lang)
     with open(source, "a", encoding="utf-8") as fh:
         fh.write(f"\n\n## {heading} {{.unnumbered}}\n\n::: {{#refs}}\n:::\n")
 
 
 def _execute(settings: Settings, chapter: Chapter, out: Path, baseline: dict[str, Any]) -> None:
+    # Heavy (Jupyter clients, kernels): loaded only when a chapter is executed.
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -264,9 +264,7 @@ def _render_one(
     _execute(settings, chapter, out, baseline)
     nb = strip_run_metadata(nbformat.read(out, as_version=4))
     nbformat.write(nb, out)
-    from ._chapter import text
-
-    alt = text("matrix_caption", chapter.language)
+    alt = text("chapter", "matrix_caption", chapter.language)
     source = _notebook_markdown(nb, chapter.id, staging, alt)
     _with_bibliography(source, chapter.language)
     render_documents(
@@ -290,8 +288,6 @@ def _hash(path: Path) -> str:
 
 def write_manifest(settings: Settings, folder: Path, extra: dict[str, Any]) -> Path:
     """Write ``manifest.json``: input hashes, codebook version, package versions, git commit."""
-    from importlib.metadata import PackageNotFoundError, version
-
     packages = {}
     for name in (
         "evidence",
@@ -361,32 +357,20 @@ def _publish(staging: Path, reports: Path, settings: Settings) -> list[str]:
     return written
 
 
-def compute_snapshots(settings: Settings, chapters: Sequence[Chapter]) -> dict[str, dict[str, Any]]:
-    """Return each chapter's data snapshot (as its notebook computes it) for "what changed"."""
-    from evidence.workbook._workbook import Workbook
-
-    from ._chapter import compute_snapshot
-
-    with Workbook(settings) as wb:
-        passages = wb.passages()
-        return {c.id: compute_snapshot(passages, wb.matrix(c.rows, c.cols)) for c in chapters}
-
-
 def render_chapters(
     settings: Settings,
-    chapters: Sequence[Chapter] | None = None,
+    chapters: Sequence[Chapter],
     *,
-    lock: bool = True,
+    snapshots: dict[str, dict[str, Any]],
     jobs: int | None = None,
-    snapshots: dict[str, dict[str, Any]] | None = None,
     manifest: dict[str, Any] | None = None,
     pdf: bool = True,
 ) -> list[str]:
-    """Render chapters (in parallel) into reports/, replacing published files only if all
-    succeeded. ``lock=False`` when the caller holds the build lock; ``snapshots`` maps chapter
-    id -> data snapshot for the "what changed" section. Returns the paths written.
+    """Render ``chapters`` (in parallel) into reports/, replacing published files only if all
+    succeeded; return the paths written. The caller holds the build lock; ``snapshots`` maps
+    chapter id -> data snapshot for the "what changed" section.
     """
-    todo = list(chapters if chapters is not None else settings.chapters)
+    todo = list(chapters)
     if not todo:
         return []
     if not settings.chapter_template.is_file():
@@ -395,33 +379,24 @@ def render_chapters(
             "[workbook] chapter_template in evidence.toml"
         )
     reports = settings.reports
-    with build_lock(reports) if lock else nullcontext():
-        if snapshots is None:
-            snapshots = compute_snapshots(settings, todo)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=reports))
-        try:
-            workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [
-                    pool.submit(_render_one, settings, c, staging, snapshots.get(c.id, {}), pdf)
-                    for c in todo
-                ]
-                for future in futures:
-                    future.result()
-            write_manifest(
-                settings,
-                staging,
-                {
-                    "chapters": [c.id for c in todo],
-                    **(manifest or {}),
-                },
-            )
-        except BaseException:
-            kept = reports / FAILED_DIR
-            shutil.rmtree(kept, ignore_errors=True)
-            os.replace(staging, kept)
-            raise
-        written = _publish(staging, reports, settings)
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(reports / FAILED_DIR, ignore_errors=True)
+    reports.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=reports))
+    try:
+        workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [
+                pool.submit(_render_one, settings, c, staging, snapshots.get(c.id, {}), pdf)
+                for c in todo
+            ]
+            for future in futures:
+                future.result()
+        write_manifest(settings, staging, {"chapters": [c.id for c in todo], **(manifest or {})})
+    except BaseException:
+        kept = reports / FAILED_DIR
+        shutil.rmtree(kept, ignore_errors=True)
+        os.replace(staging, kept)
+        raise
+    written = _publish(staging, reports, settings)
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(reports / FAILED_DIR, ignore_errors=True)
     return written

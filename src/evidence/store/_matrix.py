@@ -20,26 +20,18 @@ import sqlite3
 import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from evidence.analysis._drilldown import describe_cells, describe_passages
-from evidence.analysis._matrix import MatrixFilters, compute_cell_codings, compute_matrix_codings
-from evidence.errors import StoreError
-
-from ._store import RANK_LIMIT, Store
+from ._core import parse_ints
+from ._store import Store
 
 __all__ = [
-    "RANK_LIMIT",
     "MatrixData",
-    "load_cell_passages",
+    "load_cell_frames",
     "load_matrix_codings",
     "load_matrix_data",
-    "load_matrix_passages",
-    "search_passage_ids",
-    "search_passages",
 ]
 
 
@@ -60,16 +52,6 @@ class MatrixData:
     scores: bool = True
 
 
-def _ints(text: str | None, count: int) -> np.ndarray:
-    """Parse a ``group_concat`` of ``count`` integers (decimal, comma-separated)."""
-    if not text:
-        return np.array([], dtype=np.int64)
-    out = np.fromstring(text, dtype=np.int64, sep=",")
-    if len(out) != count:
-        raise StoreError(f"read {len(out)} passage numbers where the store counted {count}")
-    return out
-
-
 def _codings(db: sqlite3.Connection, wanted: list[str], scores: bool) -> pd.DataFrame:
     marks = ",".join("?" * len(wanted))
     blocks = db.execute(
@@ -77,7 +59,7 @@ def _codings(db: sqlite3.Connection, wanted: list[str], scores: bool) -> pd.Data
         f"INDEXED BY codings_matrix WHERE code IN ({marks}) AND origin = 'rule' GROUP BY code",
         wanted,
     ).fetchall()
-    rule = [_ints(text, n) for _, n, text in blocks]
+    rule = [parse_ints(text, n) for _, n, text in blocks]
     # Rule codings are never negated and carry no score (only people reject; only a model
     # scores): the row-by-row read is kept to the other origins, and to people's decisions
     # when the probabilities of suggestions are not needed. Two ranges around 'rule' keep
@@ -145,7 +127,7 @@ def _places(
     ).fetchall()
     if groups:
         counts = [n for _, n, _ in groups]
-        at = _ints(",".join(text for _, _, text in groups), sum(counts))
+        at = parse_ints(",".join(text for _, _, text in groups), sum(counts))
         document[at] = np.repeat(np.array([d for d, _, _ in groups], dtype=np.int64), counts)
         source_of_doc = pd.Series(
             sources.get_indexer(documents["source_key"]), index=documents["id"].to_numpy()
@@ -156,7 +138,7 @@ def _places(
         "SELECT source_key, count(*), group_concat(rowid) FROM passages "
         "WHERE document_id IS NULL GROUP BY source_key"
     ):
-        at = _ints(text, n)
+        at = parse_ints(text, n)
         source[at] = sources.get_loc(key) if key in sources else -1
         stored[at] = True
     return document, source, stored
@@ -170,7 +152,7 @@ def _langs(db: sqlite3.Connection, size: int) -> pd.Categorical:
     ).fetchall()
     out = np.full(size, -1, dtype=np.int64)
     for i, (_, n, text) in enumerate(groups):
-        out[_ints(text, n)] = i
+        out[parse_ints(text, n)] = i
     return pd.Categorical.from_codes(out, categories=[lang for lang, _, _ in groups])
 
 
@@ -220,71 +202,13 @@ def load_matrix_codings(
     )
 
 
-def load_cell_passages(
-    store: Store,
-    data: MatrixData,
-    row: str,
-    col: str,
-    *,
-    filters: MatrixFilters | None = None,
-    passage_ids: Collection[object] | None = None,
-    root: Path | None = None,
-    zotero_library: str = "library",
-    limit: int | None = None,
-) -> pd.DataFrame:
-    """Return the passages behind one cell with citation, highlights and links to the PDF.
-
-    Columns ``evidence.analysis._drilldown.CELL_COLUMNS``; ``passage_ids`` are rowids (e.g. from
-    :func:`search_passage_ids`). ``limit`` keeps the first passages (by source, then in
-    document order), for a screen that shows a few of a large cell.
-    """
-    members = compute_cell_codings(
-        data.codings, row, col, filters=filters, sources=data.sources, passage_ids=passage_ids
-    )
-    if limit is not None:
-        first = (
-            members[["source_key", "passage_id"]]
-            .astype({"source_key": str})
-            .drop_duplicates()
-            .sort_values(["source_key", "passage_id"])
-            .head(limit)
-        )
-        members = members[members["passage_id"].isin(first["passage_id"]).to_numpy()]
-    passages, codings, counted = _cell_frames(store, members, [row, col])
-    return describe_passages(
-        passages, codings, data.sources, counted, root=root, zotero_library=zotero_library
-    )
-
-
-def load_matrix_passages(
-    store: Store,
-    data: MatrixData,
-    matrix: pd.DataFrame,
-    *,
-    filters: MatrixFilters | None = None,
-    passage_ids: Collection[object] | None = None,
-    root: Path | None = None,
-    zotero_library: str = "library",
-) -> pd.DataFrame:
-    """Return the passages behind every non-empty cell of ``matrix``, ``row`` and ``col`` first."""
-    members = compute_matrix_codings(
-        data.codings, matrix, filters=filters, sources=data.sources, passage_ids=passage_ids
-    )
-    codes = sorted(set(matrix["row"]) | set(matrix["col"]))
-    passages, codings, counted = _cell_frames(store, members, codes)
-    return describe_cells(
-        passages, codings, data.sources, counted, root=root, zotero_library=zotero_library
-    )
-
-
-def _cell_frames(
-    store: Store, members: pd.DataFrame, codes: Sequence[str]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Return the passages of ``members`` (rowids) with document path and attachment key,
-    their codings of ``codes`` (origin, provenance, score, spans), and ``members`` keyed by
-    passage id."""
-    ids = json.dumps(sorted({int(v) for v in members["passage_id"]}))
-    passages = store.frame(
+def load_cell_frames(
+    store: Store, rowids: Collection[int], codes: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the passages whose rowids are ``rowids`` (with document path and attachment
+    key) and their codings of ``codes`` (origin, provenance, score, spans)."""
+    ids = json.dumps(sorted({int(v) for v in rowids}))
+    passages = store._frame(
         "SELECT p.rowid AS rowid, p.id, p.source_key, d.path, d.zotero_key, p.page_index, "
         "p.page_label, p.seq, p.section, p.lang, p.text "
         "FROM passages p LEFT JOIN documents d ON d.id = p.document_id "
@@ -294,51 +218,13 @@ def _cell_frames(
     marks = ",".join("?" * len(codes))
     # CROSS JOIN keeps passages the outer loop whatever statistics the store holds: driven by
     # the codes, SQLite would walk every coding of them and probe the list of rowids.
-    codings = store.frame(
+    codings = store._frame(
         "SELECT c.passage_id AS id, c.code, c.origin, c.provenance, c.score, c.spans "
         "FROM passages p CROSS JOIN codings c ON c.passage_id = p.id "
         f"WHERE p.rowid IN (SELECT value FROM json_each(?)) AND c.code IN ({marks})",
         [ids, *codes],
     )
-    counted = members.assign(
-        id=members["passage_id"].map(passages.set_index("rowid")["id"]),
-        code=members["code"].astype(str),
-        origin=members["origin"].astype(str),
-    )
-    return passages, codings, counted
-
-
-def search_passage_ids(store: Store, query: str) -> np.ndarray:
-    """Return the rowids of every passage matching ``query`` (FTS5 syntax)."""
-    try:
-        n, text = store.db.execute(
-            "SELECT count(*), group_concat(rowid) FROM passages_fts WHERE passages_fts MATCH ?",
-            (query,),
-        ).fetchone()
-    except sqlite3.OperationalError as exc:
-        raise _syntax_error(query, exc) from exc
-    return _ints(text, n)
-
-
-def _syntax_error(query: str, exc: Exception) -> StoreError:
-    return StoreError(
-        f"search query {query!r} is not valid FTS5 syntax ({exc}); quote phrases with double "
-        "quotes, e.g. '\"sans-abri\" AND violence', and end a prefix with *: agress*"
-    )
-
-
-def search_passages(store: Store, query: str, limit: int = 20) -> pd.DataFrame:
-    """Return up to ``limit`` hits: id, source_key, page_label, section, lang, snippet, rank.
-
-    Hits are ranked by BM25 when at most ``RANK_LIMIT`` passages match (``ranked`` True);
-    otherwise they come in document order. ``matches`` counts the matching passages up to
-    ``RANK_LIMIT + 1``.
-    """
-    hits, ranked, matches = store.search_page(query, limit, RANK_LIMIT)
-    out = pd.DataFrame(
-        hits, columns=["id", "source_key", "page_label", "section", "lang", "snippet", "rank"]
-    )
-    return out.assign(ranked=ranked, matches=matches)
+    return passages, codings
 
 
 _LOADED: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], MatrixData]] = (

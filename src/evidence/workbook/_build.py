@@ -7,18 +7,22 @@ chapter rendered. ``from_scratch`` deletes the store first (it is a cache).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from evidence.config import Settings
+from evidence.config import Chapter, Settings
 from evidence.errors import EvidenceError
-from evidence.report._publish import build_lock, render_chapters
-from evidence.store._store import open_store
+from evidence.report import build_lock, compute_snapshot, render_chapters
+from evidence.store import open_store
 
-from ._fieldwork import run_briefs, run_fieldwork
+from ._briefs import run_briefs
+from ._fieldwork import run_fieldwork
 from ._pipeline import run_code, run_extract, run_sync
+from ._workbook import Workbook
 
-__all__ = ["delete_store", "run_build"]
+__all__ = ["compute_snapshots", "delete_store", "run_build", "run_render"]
 
 
 def _log(settings: Settings, summary: dict[str, Any]) -> None:
@@ -61,7 +65,7 @@ def run_build(
                 summary["failures"] = store.failures()
                 store.end_run(run, "rendering" if render else "done", summary)
             summary["chapters"] = (
-                render_chapters(
+                run_render(
                     settings,
                     lock=False,
                     jobs=jobs,
@@ -79,3 +83,35 @@ def run_build(
         raise
     _log(settings, summary)
     return summary
+
+
+def compute_snapshots(settings: Settings, chapters: Sequence[Chapter]) -> dict[str, dict[str, Any]]:
+    """Return each chapter's data snapshot (as its notebook computes it) for "what changed"."""
+    with Workbook(settings) as wb:
+        passages = wb.passages()
+        return {c.id: compute_snapshot(passages, wb.matrix(c.rows, c.cols)) for c in chapters}
+
+
+def run_render(
+    settings: Settings,
+    chapters: Sequence[Chapter] | None = None,
+    *,
+    lock: bool = True,
+    jobs: int | None = None,
+    manifest: dict[str, Any] | None = None,
+    pdf: bool = True,
+) -> list[str]:
+    """Render the chapters (all of evidence.toml's by default) into reports/; return the paths.
+
+    ``lock=False`` when the caller holds the build lock.
+    """
+    todo = list(chapters if chapters is not None else settings.chapters)
+    with build_lock(settings.reports) if lock else nullcontext():
+        return render_chapters(
+            settings,
+            todo,
+            jobs=jobs,
+            snapshots=compute_snapshots(settings, todo),
+            manifest=manifest,
+            pdf=pdf,
+        )

@@ -19,117 +19,16 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
-from evidence.analysis._matrix import MatrixFilters, compute_matrix
+from evidence.analysis import MatrixFilters, compute_matrix
 from evidence.coding._codebook import Codebook
 from evidence.errors import StoreError
-from evidence.store._matrix import (
-    load_cell_passages,
-    load_matrix_data,
-    search_passage_ids,
-    search_passages,
-)
-from evidence.store._store import Store
+from evidence.i18n import texts
+from evidence.store import Store, load_matrix_data
 
-__all__ = ["UI_TEXT", "Explorer", "build_explorer"]
+from ._queries import load_cell_passages, search_passages
 
-UI_TEXT: dict[str, dict[str, str]] = {
-    "fr": {
-        "search": "Recherche",
-        "placeholder": "agress* AND travailleu*",
-        "rows": "Lignes",
-        "cols": "Colonnes",
-        "within": "Co-occurrence",
-        "passage": "passage",
-        "source": "source",
-        "provenance": "Codage",
-        "human": "personnes",
-        "rules": "personnes et règles",
-        "suggestions": "+ suggestions",
-        "min_score": "Probabilité ≥",
-        "kinds": "Type",
-        "langs": "Langue",
-        "years": "Années",
-        "countries": "Pays",
-        "context": "Lieux, publics",
-        "value": "Compter",
-        "sources": "sources",
-        "passages": "passages",
-        "documents": "documents",
-        "hits": "{n} passage(s) correspondent",
-        "many": "plus de {n} passages correspondent",
-        "pick": "Cliquez sur une cellule pour lire ses passages.",
-        "cell": "{row} × {col} : {n} passage(s) de {s} source(s)",
-        "more": "… et {n} autre(s)",
-        "total": "{filled} cellule(s) sur {cells} contiennent des preuves",
-        "error": "Recherche invalide",
-        "literature": "littérature",
-        "field": "terrain",
-    },
-    "nl": {
-        "search": "Zoeken",
-        "placeholder": "geweld AND hulpverlen*",
-        "rows": "Rijen",
-        "cols": "Kolommen",
-        "within": "Samen in",
-        "passage": "passage",
-        "source": "bron",
-        "provenance": "Codering",
-        "human": "personen",
-        "rules": "personen en regels",
-        "suggestions": "+ suggesties",
-        "min_score": "Kans ≥",
-        "kinds": "Soort",
-        "langs": "Taal",
-        "years": "Jaren",
-        "countries": "Land",
-        "context": "Plaatsen, groepen",
-        "value": "Tellen",
-        "sources": "bronnen",
-        "passages": "passages",
-        "documents": "documenten",
-        "hits": "{n} passage(s) gevonden",
-        "many": "meer dan {n} passages gevonden",
-        "pick": "Klik op een cel om haar passages te lezen.",
-        "cell": "{row} × {col}: {n} passage(s) uit {s} bron(nen)",
-        "more": "… en nog {n}",
-        "total": "{filled} van de {cells} cellen bevatten bewijs",
-        "error": "Ongeldige zoekvraag",
-        "literature": "literatuur",
-        "field": "veld",
-    },
-    "en": {
-        "search": "Search",
-        "placeholder": "assault* AND worker*",
-        "rows": "Rows",
-        "cols": "Columns",
-        "within": "Together in",
-        "passage": "passage",
-        "source": "source",
-        "provenance": "Coding",
-        "human": "people",
-        "rules": "people and rules",
-        "suggestions": "+ suggestions",
-        "min_score": "Probability ≥",
-        "kinds": "Type",
-        "langs": "Language",
-        "years": "Years",
-        "countries": "Country",
-        "context": "Settings, groups",
-        "value": "Count",
-        "sources": "sources",
-        "passages": "passages",
-        "documents": "documents",
-        "hits": "{n} passage(s) match",
-        "many": "more than {n} passages match",
-        "pick": "Click a cell to read its passages.",
-        "cell": "{row} × {col}: {n} passage(s) from {s} source(s)",
-        "more": "… and {n} more",
-        "total": "{filled} of {cells} cells hold evidence",
-        "error": "Invalid search",
-        "literature": "literature",
-        "field": "field",
-    },
-}
+__all__ = ["Explorer", "build_explorer"]
+
 _CMAP = colormaps["cividis_r"]
 _CONTEXT_FACETS = ("setting", "pop")
 
@@ -151,7 +50,8 @@ class Explorer:
     ) -> None:
         self.store, self.codebook, self.root = store, codebook, root
         self.zotero_library, self.limit = zotero_library, limit
-        self.text = UI_TEXT.get(lang, UI_TEXT["en"])
+        self.text = texts("explorer", lang)
+        self.lang = lang
         self.labels = {c: codebook.label(c, lang) for c in codebook.codes}
         self.data = load_matrix_data(store, list(codebook.codes), langs=True)
         self.hits: Any = None
@@ -165,23 +65,6 @@ class Explorer:
     # -- widgets ---------------------------------------------------------------------------
     def _build(self, rows: str, cols: str, codebook: Codebook, lang: str) -> None:
         t = self.text
-        facets = [(codebook.facet_label(f, lang), f) for f in codebook.facets]
-        sources = self.data.sources
-        years = pd.to_numeric(sources["year"], errors="coerce").dropna().astype(int)
-        low, high = (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
-        langs = (
-            sorted(str(x) for x in self.data.codings["lang"].dropna().unique())
-            if "lang" in self.data.codings
-            else []
-        )
-        countries = sorted({str(c) for c in sources["country"] if isinstance(c, str) and c})
-        context = [
-            (self.labels[c], c)
-            for c in codebook.codes
-            if codebook.codes[c].facet in _CONTEXT_FACETS
-        ]
-        box = w.Layout(width="98%")
-        wide = {"description_width": "8.5em"}
         self.search = w.Text(
             description=t["search"],
             placeholder=t["placeholder"],
@@ -189,26 +72,43 @@ class Explorer:
             layout=w.Layout(width="70%"),
         )
         self.search_info = w.HTML()
-        self.rows = w.Dropdown(
-            style=wide, options=facets, value=rows, description=t["rows"], layout=box
+        controls = self._filters(rows, cols, codebook, lang)
+        self.value = w.ToggleButtons(
+            options=[(t[v], v) for v in ("sources", "passages", "documents")],
+            description=t["value"],
+            style={"button_width": "7.5em", **_WIDE},
         )
-        self.cols = w.Dropdown(
-            style=wide, options=facets, value=cols, description=t["cols"], layout=box
+        self.status = w.HTML()
+        self.grid = w.GridBox(layout=w.Layout(grid_gap="2px"))
+        self.grid.add_class("evidence-matrix")
+        self.passages = w.HTML(value=f"<p>{t['pick']}</p>")
+        self.passages.add_class("evidence-passages")
+        for control in (*controls, self.value):
+            control.observe(self._changed, names="value")
+        self.search.observe(lambda change: self.run_search(change["new"]), names="value")
+        filters = w.VBox(controls, layout=w.Layout(width="36%", min_width="340px"))
+        main = w.VBox(
+            [self.value, self.status, self.grid, self.passages], layout=w.Layout(width="64%")
         )
+        self.widget = w.VBox([self.search, self.search_info, w.HBox([filters, main])])
+        self.widget.add_class("evidence-explorer")
+
+    def _filters(self, rows: str, cols: str, codebook: Codebook, lang: str) -> list[w.Widget]:
+        """Make the filter controls, each with a layout of its own; return them in order."""
+        t = self.text
+        facets = [(codebook.facet_label(f, lang), f) for f in codebook.facets]
+        self.rows = _dropdown(t["rows"], facets, rows)
+        self.cols = _dropdown(t["cols"], facets, cols)
         self.within = w.ToggleButtons(
             options=[(t["passage"], "passage"), (t["source"], "source")],
             description=t["within"],
-            style={"button_width": "7.5em", **wide},
+            style={"button_width": "7.5em", **_WIDE},
         )
-        self.provenance = w.Dropdown(
-            style=wide,
-            options=[(t[p], p) for p in ("human", "rules", "suggestions")],
-            value="rules",
-            description=t["provenance"],
-            layout=box,
+        self.provenance = _dropdown(
+            t["provenance"], [(t[p], p) for p in ("human", "rules", "suggestions")], "rules"
         )
         self.min_score = w.FloatSlider(
-            style=wide,
+            style=_WIDE,
             value=0.5,
             min=0.0,
             max=1.0,
@@ -216,54 +116,19 @@ class Explorer:
             description=t["min_score"],
             disabled=True,
             continuous_update=False,
-            layout=box,
+            layout=_box(),
         )
-        self.kinds = w.SelectMultiple(
-            style=wide,
-            options=[(t["literature"], "literature"), (t["field"], "field")],
-            description=t["kinds"],
-            rows=2,
-            layout=box,
-        )
-        self.langs = w.SelectMultiple(
-            style=wide,
-            options=langs,
-            description=t["langs"],
-            rows=min(4, max(len(langs), 1)),
-            layout=box,
-        )
-        self.years = w.IntRangeSlider(
-            style=wide,
-            value=(low, high),
-            min=low,
-            max=high,
-            step=1,
-            description=t["years"],
-            continuous_update=False,
-            layout=box,
-        )
-        self.countries = w.SelectMultiple(
-            style=wide,
-            options=countries,
-            description=t["countries"],
-            rows=min(4, max(len(countries), 1)),
-            layout=box,
-        )
-        self.countries.layout.display = None if countries else "none"
-        self.context = w.SelectMultiple(
-            style=wide, options=context, description=t["context"], rows=6, layout=box
-        )
-        self.value = w.ToggleButtons(
-            options=[(t[v], v) for v in ("sources", "passages", "documents")],
-            description=t["value"],
-            style={"button_width": "7.5em", **wide},
-        )
-        self.status = w.HTML()
-        self.grid = w.GridBox(layout=w.Layout(grid_gap="2px"))
-        self.grid.add_class("evidence-matrix")
-        self.passages = w.HTML(value=f"<p>{t['pick']}</p>")
-        self.passages.add_class("evidence-passages")
-        controls = [
+        self.kinds = _choices(t["kinds"], [(t["literature"], "literature"), (t["field"], "field")])
+        self.langs = _choices(t["langs"], self._languages())
+        self.years = self._year_range()
+        self.countries = _choices(t["countries"], self._countries())
+        context = [
+            (self.labels[c], c)
+            for c in codebook.codes
+            if codebook.codes[c].facet in _CONTEXT_FACETS
+        ]
+        self.context = _choices(t["context"], context, rows=6)
+        return [
             self.rows,
             self.cols,
             self.within,
@@ -275,18 +140,29 @@ class Explorer:
             self.countries,
             self.context,
         ]
-        for control in (*controls, self.value):
-            control.observe(self._changed, names="value")
-        self.search.observe(lambda change: self.run_search(change["new"]), names="value")
-        filters = w.VBox(
-            controls,
-            layout=w.Layout(width="36%", min_width="340px"),
+
+    def _languages(self) -> list[str]:
+        codings = self.data.codings
+        if "lang" not in codings:
+            return []
+        return sorted(str(x) for x in codings["lang"].dropna().unique())
+
+    def _countries(self) -> list[str]:
+        return sorted({str(c) for c in self.data.sources["country"] if isinstance(c, str) and c})
+
+    def _year_range(self) -> w.IntRangeSlider:
+        years = pd.to_numeric(self.data.sources["year"], errors="coerce").dropna().astype(int)
+        low, high = (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
+        return w.IntRangeSlider(
+            style=_WIDE,
+            value=(low, high),
+            min=low,
+            max=high,
+            step=1,
+            description=self.text["years"],
+            continuous_update=False,
+            layout=_box(),
         )
-        main = w.VBox(
-            [self.value, self.status, self.grid, self.passages], layout=w.Layout(width="64%")
-        )
-        self.widget = w.VBox([self.search, self.search_info, w.HBox([filters, main])])
-        self.widget.add_class("evidence-explorer")
 
     def _changed(self, change: dict[str, Any] | None = None) -> None:
         self.min_score.disabled = self.provenance.value != "suggestions"
@@ -345,7 +221,7 @@ class Explorer:
             return pd.DataFrame()
         try:
             hits = search_passages(self.store, query, limit=5)
-            self.hits = search_passage_ids(self.store, query)
+            self.hits = self.store.search_ids(query)
         except StoreError as exc:
             self.search_info.value = (
                 f"<span class='evidence-error'>{self.text['error']}: {html.escape(str(exc))}</span>"
@@ -379,6 +255,7 @@ class Explorer:
             root=self.root,
             zotero_library=self.zotero_library,
             limit=self.limit,
+            lang=self.lang,
         )
         self.passages.value = self._passages_html(row, col, self.cell)
         return self.cell
@@ -455,6 +332,35 @@ class Explorer:
         if n > len(cell):
             parts.append(f"<p>{html.escape(t['more'].format(n=n - len(cell)))}</p>")
         return "\n".join(parts)
+
+
+_WIDE = {"description_width": "8.5em"}
+
+
+def _box() -> w.Layout:
+    # One layout per control: a layout shared by several controls hides or moves them all.
+    return w.Layout(width="98%")
+
+
+def _dropdown(description: str, options: list[Any], value: str) -> w.Dropdown:
+    return w.Dropdown(
+        style=_WIDE, options=options, value=value, description=description, layout=_box()
+    )
+
+
+def _choices(description: str, options: list[Any], rows: int = 0) -> w.SelectMultiple:
+    """A multiple choice; disabled, with a tooltip saying why, when there is nothing to offer."""
+    control = w.SelectMultiple(
+        style=_WIDE,
+        options=options,
+        description=description,
+        rows=rows or min(4, max(len(options), 1)),
+        layout=_box(),
+        disabled=not options,
+    )
+    if not options:
+        control.description_tooltip = "—"
+    return control
 
 
 def _marked(snippet: str) -> str:

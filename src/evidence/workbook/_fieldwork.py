@@ -1,4 +1,4 @@
-"""The command layer's work for field material: read the notes, pseudonymise, store; briefs.
+"""The command layer's work for field material: read the notes, pseudonymise, store.
 
 ``run_fieldwork`` reads the fieldwork folder, the coordinator's names list and the
 re-identification key, refuses notes without consent, writes the key (before anything is
@@ -10,7 +10,6 @@ briefs and the recommendations table to reports/.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from evidence.fieldwork._pseudonymise import (
 from evidence.files import write_atomic
 from evidence.store._store import Store
 
-__all__ = ["render_fieldwork_summary", "run_briefs", "run_fieldwork"]
+__all__ = ["run_fieldwork"]
 
 _CONVERT = {".doc", ".docm", ".rtf", ".pdf", ".pages", ".wpd", ".odm", ".ott", ".dotx"}
 _TABLE = "metadata.csv"
@@ -212,78 +211,3 @@ def _review(items: list[FieldItem]) -> dict[str, Any]:
         for (c, p), w in sorted(where.items(), key=lambda kv: (kv[0][0], len(kv[0][1]), kv[0][1]))
     ]
     return {"replacements": dict(sorted(by_category.items())), "review": review}
-
-
-def render_fieldwork_summary(summary: dict[str, Any], *, review: bool = False) -> str:
-    """Return the fieldwork summary as text; with ``review``, what was replaced and where."""
-    s = summary
-    lines = [
-        f"fieldwork ({s['folder']}): {s['notes']} note(s), {s['imported']} imported "
-        f"({s['changed']} changed, {s['unchanged']} unchanged), {s['passages']} passages, "
-        f"{len(s['refused'])} refused",
-        *(f"  ✗ {r['item']}: {r['reason']} ({r['detail']})" for r in s["refused"]),
-        *(f"  ! {w['item']}: {w['warning']}" for w in s["warnings"]),
-        "  replaced: " + (", ".join(f"{k} {v}" for k, v in s["replacements"].items()) or "nothing"),
-    ]
-    if review:
-        lines.append("pseudonymisation review (pseudonyms only; the key holds the real values):")
-        for r in s["review"]:
-            places: dict[str, list[str]] = defaultdict(list)
-            for where in r["where"]:
-                item, _, label = where.rpartition(" ")
-                places[item].append(label)
-            spots = "; ".join(f"{item} {' '.join(labels)}" for item, labels in places.items())
-            lines.append(f"  {r['category']:<12} {r['pseudonym']:<8} ×{r['count']}: {spots}")
-    return "\n".join(lines)
-
-
-def run_briefs(settings: Settings, store: Store, *, lock: bool = True) -> list[str]:
-    """Write one theme brief per chapter and the recommendations table to reports/.
-
-    Returns the paths written, relative to the workbook root. ``lock=False`` when the
-    caller already holds the build lock of reports/.
-    """
-    from evidence.report._publish import build_lock
-
-    with build_lock(settings.reports) if lock else nullcontext():
-        return _write_briefs(settings, store)
-
-
-def _write_briefs(settings: Settings, store: Store) -> list[str]:
-    from evidence.analysis._triangulation import compute_recommendations, write_recommendations_xlsx
-    from evidence.coding._codebook import load_codebook
-    from evidence.report._briefs import render_recommendations, render_theme_brief
-
-    codebook = load_codebook(settings.codebook)
-    codings, passages = store.codings_frame(), store.passages_frame()
-    sources = store.sources_frame()
-    written: list[Path] = []
-    folder = settings.reports / "briefs"
-    folder.mkdir(parents=True, exist_ok=True)
-    for chapter in settings.chapters:
-        lang = chapter.language or settings.language
-        labels = {c: codebook.label(c, lang) for c in codebook.codes}
-        text = render_theme_brief(
-            chapter, codings, passages, sources, list(codebook.codes), labels, lang
-        )
-        written.append(_write(folder / f"{chapter.id}.md", text))
-    lang = settings.language
-    labels = {c: codebook.label(c, lang) for c in codebook.codes}
-    forms = [c for c in codebook.codes if c.startswith("form.")]
-    responses = [c for c in codebook.codes if c.startswith("resp.")]
-    table = compute_recommendations(codings, passages, sources, forms, responses, lang)
-    written.append(
-        _write(
-            settings.reports / "recommendations.md",
-            render_recommendations(table, labels, lang, forms),
-        )
-    )
-    xlsx = settings.reports / "recommendations.xlsx"
-    write_recommendations_xlsx(xlsx, table, codings, passages, sources, labels, lang)
-    written.append(xlsx)
-    return [settings.relative(p) for p in written]
-
-
-def _write(path: Path, text: str) -> Path:
-    write_atomic(path, text)
-    return path

@@ -19,13 +19,16 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from evidence.coding._codebook import load_codebook
-from evidence.coding._decisions import load_decisions
+from evidence.coding._decisions import compute_final_decisions, load_decisions
 from evidence.coding._matcher import code_passages, compile_codebook
 from evidence.config import Settings
 from evidence.library._bibtex import Source, hash_file
+from evidence.library._ris import load_references
 from evidence.pdf._extract import EXTRACTOR_VERSION, Extraction, extract_many
 from evidence.records import CodingRow, PassageRow, make_passage_id
-from evidence.store._store import Store
+from evidence.store import Store
+
+from ._zotero import load_annotation_snapshot, sync_zotero
 
 __all__ = [
     "passage_rows",
@@ -104,8 +107,6 @@ def run_sync(settings: Settings, store: Store, *, full: bool = False) -> dict[st
     CSL-JSON), with the committed annotation snapshot when there is one.
     """
     if settings.zotero.configured:
-        from ._zotero import sync_zotero
-
         summary = sync_zotero(settings, store, full=full)
         if "fallback" not in summary:
             return summary
@@ -120,10 +121,6 @@ def run_sync(settings: Settings, store: Store, *, full: bool = False) -> dict[st
 
 
 def _sync_file(settings: Settings, store: Store) -> dict[str, Any]:
-    from evidence.library._ris import load_references
-
-    from ._zotero import load_annotation_snapshot
-
     route, report = load_references(settings.bibliography)
     counts = register_sources(settings, store, report.sources, route, settings.bibliography.parent)
     failures = [(item, "malformed_entry", reason) for item, reason in report.skipped]
@@ -231,23 +228,20 @@ def run_extract(
 
 
 def _decision_rows(settings: Settings) -> tuple[list[CodingRow], list[dict[str, str]]]:
-    """Human codings from the decisions file: the latest decision per passage, code and coder."""
+    """Human codings from the decisions file: the decision that stands per passage and code."""
     if not settings.decisions.is_file():
         return [], []
     loaded = load_decisions(settings.decisions)
-    latest: dict[tuple[str, str, str], Any] = {}
-    for d in sorted(loaded.decisions, key=lambda d: (d.date, d.line)):
-        latest[(d.passage_id, d.code, d.coder)] = d
     rows = [
         CodingRow(
             passage_id=p,
             code=c,
             origin="human",
-            provenance=f"review:{coder}",
+            provenance=f"review:{d.coder}",
             negated=d.decision == "reject",
             spans=json.dumps([{"date": d.date, "note": d.note}], ensure_ascii=False),
         )
-        for (p, c, coder), d in sorted(latest.items())
+        for (p, c), d in compute_final_decisions(loaded.decisions).items()
     ]
     skipped = [
         {"item": f"{settings.relative(settings.decisions)}:{line}", "reason": reason}

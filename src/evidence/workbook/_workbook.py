@@ -17,14 +17,9 @@ from evidence.analysis._matrix import MatrixFilters, compute_matrix
 from evidence.coding._codebook import Codebook, load_codebook
 from evidence.config import Chapter, Settings, load_settings
 from evidence.errors import ConfigError
-from evidence.store._matrix import (
-    MatrixData,
-    load_cell_passages,
-    load_matrix_data,
-    load_matrix_passages,
-    search_passage_ids,
-)
-from evidence.store._store import Store, open_store
+from evidence.store import MatrixData, Store, load_matrix_data, open_store
+
+from ._queries import load_cell_passages, load_matrix_passages, search_passages
 
 __all__ = ["Workbook", "open_workbook"]
 
@@ -32,8 +27,14 @@ __all__ = ["Workbook", "open_workbook"]
 class Workbook:
     """One workbook: its settings, its store (opened on first use) and its codebook."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, store: Store | None = None):
         self.settings = settings
+        if store is not None:
+            # A store opened by the caller (a build holds one): used, and left open on close.
+            self.__dict__["store"] = store
+            self._borrowed = True
+        else:
+            self._borrowed = False
 
     @cached_property
     def store(self) -> Store:
@@ -48,7 +49,8 @@ class Workbook:
     def close(self) -> None:
         """Close the store if it was opened."""
         if "store" in self.__dict__:
-            self.store.close()
+            if not self._borrowed:
+                self.store.close()
             del self.__dict__["store"]
 
     def __enter__(self) -> Workbook:
@@ -66,6 +68,14 @@ class Workbook:
             "extract": run_extract(self.settings, self.store, progress=progress),
             "code": run_code(self.settings, self.store, progress=progress),
         }
+
+    def explore(self, *, rows: str = "form", cols: str = "cons", lang: str | None = None) -> Any:
+        """Return the interactive explorer (ipywidgets) over this workbook; display its
+        ``widget`` in JupyterLab. Labels and controls in ``lang`` (default: report language)."""
+        # ipywidgets is only needed in JupyterLab: the command line and builds never load it.
+        from ._explore import build_explorer
+
+        return build_explorer(self, rows=rows, cols=cols, lang=lang)
 
     def chapter(self, chapter_id: str) -> Chapter:
         """Return the chapter defined in evidence.toml with id ``chapter_id``."""
@@ -130,8 +140,6 @@ class Workbook:
         Hits are ranked by relevance when at most 20,000 passages match, else in document order
         (the ``ranked`` column says which), so a search stays fast on a large store.
         """
-        from evidence.store._matrix import search_passages
-
         return search_passages(self.store, query, limit)
 
     def matrix(
@@ -166,7 +174,7 @@ class Workbook:
         )
 
     def _hits(self, search: str) -> Any:
-        return search_passage_ids(self.store, search) if search.strip() else None
+        return self.store.search_ids(search) if search.strip() else None
 
     def link_options(self) -> dict[str, Any]:
         """Return what links to PDFs need: the workbook root (documents' paths are relative
@@ -175,8 +183,17 @@ class Workbook:
         library = "library" if zotero.library_type == "user" else f"groups/{zotero.library_id}"
         return {"root": self.settings.root, "zotero_library": library}
 
+    def _links(self, lang: str | None) -> dict[str, Any]:
+        return {**self.link_options(), "lang": lang or self.settings.language}
+
     def cell(
-        self, row: str, col: str, filters: MatrixFilters | None = None, *, search: str = ""
+        self,
+        row: str,
+        col: str,
+        filters: MatrixFilters | None = None,
+        *,
+        search: str = "",
+        lang: str | None = None,
     ) -> pd.DataFrame:
         """Return the passages behind one matrix cell: citation, page label, language,
         provenance, highlighted matches and a link opening the PDF at the page."""
@@ -189,13 +206,19 @@ class Workbook:
             col,
             filters=f,
             passage_ids=self._hits(search),
-            **self.link_options(),
+            **self._links(lang),
         )
 
     def matrix_passages(
-        self, matrix: pd.DataFrame, filters: MatrixFilters | None = None, *, search: str = ""
+        self,
+        matrix: pd.DataFrame,
+        filters: MatrixFilters | None = None,
+        *,
+        search: str = "",
+        lang: str | None = None,
     ) -> pd.DataFrame:
-        """Return the passages behind every non-empty cell of ``matrix``, with row and col."""
+        """Return the passages behind every non-empty cell of ``matrix``, with row and col
+        (citations in ``lang``, by default the report language)."""
         f = filters or MatrixFilters()
         codes = sorted(set(matrix["row"]) | set(matrix["col"]) | set(f.context))
         data = self.matrix_data(codes, filters=f)
@@ -205,7 +228,7 @@ class Workbook:
             matrix,
             filters=f,
             passage_ids=self._hits(search),
-            **self.link_options(),
+            **self._links(lang),
         )
 
 

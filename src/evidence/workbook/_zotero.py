@@ -124,7 +124,7 @@ def load_annotation_snapshot(settings: Settings, store: Store) -> dict[str, Any]
     annotations, codings = _snapshot_paths(settings)
     if not annotations.is_file():
         return {"annotations": 0, "human_codings": 0, "skipped": []}
-    known = {r[0] for r in store.db.execute("SELECT key FROM sources")}
+    known = store.source_keys()
     loaded, problems = read_snapshot(annotations, codings, known)
     with store.transaction():
         store.replace_annotations(loaded.passages)
@@ -357,7 +357,7 @@ def _derive(
     skipped: tuple[tuple[str, str], ...] = ()
     # Sources are a function of the BibTeX text and the versions: unchanged, they are not
     # parsed again (the slowest step of a sync where nothing changed).
-    held = store.db.execute("SELECT count(*) FROM sources WHERE origin = 'zotero'").fetchone()[0]
+    held = len(store.source_keys("zotero"))
     if store.get_meta(META_SOURCES) != digest or held != len(keys):
         parsed = parse_bibtex(bibtex, _bib_path(settings).name)
         by_key = {c: z for z, c in keys.items()}

@@ -1,0 +1,256 @@
+"""The workbook's commands: sync, extract, code, search, matrix, passages, status, fieldwork,
+build. Each takes the parsed arguments and the settings, delegates, prints, and returns its
+exit code."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from evidence.analysis import (
+    MatrixFilters,
+    pivot_matrix,
+    plot_gap_map,
+    plot_heatmap,
+    write_figure,
+    write_matrix_xlsx,
+)
+from evidence.config import Settings
+from evidence.errors import ConfigError
+from evidence.pdf._extract import extract_pdf
+from evidence.store import open_store
+from evidence.workbook import (
+    Workbook,
+    run_briefs,
+    run_build,
+    run_code,
+    run_extract,
+    run_fieldwork,
+    run_sync,
+)
+
+from ._output import build_text, emit, failures_text, fieldwork_text, skipped_text, sync_text
+
+__all__ = [
+    "EXIT_FAILED_ITEMS",
+    "EXIT_OK",
+    "cmd_build",
+    "cmd_code",
+    "cmd_extract",
+    "cmd_fieldwork",
+    "cmd_matrix",
+    "cmd_passages",
+    "cmd_search",
+    "cmd_status",
+    "cmd_sync",
+]
+
+EXIT_OK, EXIT_FAILED_ITEMS = 0, 1
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence sync``: references and their documents into the store."""
+    with open_store(settings.store) as store:
+        summary = run_sync(settings, store, full=args.full)
+    emit(args, summary, sync_text)
+    return EXIT_FAILED_ITEMS if summary["skipped"] or summary["missing"] else EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence extract``: new or changed PDFs into passages."""
+    with open_store(settings.store) as store:
+        summary = run_extract(
+            settings, store, jobs=args.jobs, ocr=args.ocr or None, progress=not args.json
+        )
+        failed = [f for f in store.failures() if f["stage"] == "extract"]
+    summary["failures"] = failed
+
+    def text(s: dict[str, Any]) -> str:
+        head = (
+            f"extract: {s['documents']} document(s) processed, {s['unchanged']} unchanged, "
+            f"{s['passages']} passages written; status {s['status']}"
+        )
+        return "\n".join([head, *failures_text(failed)])
+
+    emit(args, summary, text)
+    return EXIT_FAILED_ITEMS if failed else EXIT_OK
+
+
+def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence code``: the codebook's rules and the human decisions onto passages."""
+    with open_store(settings.store) as store:
+        summary = run_code(settings, store, progress=not args.json)
+    emit(
+        args,
+        summary,
+        lambda s: (
+            f"code (codebook {s['codebook_version']}): {s['documents']} document(s) coded, "
+            f"{s['rule_codings']} rule codings; {s['human_decisions_applied']} human decisions "
+            f"applied, {s['human_decisions_orphaned']} for passages not in the store"
+            + skipped_text(s["skipped"])
+        ),
+    )
+    return EXIT_FAILED_ITEMS if summary["skipped"] else EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence search``: full-text search of the passages."""
+    with open_store(settings.store) as store:
+        hits = store.search(args.query, args.limit)
+    emit(
+        args,
+        hits,
+        lambda hs: "\n".join(
+            [
+                f"{h['source_key']}, p. {h['page_label']} [{h['section']}, {h['lang']}] {h['id']}\n"
+                f"    {h['snippet']}"
+                for h in hs
+            ]
+            or ["no passage matches"]
+        ),
+    )
+    return EXIT_OK
+
+
+def _years(value: str | None) -> tuple[int | None, int | None]:
+    if not value:
+        return (None, None)
+    low, _, high = (part.strip() for part in value.partition("-"))
+    if not (low or high) or not all(p.isdigit() for p in (low, high) if p):
+        raise ConfigError(f"--years {value!r}: write a range such as 2010-2020, 2015- or -2020")
+    return (int(low) if low else None, int(high) if high else None)
+
+
+def _matrix_filters(args: argparse.Namespace) -> MatrixFilters:
+    return MatrixFilters(
+        within=args.within,
+        provenance=args.provenance,
+        min_score=args.min_score,
+        kinds=tuple(args.kind),
+        langs=tuple(args.lang),
+        years=_years(args.years),
+        countries=tuple(args.country),
+        context=tuple(args.context),
+        context_within=args.context_within,
+    )
+
+
+def _check_codes(wb: Workbook, args: argparse.Namespace, filters: MatrixFilters) -> None:
+    for option, value in (("--rows", args.rows), ("--cols", args.cols)):
+        if not wb.codes(value):
+            raise ConfigError(
+                f"{option} {value!r} matches no code of the codebook: give a "
+                "facet (form, target, cons, resp, setting, pop) or a code prefix"
+            )
+    unknown = [c for c in filters.context if c not in wb.codebook.codes]
+    if unknown:
+        raise ConfigError(f"--context {', '.join(unknown)}: not a code of the codebook")
+
+
+def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence matrix``: distinct sources per pair of codes, and its exports."""
+    filters = _matrix_filters(args)
+    with Workbook(settings) as wb:
+        _check_codes(wb, args, filters)
+        matrix = wb.matrix(args.rows, args.cols, filters, search=args.search)
+        labels = wb.labels(args.labels or None)
+        language = args.labels or settings.language
+        if args.xlsx:
+            cells = wb.matrix_passages(matrix, filters, search=args.search, lang=language)
+            write_matrix_xlsx(Path(args.xlsx), matrix, cells, labels=labels, lang=language)
+        for path, plot in ((args.heatmap, plot_heatmap), (args.gap_map, plot_gap_map)):
+            if path:
+                import matplotlib.pyplot as plt  # pyplot only when a figure is asked for
+
+                ax = plot(matrix, labels=labels, lang=language)
+                write_figure(ax.figure, Path(path))
+                plt.close(ax.figure)
+    emit(args, matrix.to_dict(orient="records"), lambda _: pivot_matrix(matrix).to_string())
+    return EXIT_OK
+
+
+def cmd_passages(args: argparse.Namespace, settings: Settings | None) -> int:
+    """``evidence passages FILE.pdf``: one PDF's passages as the extractor sees them."""
+    ex = extract_pdf(args.file, password=args.password or None, ocr=args.ocr)
+    data = {
+        "file": args.file,
+        "status": ex.status,
+        "reason": ex.reason,
+        "pages": ex.pages,
+        "lang": ex.lang,
+        "warnings": list(ex.warnings),
+        "passages": [
+            {
+                "page_index": p.page_index,
+                "page_label": p.page_label,
+                "section": p.section,
+                "lang": p.lang,
+                "text": p.text,
+            }
+            for p in ex.passages
+        ],
+    }
+
+    def text(d: dict[str, Any]) -> str:
+        head = (
+            f"{d['file']}: {d['status']}"
+            + (f" — {d['reason']}" if d["reason"] else "")
+            + f", {d['pages']} pages, {len(d['passages'])} passages, language {d['lang']}"
+        )
+        body = [
+            f"[p. {p['page_label']} | {p['section']} | {p['lang']}]\n{p['text']}"
+            for p in d["passages"]
+        ]
+        return "\n\n".join([head, *body])
+
+    emit(args, data, text)
+    return EXIT_OK if ex.status == "ok" else EXIT_FAILED_ITEMS
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence status``: what the store holds and every item that failed."""
+    with open_store(settings.store) as store:
+        data = {**store.counts(), "failures": store.failures()}
+
+    def text(d: dict[str, Any]) -> str:
+        head = (
+            f"{d['sources']} sources, {d['documents']} documents ({d['documents_ok']} read), "
+            f"{d['passages']} passages ({d['annotations']} annotations), codings "
+            + (", ".join(f"{k}: {v}" for k, v in d["codings"].items()) or "none")
+        )
+        return "\n".join([head, *failures_text(d["failures"])])
+
+    emit(args, data, text)
+    return EXIT_FAILED_ITEMS if data["failures"] else EXIT_OK
+
+
+def cmd_fieldwork(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence fieldwork``: field notes in (consent, pseudonymisation); briefs on request."""
+    with open_store(settings.store) as store:
+        summary = run_fieldwork(settings, store)
+        if args.briefs:
+            summary["code"] = run_code(settings, store, progress=False)
+            summary["briefs"] = run_briefs(settings, store)
+    emit(
+        args,
+        summary,
+        lambda s: (
+            fieldwork_text(s, review=args.review)
+            + "".join(f"\n  wrote {p}" for p in s.get("briefs", []))
+        ),
+    )
+    return EXIT_FAILED_ITEMS if summary["refused"] else EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence build``: every stage, then the chapters."""
+    summary = run_build(
+        settings,
+        from_scratch=args.from_scratch,
+        jobs=args.jobs,
+        render=not args.no_render,
+        progress=not args.json,
+    )
+    emit(args, summary, build_text)
+    return EXIT_FAILED_ITEMS if summary["failures"] else EXIT_OK

@@ -1,0 +1,218 @@
+"""The command line's grammar: one sub-command per verb, each with ``--json``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from . import _coding, _commands
+
+__all__ = ["make_parser"]
+
+_Add = Callable[..., argparse.ArgumentParser]
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Return the parser of the ``evidence`` command."""
+    parser = argparse.ArgumentParser(
+        prog="evidence",
+        description="Literature review and evidence synthesis workbook. Commands act on the "
+        "workbook in the current folder (the one holding evidence.toml).",
+        epilog="Exit codes: 0 all done; 1 done, but some items failed; 2 usage or "
+        "configuration error.",
+    )
+    parser.add_argument("-C", dest="root", metavar="DIR", help="run as if started in DIR")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, func: Callable[..., int], help: str, json_flag: bool = True) -> Any:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON instead of text")
+        return p
+
+    _add_library(add)
+    _add_matrix(add)
+    _add_other(add)
+    _add_coding(add)
+    p = add("build", _commands.cmd_build, "sync, extract, code, then render the report chapters")
+    p.add_argument("--from-scratch", action="store_true", help="delete the store first")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--no-render", action="store_true", help="stop before rendering chapters")
+    return parser
+
+
+def _add_library(add: _Add) -> None:
+    p = add(
+        "sync",
+        _commands.cmd_sync,
+        "load references (Zotero or the bibliography file) and register "
+        "their documents by content hash",
+    )
+    p.add_argument("--full", action="store_true", help="read the whole Zotero library again")
+    p = add("extract", _commands.cmd_extract, "turn new or changed PDFs into passages")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--ocr", action="store_true", help="OCR image-only pages (needs Tesseract)")
+    add("code", _commands.cmd_code, "apply codebook.yml and the human decisions to passages")
+    p = add("search", _commands.cmd_search, "full-text search of passages (FTS5 syntax)")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20)
+
+
+def _add_matrix(add: _Add) -> None:
+    p = add("matrix", _commands.cmd_matrix, "evidence matrix: distinct sources per pair of codes")
+    p.add_argument("--rows", default="form", help="facet or code prefix for rows (default form)")
+    p.add_argument("--cols", default="cons", help="facet or code prefix for columns (default cons)")
+    p.add_argument("--xlsx", metavar="PATH", help="also write a spreadsheet")
+    _add_matrix_filters(p)
+    p.add_argument(
+        "--labels",
+        choices=["fr", "nl", "en"],
+        help="language of code labels "
+        "in the spreadsheet and figures (default: the report language)",
+    )
+    p.add_argument("--heatmap", metavar="PATH", help="also draw the heatmap (.svg, .pdf, .png)")
+    p.add_argument(
+        "--gap-map", metavar="PATH", help="also draw the evidence gap map (.svg, .pdf, .png)"
+    )
+
+
+def _add_matrix_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--within",
+        choices=["passage", "source"],
+        default="passage",
+        help="codes co-occur within one passage (default) or one source",
+    )
+    p.add_argument(
+        "--provenance",
+        choices=["human", "rules", "suggestions"],
+        default="rules",
+        help="human decisions only; with codebook rules (default); or also model "
+        "suggestions of at least --min-score",
+    )
+    p.add_argument(
+        "--min-score",
+        type=float,
+        default=0.5,
+        metavar="P",
+        help="lowest probability of a suggestion counted (default 0.5)",
+    )
+    p.add_argument(
+        "--kind",
+        choices=["literature", "field"],
+        help="keep sources of this type (repeatable)",
+        action="append",
+        default=[],
+    )
+    p.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="keep passages in this language: fr, nl, en (repeatable)",
+        action="append",
+        default=[],
+    )
+    p.add_argument("--years", metavar="FROM-TO", help="keep sources published in these years")
+    p.add_argument(
+        "--country",
+        metavar="NAME",
+        help="keep sources of this country or region (repeatable)",
+        action="append",
+        default=[],
+    )
+    p.add_argument(
+        "--context",
+        metavar="CODE",
+        help="keep passages carrying this setting or population code (repeatable; "
+        "one of each facet named)",
+        action="append",
+        default=[],
+    )
+    p.add_argument(
+        "--context-within",
+        choices=["passage", "source"],
+        default="passage",
+        help="--context codes on the passage itself (default) or its source",
+    )
+    p.add_argument(
+        "--search",
+        default="",
+        metavar="QUERY",
+        help="keep passages matching this full-text query (FTS5 syntax)",
+    )
+
+
+def _add_other(add: _Add) -> None:
+    p = add(
+        "passages",
+        _commands.cmd_passages,
+        "show the passages of one PDF as the extractor sees them",
+    )
+    p.add_argument("file")
+    p.add_argument("--password", default="", help="password of an encrypted PDF")
+    p.add_argument("--ocr", action="store_true", help="OCR image-only pages (needs Tesseract)")
+    p = add(
+        "fieldwork",
+        _commands.cmd_fieldwork,
+        "import field notes: consent, pseudonymisation, passages",
+    )
+    p.add_argument("--review", action="store_true", help="list what was replaced, and where")
+    p.add_argument(
+        "--briefs",
+        action="store_true",
+        help="also code, then write theme briefs and the recommendations table to reports/",
+    )
+    add("status", _commands.cmd_status, "what the store holds, and every item that failed")
+
+
+def _add_coding(add: _Add) -> None:
+    p = add("explain", _coding.cmd_explain, "show a passage with the words each code matched")
+    p.add_argument("passage_id")
+    p = add(
+        "review",
+        _coding.cmd_review,
+        "accept, reject or add a code on a passage (decisions file)",
+    )
+    p.add_argument("passage_id")
+    p.add_argument("code")
+    p.add_argument("decision", choices=("accept", "reject", "add"))
+    p.add_argument("--coder", default="", help="who decides (kept in the file)")
+    p.add_argument("--note", default="", help="why, in a few words")
+    p = add(
+        "suggest",
+        _coding.cmd_suggest,
+        "learn from reviewed passages and suggest codes, with a "
+        "review queue ordered by uncertainty",
+    )
+    p.add_argument("--threshold", type=float, default=0.5)
+    p.add_argument("--limit", type=int, default=20, help="passages in the review queue")
+    _add_measures(add)
+    p = add("codebook", _coding.cmd_codebook, "export or import the codebook as REFI-QDA (.qdc)")
+    p.add_argument("action", choices=("export", "import"))
+    p.add_argument("file")
+    p.add_argument("--lang", default="en", help="label language of the export")
+    p.add_argument("--out", default="codebook-import.yml", help="where an import is written")
+
+
+def _add_measures(add: _Add) -> None:
+    p = add(
+        "evaluate",
+        _coding.cmd_evaluate,
+        "precision, recall and F1 of the rules on a hand-coded "
+        "JSONL file ({id, lang, text, codes})",
+    )
+    p.add_argument("file")
+    p.add_argument("--codebook", default="", help="codebook file (default: the workbook's)")
+    p.add_argument(
+        "--boot", type=int, default=1000, help="bootstrap resamples for the intervals (0: none)"
+    )
+    p = add(
+        "agreement",
+        _coding.cmd_agreement,
+        "Cohen's kappa and Krippendorff's alpha per code "
+        "between two coders, or the rules and a coder",
+    )
+    p.add_argument("--coders", nargs=2, metavar=("A", "B"))
+    p.add_argument("--rules", metavar="CODER", help="compare the rules with this coder")
+    p.add_argument("--boot", type=int, default=1000, help="bootstrap resamples")

@@ -1,0 +1,478 @@
+"""Every fixed string the workbook shows readers, in French, Dutch and English.
+
+One table per output (``chapter``, ``brief``, ``figure``, ``explorer``, ``xlsx``, ...), each
+with the same keys in every language; :func:`text` fills one in, falling back to English for a
+language the workbook does not know. Translators edit this file only.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LANGUAGES", "TEXTS", "text", "texts"]
+
+LANGUAGES = ("fr", "nl", "en")
+
+TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    # the report chapters (evidence build)
+    "chapter": {
+        "fr": {
+            "overview": "Vue d'ensemble du corpus",
+            "overview_line": (
+                "Le corpus compte {sources} sources, {documents} documents lus "
+                "({passages} passages) et {coded} passages codés."
+            ),
+            "skipped": "{n} document(s) n'ont pas pu être lus ; voir `evidence status`.",
+            "matrix": "Matrice des preuves",
+            "matrix_caption": "Nombre de sources distinctes par croisement de codes.",
+            "quotes": "Extraits clés",
+            "no_quotes": "Aucun extrait ne porte ces deux codes à la fois.",
+            "changes": "Ce qui a changé depuis la dernière construction",
+            "first_build": "Première construction de ce chapitre.",
+            "no_change": "Aucun changement dans les données depuis la construction précédente.",
+            "new_sources": "Nouvelles sources : {keys}.",
+            "removed_sources": "Sources retirées : {keys}.",
+            "new_passages": "{n} passage(s) de plus qu'à la construction précédente ({delta:+d}).",
+            "changed_cells": "Cellules dont le nombre de sources a changé :",
+            "annex": "Annexe : les passages de chaque cellule",
+            "more": "… et {n} autre(s) passage(s) ; voir le classeur Excel de la matrice.",
+        },
+        "nl": {
+            "overview": "Overzicht van het corpus",
+            "overview_line": (
+                "Het corpus telt {sources} bronnen, {documents} gelezen documenten "
+                "({passages} passages) en {coded} gecodeerde passages."
+            ),
+            "skipped": "{n} document(en) konden niet gelezen worden; zie `evidence status`.",
+            "matrix": "Evidentiematrix",
+            "matrix_caption": "Aantal verschillende bronnen per combinatie van codes.",
+            "quotes": "Kernfragmenten",
+            "no_quotes": "Geen fragment draagt beide codes tegelijk.",
+            "changes": "Wat er veranderd is sinds de vorige bouw",
+            "first_build": "Eerste bouw van dit hoofdstuk.",
+            "no_change": "Geen veranderingen in de gegevens sinds de vorige bouw.",
+            "new_sources": "Nieuwe bronnen: {keys}.",
+            "removed_sources": "Verwijderde bronnen: {keys}.",
+            "new_passages": "{n} passage(s) meer dan bij de vorige bouw ({delta:+d}).",
+            "changed_cells": "Cellen waarvan het aantal bronnen veranderde:",
+            "annex": "Bijlage: de passages van elke cel",
+            "more": "… en nog {n} passage(s); zie de Excel-werkmap van de matrix.",
+        },
+        "en": {
+            "overview": "Overview of the corpus",
+            "overview_line": (
+                "The corpus holds {sources} sources, {documents} documents read "
+                "({passages} passages) and {coded} coded passages."
+            ),
+            "skipped": "{n} document(s) could not be read; see `evidence status`.",
+            "matrix": "Evidence matrix",
+            "matrix_caption": "Number of distinct sources per crossing of codes.",
+            "quotes": "Key quotes",
+            "no_quotes": "No passage carries both codes.",
+            "changes": "What changed since the last build",
+            "first_build": "First build of this chapter.",
+            "no_change": "No change in the data since the previous build.",
+            "new_sources": "New sources: {keys}.",
+            "removed_sources": "Sources removed: {keys}.",
+            "new_passages": "{n} passage(s) more than in the previous build ({delta:+d}).",
+            "changed_cells": "Cells whose number of sources changed:",
+            "annex": "Annex: the passages of each cell",
+            "more": "… and {n} more passage(s); see the matrix workbook in Excel.",
+        },
+    },
+    # theme briefs and the recommendations note
+    "brief": {
+        "fr": {
+            "title": "Note thématique : {title}",
+            "basis": (
+                "Construite à partir de {lit} source(s) de la littérature et de {field} "
+                "matériau(x) de terrain ({orgs} organisation(s)) : {both} croisement(s) "
+                "sont documentés par les deux, {lonly} par la littérature seule, "
+                "{fonly} par le terrain seul."
+            ),
+            "claims": "Ce que la littérature et le terrain montrent ensemble",
+            "claim": (
+                "Le lien entre « {row} » et « {col} » est documenté à la fois par {lit} "
+                "source(s) de la littérature et par {field} matériau(x) de terrain "
+                "({orgs})."
+            ),
+            "no_claims": (
+                "Aucun croisement de ce thème n'est encore documenté à la fois par la "
+                "littérature et par le terrain."
+            ),
+            "field_adds": "Ce que le terrain ajoute",
+            "field_line": (
+                "{field} matériau(x) de terrain ({orgs}), aucune source de la littérature"
+            ),
+            "lit_only": "Ce que la littérature documente sans écho sur le terrain",
+            "lit_line": "{lit} source(s) : {refs}",
+            "none": "Rien à signaler.",
+            "table": "Triangulation",
+            "legend": (
+                "L : sources de la littérature ; T : matériaux de terrain ; ✔ : "
+                "documenté par les deux."
+            ),
+            "carriers": "Organisations qui pourraient porter ce thème",
+            "carrier": "**{org}**{sector} : {cells} croisement(s), {passages} passage(s) ({kinds})",
+            "no_carriers": "Aucune organisation de terrain ne documente encore ce thème.",
+            "rec_title": "Recommandations : formes de violence et réponses",
+            "rec_intro": (
+                "Base de la note de recommandations : pour chaque forme de violence, "
+                "les réponses que documentent la littérature et le terrain, avec leurs "
+                "sources."
+            ),
+            "rec_head": "| Réponse | Littérature | Terrain | Preuves | Sources |",
+            "rec_none": "Formes de violence sans réponse documentée : {forms}.",
+        },
+        "nl": {
+            "title": "Themanota: {title}",
+            "basis": (
+                "Opgebouwd uit {lit} bron(nen) uit de literatuur en {field} "
+                "veldmateriaal ({orgs} organisatie(s)): {both} combinatie(s) worden "
+                "door beide gedocumenteerd, {lonly} enkel door de literatuur, {fonly} "
+                "enkel door het veld."
+            ),
+            "claims": "Wat literatuur en veld samen tonen",
+            "claim": (
+                "Het verband tussen ‘{row}’ en ‘{col}’ wordt gedocumenteerd door {lit} "
+                "bron(nen) uit de literatuur en door {field} veldmateriaal ({orgs})."
+            ),
+            "no_claims": (
+                "Geen enkele combinatie van dit thema wordt al door literatuur en veld "
+                "samen gedocumenteerd."
+            ),
+            "field_adds": "Wat het veld toevoegt",
+            "field_line": "{field} veldmateriaal ({orgs}), geen bron uit de literatuur",
+            "lit_only": "Wat enkel de literatuur documenteert",
+            "lit_line": "{lit} bron(nen): {refs}",
+            "none": "Niets te melden.",
+            "table": "Triangulatie",
+            "legend": (
+                "L: bronnen uit de literatuur; V: veldmateriaal; ✔: door beide gedocumenteerd."
+            ),
+            "carriers": "Organisaties die dit thema zouden kunnen dragen",
+            "carrier": "**{org}**{sector}: {cells} combinatie(s), {passages} passage(s) ({kinds})",
+            "no_carriers": "Nog geen veldorganisatie documenteert dit thema.",
+            "rec_title": "Aanbevelingen: vormen van geweld en antwoorden",
+            "rec_intro": (
+                "Basis voor de nota met aanbevelingen: per vorm van geweld de "
+                "antwoorden die literatuur en veld documenteren, met hun bronnen."
+            ),
+            "rec_head": "| Antwoord | Literatuur | Veld | Evidentie | Bronnen |",
+            "rec_none": "Vormen van geweld zonder gedocumenteerd antwoord: {forms}.",
+        },
+        "en": {
+            "title": "Theme brief: {title}",
+            "basis": (
+                "Built from {lit} literature source(s) and {field} field item(s) "
+                "({orgs} organisation(s)): {both} crossing(s) are documented by both, "
+                "{lonly} by the literature only, {fonly} by the field only."
+            ),
+            "claims": "What the literature and the field show together",
+            "claim": (
+                "The link between “{row}” and “{col}” is documented by {lit} literature "
+                "source(s) and by {field} field item(s) ({orgs})."
+            ),
+            "no_claims": (
+                "No crossing of this theme is documented by both the literature and the field yet."
+            ),
+            "field_adds": "What the field adds",
+            "field_line": "{field} field item(s) ({orgs}), no literature source",
+            "lit_only": "What only the literature documents",
+            "lit_line": "{lit} source(s): {refs}",
+            "none": "Nothing to report.",
+            "table": "Triangulation",
+            "legend": "L: literature sources; F: field items; ✔: documented by both.",
+            "carriers": "Organisations that could carry this theme",
+            "carrier": "**{org}**{sector}: {cells} crossing(s), {passages} passage(s) ({kinds})",
+            "no_carriers": "No field organisation documents this theme yet.",
+            "rec_title": "Recommendations: forms of violence and responses",
+            "rec_intro": (
+                "Base of the recommendations note: for each form of violence, the "
+                "responses that the literature and the field document, with their "
+                "sources."
+            ),
+            "rec_head": "| Response | Literature | Field | Evidence | Sources |",
+            "rec_none": "Forms of violence with no documented response: {forms}.",
+        },
+    },
+    # heatmaps and gap maps
+    "figure": {
+        "fr": {
+            "source": "source",
+            "sources": "sources",
+            "passages": "passages",
+            "documents": "documents",
+            "field_share": "part des sources de terrain",
+            "literature": "littérature",
+            "field": "terrain",
+            "gap": "aucune source (lacune)",
+            "unknown": "type inconnu",
+        },
+        "nl": {
+            "source": "bron",
+            "sources": "bronnen",
+            "passages": "passages",
+            "documents": "documenten",
+            "field_share": "aandeel veldbronnen",
+            "literature": "literatuur",
+            "field": "veld",
+            "gap": "geen bron (lacune)",
+            "unknown": "type onbekend",
+        },
+        "en": {
+            "source": "source",
+            "sources": "sources",
+            "passages": "passages",
+            "documents": "documents",
+            "field_share": "share of field sources",
+            "literature": "literature",
+            "field": "field",
+            "gap": "no source (gap)",
+            "unknown": "type unknown",
+        },
+    },
+    # the interactive explorer (notebook 04)
+    "explorer": {
+        "fr": {
+            "search": "Recherche",
+            "placeholder": "agress* AND travailleu*",
+            "rows": "Lignes",
+            "cols": "Colonnes",
+            "within": "Co-occurrence",
+            "passage": "passage",
+            "source": "source",
+            "provenance": "Codage",
+            "human": "personnes",
+            "rules": "personnes et règles",
+            "suggestions": "+ suggestions",
+            "min_score": "Probabilité ≥",
+            "kinds": "Type",
+            "langs": "Langue",
+            "years": "Années",
+            "countries": "Pays",
+            "context": "Lieux, publics",
+            "value": "Compter",
+            "sources": "sources",
+            "passages": "passages",
+            "documents": "documents",
+            "hits": "{n} passage(s) correspondent",
+            "many": "plus de {n} passages correspondent",
+            "pick": "Cliquez sur une cellule pour lire ses passages.",
+            "cell": "{row} × {col} : {n} passage(s) de {s} source(s)",
+            "more": "… et {n} autre(s)",
+            "total": "{filled} cellule(s) sur {cells} contiennent des preuves",
+            "error": "Recherche invalide",
+            "literature": "littérature",
+            "field": "terrain",
+        },
+        "nl": {
+            "search": "Zoeken",
+            "placeholder": "geweld AND hulpverlen*",
+            "rows": "Rijen",
+            "cols": "Kolommen",
+            "within": "Samen in",
+            "passage": "passage",
+            "source": "bron",
+            "provenance": "Codering",
+            "human": "personen",
+            "rules": "personen en regels",
+            "suggestions": "+ suggesties",
+            "min_score": "Kans ≥",
+            "kinds": "Soort",
+            "langs": "Taal",
+            "years": "Jaren",
+            "countries": "Land",
+            "context": "Plaatsen, groepen",
+            "value": "Tellen",
+            "sources": "bronnen",
+            "passages": "passages",
+            "documents": "documenten",
+            "hits": "{n} passage(s) gevonden",
+            "many": "meer dan {n} passages gevonden",
+            "pick": "Klik op een cel om haar passages te lezen.",
+            "cell": "{row} × {col}: {n} passage(s) uit {s} bron(nen)",
+            "more": "… en nog {n}",
+            "total": "{filled} van de {cells} cellen bevatten bewijs",
+            "error": "Ongeldige zoekvraag",
+            "literature": "literatuur",
+            "field": "veld",
+        },
+        "en": {
+            "search": "Search",
+            "placeholder": "assault* AND worker*",
+            "rows": "Rows",
+            "cols": "Columns",
+            "within": "Together in",
+            "passage": "passage",
+            "source": "source",
+            "provenance": "Coding",
+            "human": "people",
+            "rules": "people and rules",
+            "suggestions": "+ suggestions",
+            "min_score": "Probability ≥",
+            "kinds": "Type",
+            "langs": "Language",
+            "years": "Years",
+            "countries": "Country",
+            "context": "Settings, groups",
+            "value": "Count",
+            "sources": "sources",
+            "passages": "passages",
+            "documents": "documents",
+            "hits": "{n} passage(s) match",
+            "many": "more than {n} passages match",
+            "pick": "Click a cell to read its passages.",
+            "cell": "{row} × {col}: {n} passage(s) from {s} source(s)",
+            "more": "… and {n} more",
+            "total": "{filled} of {cells} cells hold evidence",
+            "error": "Invalid search",
+            "literature": "literature",
+            "field": "field",
+        },
+    },
+    # column headers of the spreadsheets
+    "xlsx": {
+        "fr": {
+            "row": "ligne",
+            "col": "colonne",
+            "row_label": "ligne (libellé)",
+            "col_label": "colonne (libellé)",
+            "sources": "sources",
+            "passages": "passages",
+            "documents": "documents",
+            "field_sources": "sources de terrain",
+            "citation": "citation",
+            "page_label": "page",
+            "lang": "langue",
+            "kind": "type",
+            "provenance": "provenance",
+            "codes": "codes",
+            "text": "texte",
+            "link": "lien",
+            "source_key": "clé",
+            "id": "passage",
+        },
+        "nl": {
+            "row": "rij",
+            "col": "kolom",
+            "row_label": "rij (label)",
+            "col_label": "kolom (label)",
+            "sources": "bronnen",
+            "passages": "passages",
+            "documents": "documenten",
+            "field_sources": "veldbronnen",
+            "citation": "citaat",
+            "page_label": "pagina",
+            "lang": "taal",
+            "kind": "soort",
+            "provenance": "herkomst",
+            "codes": "codes",
+            "text": "tekst",
+            "link": "link",
+            "source_key": "sleutel",
+            "id": "passage",
+        },
+        "en": {
+            "row": "row",
+            "col": "col",
+            "row_label": "row label",
+            "col_label": "col label",
+            "sources": "sources",
+            "passages": "passages",
+            "documents": "documents",
+            "field_sources": "field sources",
+            "citation": "citation",
+            "page_label": "page label",
+            "lang": "lang",
+            "kind": "kind",
+            "provenance": "provenance",
+            "codes": "codes",
+            "text": "text",
+            "link": "link",
+            "source_key": "source key",
+            "id": "id",
+        },
+    },
+    # kinds of field material
+    "kind": {
+        "fr": {
+            "interview": "Entretien",
+            "testimony": "Témoignage",
+            "focus_group": "Focus group",
+            "meeting": "Réunion",
+        },
+        "nl": {
+            "interview": "Interview",
+            "testimony": "Getuigenis",
+            "focus_group": "Focusgroep",
+            "meeting": "Vergadering",
+        },
+        "en": {
+            "interview": "Interview",
+            "testimony": "Testimony",
+            "focus_group": "Focus group",
+            "meeting": "Meeting",
+        },
+    },
+    # where a crossing's evidence comes from
+    "evidence": {
+        "fr": {
+            "both": "les deux",
+            "literature": "littérature seule",
+            "field": "terrain seul",
+            "none": "",
+        },
+        "nl": {
+            "both": "beide",
+            "literature": "enkel literatuur",
+            "field": "enkel veldwerk",
+            "none": "",
+        },
+        "en": {
+            "both": "both",
+            "literature": "literature only",
+            "field": "field only",
+            "none": "",
+        },
+    },
+    # shared by every output
+    "common": {
+        "fr": {
+            "undated": "s.d.",
+            "references": "Références",
+            "locale": "fr-BE",
+            "quote_open": "« ",
+            "quote_close": " »",
+            "colon": " : ",
+            "field_letter": "T",
+        },
+        "nl": {
+            "undated": "z.d.",
+            "references": "Referenties",
+            "locale": "nl-BE",
+            "quote_open": "“",
+            "quote_close": "”",
+            "colon": ": ",
+            "field_letter": "V",
+        },
+        "en": {
+            "undated": "n.d.",
+            "references": "References",
+            "locale": "en-GB",
+            "quote_open": "“",
+            "quote_close": "”",
+            "colon": ": ",
+            "field_letter": "F",
+        },
+    },
+}
+
+
+def texts(domain: str, lang: str) -> dict[str, str]:
+    """Return the strings of ``domain`` in ``lang`` (English for an unknown language)."""
+    table = TEXTS[domain]
+    return table.get(lang, table["en"])
+
+
+def text(domain: str, key: str, lang: str, **values: object) -> str:
+    """Return the string ``key`` of ``domain`` in ``lang``, filled with ``values``."""
+    return texts(domain, lang)[key].format(**values)

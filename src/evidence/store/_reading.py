@@ -1,0 +1,273 @@
+"""Reading the store: documents to process, passages, counts, failures, search and frames."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evidence.errors import StoreError
+from evidence.records import DocumentRow
+
+from ._core import StoreCore, parse_ints
+from ._schema import EFFECTIVE_CODINGS
+
+__all__ = ["RANK_LIMIT", "StoreReads"]
+
+# Past this many matches a search returns hits in document order instead of ranking them all.
+RANK_LIMIT = 20_000
+
+
+class StoreReads(StoreCore):
+    """The store's reading methods."""
+
+    def file_hashes(self) -> dict[str, tuple[int, float, str]]:
+        """Return path -> (size, mtime, sha256) for registered files, to skip re-hashing."""
+        return {
+            p: (size, mtime, sha)
+            for p, size, mtime, sha in self.db.execute(
+                "SELECT path, size, mtime, sha256 FROM documents WHERE sha256 != ''"
+            )
+        }
+
+    def documents(self) -> list[DocumentRow]:
+        """Return every registered document, ordered by source key and path."""
+        rows = self.db.execute(
+            "SELECT id, source_key, path, sha256, status, reason, extracted_sha256, "
+            "extractor_version, coded_version FROM documents ORDER BY source_key, path"
+        ).fetchall()
+        return [DocumentRow(*r) for r in rows]
+
+    def documents_to_extract(self, extractor_version: str) -> list[DocumentRow]:
+        """Return documents whose content or extractor changed since they were extracted.
+
+        Field notes are not PDFs: ``save_field_item`` writes their passages.
+        """
+        field = {k for (k,) in self.db.execute("SELECT key FROM sources WHERE kind = 'field'")}
+        return [
+            d
+            for d in self.documents()
+            if d.status != "missing"
+            and d.sha256
+            and d.source_key not in field
+            and (d.extracted_sha256 != d.sha256 or d.extractor_version != extractor_version)
+        ]
+
+    def passages_to_code(
+        self, version: str, sections: Sequence[str]
+    ) -> Iterator[tuple[int, list[tuple[str, str, str]]]]:
+        """Yield (document id, [(passage id, text, lang)]) not coded with ``version``."""
+        docs = self.db.execute(
+            "SELECT id FROM documents WHERE coded_version != ? AND extracted_sha256 != '' "
+            "ORDER BY id",
+            (version,),
+        ).fetchall()
+        marks = ",".join("?" * len(sections))
+        for (doc_id,) in docs:
+            rows = self.db.execute(
+                f"SELECT id, text, lang FROM passages WHERE document_id = ? "
+                f"AND section IN ({marks}) ORDER BY seq",
+                (doc_id, *sections),
+            ).fetchall()
+            yield doc_id, rows
+
+    def source_keys(self, origin: str | None = None) -> set[str]:
+        """Return the keys of the stored sources (of ``origin`` only, when given)."""
+        if origin is None:
+            return {k for (k,) in self.db.execute("SELECT key FROM sources")}
+        rows = self.db.execute("SELECT key FROM sources WHERE origin = ?", (origin,))
+        return {k for (k,) in rows}
+
+    def passage_ids(self) -> set[str]:
+        """Return the ids of every stored passage."""
+        return {r[0] for r in self.db.execute("SELECT id FROM passages")}
+
+    def passage(self, passage_id: str) -> dict[str, Any] | None:
+        """Return one passage with its source and codings, or None."""
+        row = self.db.execute(
+            "SELECT p.id, p.source_key, p.page_index, p.page_label, p.section, p.lang, p.text, "
+            "p.origin, d.path FROM passages p LEFT JOIN documents d ON d.id = p.document_id "
+            "WHERE p.id = ?",
+            (passage_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = (
+            "id",
+            "source_key",
+            "page_index",
+            "page_label",
+            "section",
+            "lang",
+            "text",
+            "origin",
+            "path",
+        )
+        out = dict(zip(keys, row, strict=True))
+        out["codings"] = [
+            {"code": c, "origin": o, "provenance": p, "negated": bool(n), "spans": json.loads(s)}
+            for c, o, p, n, s in self.db.execute(
+                "SELECT code, origin, provenance, negated, spans FROM codings "
+                "WHERE passage_id = ? ORDER BY code, origin, provenance",
+                (passage_id,),
+            )
+        ]
+        return out
+
+    def failures(self) -> list[dict[str, str]]:
+        """Return every failed item: sync failures, then documents that did not extract."""
+        out = [
+            {"stage": s, "item": i, "reason": r, "detail": d}
+            for s, i, r, d in self.db.execute(
+                "SELECT stage, item, reason, detail FROM failures ORDER BY stage, item"
+            )
+        ]
+        out += [
+            {"stage": "extract", "item": f"{k}: {p}", "reason": s, "detail": r}
+            for k, p, s, r in self.db.execute(
+                "SELECT source_key, path, status, reason FROM documents "
+                "WHERE status NOT IN ('ok', 'pending') ORDER BY source_key, path"
+            )
+        ]
+        return out
+
+    def counts(self) -> dict[str, Any]:
+        """Return what the store holds: sources, documents, passages, annotations, codings."""
+        one = lambda sql: int(self.db.execute(sql).fetchone()[0])  # noqa: E731
+        return {
+            "sources": one("SELECT count(*) FROM sources"),
+            "documents": one("SELECT count(*) FROM documents"),
+            "documents_ok": one("SELECT count(*) FROM documents WHERE status = 'ok'"),
+            "passages": one("SELECT count(*) FROM passages"),
+            "annotations": one("SELECT count(*) FROM passages WHERE origin = 'annotation'"),
+            "codings": dict(
+                self.db.execute(
+                    "SELECT origin, count(*) FROM codings WHERE negated = 0 GROUP BY origin "
+                    "ORDER BY origin"
+                ).fetchall()
+            ),
+        }
+
+    def search_page(
+        self, query: str, limit: int = 20, rank_limit: int = RANK_LIMIT
+    ) -> tuple[list[dict[str, Any]], bool, int]:
+        """Full-text search (FTS5 syntax): return (hits, ranked, matches).
+
+        Hits carry id, source key, page label, section, language, a snippet with ``[…]``
+        around the matches, and the BM25 rank. They are ranked when at most ``rank_limit``
+        passages match; past that, ranking every match would cost seconds on a large store,
+        so hits come in document order with rank None. ``matches`` counts up to
+        ``rank_limit + 1``.
+        """
+        try:
+            matches = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
+                "LIMIT ?)",
+                (query, rank_limit + 1),
+            ).fetchone()[0]
+            ranked = matches <= rank_limit
+            # Snippets come from the query that picks the hits: FTS5 makes them for the rows
+            # returned only. A second MATCH restricted to the hits' rowids would expand a
+            # prefix query (``agress*``) again for every hit.
+            top = self.db.execute(
+                "SELECT rowid, snippet(passages_fts, 0, '[', ']', '…', 16), "
+                + (
+                    "rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?"
+                    if ranked
+                    else "NULL FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?"
+                ),
+                (query, limit),
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise _syntax_error(query, exc) from exc
+        place = {
+            r[0]: r[1:]
+            for r in self.db.execute(
+                "SELECT rowid, id, source_key, page_label, section, lang FROM passages "
+                "WHERE rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps([r for r, _, _ in top]),),
+            )
+        }
+        keys = ("id", "source_key", "page_label", "section", "lang", "snippet", "rank")
+        hits = [
+            dict(zip(keys, (*place[r], snippet, rank), strict=True))
+            for r, snippet, rank in top
+            if r in place
+        ]
+        return hits, ranked, matches
+
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Full-text search (FTS5 syntax); return hits as :meth:`search_page` gives them."""
+        return self.search_page(query, limit)[0]
+
+    def search_ids(self, query: str) -> np.ndarray:
+        """Return the rowids of every passage matching ``query`` (FTS5 syntax)."""
+        try:
+            n, text = self.db.execute(
+                "SELECT count(*), group_concat(rowid) FROM passages_fts WHERE passages_fts MATCH ?",
+                (query,),
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise _syntax_error(query, exc) from exc
+        return parse_ints(text, n)
+
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Return the result of a read-only query as a DataFrame."""
+        return pd.read_sql_query(sql, self.db, params=list(params))
+
+    def sources_frame(self) -> pd.DataFrame:
+        """Return the sources (key, kind, item_type, title, authors, year, container, lang)."""
+        return self._frame(
+            "SELECT key, kind, origin, item_type, title, authors, year, container, lang, country "
+            "FROM sources ORDER BY key"
+        )
+
+    def documents_frame(self) -> pd.DataFrame:
+        """Return the documents with their status and reason."""
+        return self._frame(
+            "SELECT id, source_key, path, status, reason, pages, lang FROM documents "
+            "ORDER BY source_key, path"
+        )
+
+    def passages_frame(self, sections: Sequence[str] | None = None) -> pd.DataFrame:
+        """Return passages (id, source_key, document path, page, section, lang, text)."""
+        where, params = "", []
+        if sections:
+            where = f"WHERE p.section IN ({','.join('?' * len(sections))})"
+            params = list(sections)
+        return self._frame(
+            "SELECT p.id, p.source_key, p.origin, d.path, p.page_index, p.page_label, p.seq, "
+            f"p.section, p.lang, p.text FROM passages p LEFT JOIN documents d "
+            f"ON d.id = p.document_id {where} ORDER BY p.source_key, d.path, p.seq",
+            params,
+        )
+
+    def codings_frame(self, *, effective: bool = True) -> pd.DataFrame:
+        """Return codings joined to their passage's source (passage_id, source_key, code, origin).
+
+        With ``effective`` (the default), human decisions are applied: a person's rejection
+        removes rule codings of that code on that passage.
+        """
+        base = (
+            EFFECTIVE_CODINGS
+            if effective
+            else (
+                "SELECT passage_id, code, origin, provenance, score FROM codings WHERE negated = 0"
+            )
+        )
+        return self._frame(
+            f"SELECT e.passage_id, p.source_key, e.code, e.origin, e.provenance, e.score "
+            f"FROM ({base}) e JOIN passages p ON p.id = e.passage_id "
+            f"ORDER BY e.passage_id, e.code, e.origin, e.provenance"
+        )
+
+
+def _syntax_error(query: str, exc: Exception) -> StoreError:
+    return StoreError(
+        f"search query {query!r} is not valid FTS5 syntax ({exc}); quote phrases with double "
+        "quotes, e.g. '\"sans-abri\" AND violence', and end a prefix with *: agress*"
+    )

@@ -183,10 +183,15 @@ def write_recommendations_xlsx(
         response=table["col"].map(lambda c: labels.get(c, c)),
         evidence=table["evidence"].map(texts("evidence", lang)),
     )[_RECOMMENDATION_COLUMNS]
+    # The passages follow the table: its forms in order, each form's responses in the order
+    # they first appear there (best-supported first).
+    rows = {c: i for i, c in enumerate(dict.fromkeys(table["row"]))}
+    cols = {c: i for i, c in enumerate(dict.fromkeys(table["col"]))}
     wanted = set(zip(table["row"], table["col"], strict=True))
-    cells = evidence[
-        [(r, c) in wanted for r, c in zip(evidence["row"], evidence["col"], strict=True)]
-    ]
+    keep = [(r, c) in wanted for r, c in zip(evidence["row"], evidence["col"], strict=True)]
+    cells = evidence[keep]
+    order = [(rows[r], cols[c]) for r, c in zip(cells["row"], cells["col"], strict=True)]
+    cells = cells.iloc[sorted(range(len(cells)), key=order.__getitem__)]
     out = Path(path)
     with pd.ExcelWriter(out, engine="openpyxl") as xl:
         named.to_excel(xl, sheet_name="recommendations", index=False)

@@ -78,7 +78,7 @@ def _tidy(sheet: Worksheet, widths: dict[int, float], wrap: set[int]) -> None:
 
 
 def _picture(matrix: pd.DataFrame, names: dict[str, str], lang: str) -> Image:
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # pyplot (and its backend) only when a figure is drawn
 
     ax = plot_gap_map(matrix, labels=names, lang=lang)
     buffer = io.BytesIO()

@@ -39,7 +39,7 @@ def _words(lang: str) -> dict[str, str]:
 
 
 def _new_axes(n_rows: int, n_cols: int, extra: float = 3.0) -> Axes:
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # pyplot (and its backend) only when a figure is drawn
 
     width = max(6.0, 0.75 * n_cols + extra)
     _, ax = plt.subplots(figsize=(width, max(4.0, 0.5 * n_rows + 2.5)))
@@ -68,7 +68,7 @@ def plot_heatmap(
     ax: Axes | None = None,
 ) -> Axes:
     """Draw the matrix as an annotated heatmap of ``value``; return the axes."""
-    import seaborn as sns
+    import seaborn as sns  # heavy (scipy, statsmodels hooks): only for a heatmap
 
     table = pivot_matrix(matrix, value).astype(float)
     names = labels or {}

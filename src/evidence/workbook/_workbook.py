@@ -19,6 +19,7 @@ from evidence.config import Chapter, Settings, load_settings
 from evidence.errors import ConfigError
 from evidence.store import MatrixData, Store, load_matrix_data, open_store
 
+from ._pipeline import run_code, run_extract, run_sync
 from ._queries import load_cell_passages, load_matrix_passages, search_passages
 
 __all__ = ["Workbook", "open_workbook"]
@@ -61,8 +62,6 @@ class Workbook:
 
     def refresh(self, *, progress: bool = False) -> dict[str, Any]:
         """Bring the store up to date (sync, extract, code; incremental); return the summaries."""
-        from ._pipeline import run_code, run_extract, run_sync
-
         return {
             "sync": run_sync(self.settings, self.store),
             "extract": run_extract(self.settings, self.store, progress=progress),

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from evidence.coding._automaton import PatternSet
 from evidence.coding._patterns import (
     PatternError,
-    compile_patterns,
     fold_word,
     lower_text,
     parse_pattern,
@@ -18,7 +18,7 @@ from evidence.coding._patterns import (
 
 def found(patterns: list[str], text: str, lang: str, lists: dict | None = None) -> list[list[str]]:
     """Return, per occurrence, the matched pieces of text, in pattern order."""
-    pset = compile_patterns([parse_pattern(p, lists) for p in patterns], lang)
+    pset = PatternSet([parse_pattern(p, lists) for p in patterns], lang)
     hits = sorted(pset.find(lower_text(text)), key=lambda h: (h[0], h[1]))
     return [[text[s:e] for s, e in spans] for _, spans in hits]
 
@@ -106,7 +106,7 @@ def test_word_lists_expand_in_place() -> None:
     lists = {"people": parse_phrases("(homeless people|rough sleepers|residents)")}
     text = "Rough sleepers were assaulted."
     pattern = [parse_pattern("assault* NEAR/4 @people", lists)]
-    hits = compile_patterns(pattern, "en").find(lower_text(text))
+    hits = PatternSet(pattern, "en").find(lower_text(text))
     assert [[text[s:e] for s, e in spans] for _, spans in hits] == [["assaulted", "Rough sleepers"]]
 
 
@@ -158,7 +158,7 @@ def test_list_items_cannot_be_near_or_regex() -> None:
 
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(PatternError, match="no stemmer"):
-        compile_patterns([parse_pattern("geweld")], "xx")
+        PatternSet([parse_pattern("geweld")], "xx")
 
 
 def test_dutch_compounds_match_by_their_head() -> None:

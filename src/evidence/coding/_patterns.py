@@ -11,21 +11,18 @@ A pattern is one of (full reference in ``docs/patterns.md``):
 - ``A NEAR/n B``: A and B with at most n words between them, in either order;
 - ``re:REGEX``: a regular expression over the lowercased text (accents kept: write ``[eé]``).
 
-:func:`compile_patterns` compiles all patterns of one language into one
-:class:`~evidence.coding._automaton.PatternSet` (see there).
+:class:`~evidence.coding._automaton.PatternSet` compiles all parsed patterns of one language
+together (see there).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import product
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from evidence.coding._automaton import PatternSet
+from typing import Any
 
 __all__ = [
     "Word",
@@ -35,7 +32,6 @@ __all__ = [
     "Phrases",
     "parse_pattern",
     "parse_phrases",
-    "compile_patterns",
     "lower_text",
     "fold_word",
 ]
@@ -235,11 +231,3 @@ def _parse_word(raw: str) -> Word:
     if not _TOKEN.fullmatch(body):
         raise PatternError(f"{raw!r} is not a word")
     return Word("exact" if exact else "stem", body)
-
-
-def compile_patterns(patterns: Sequence[Pattern], lang: str) -> PatternSet:
-    """Return the patterns compiled into one PatternSet for language ``lang``."""
-    # Imported here: the automaton builds on this module's types.
-    from evidence.coding._automaton import PatternSet
-
-    return PatternSet(patterns, lang)

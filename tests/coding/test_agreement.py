@@ -16,7 +16,7 @@ from evidence.coding._agreement import (
     compute_rule_sets,
 )
 from evidence.coding._decisions import Decision
-from evidence.coding._matcher import Coding
+from evidence.coding._match import Coding
 
 
 def test_cohen_kappa_textbook_table() -> None:

@@ -8,15 +8,9 @@ import pymupdf
 import pytest
 
 from evidence.coding._codebook import load_codebook, parse_codebook
-from evidence.coding._matcher import (
-    Coding,
-    Match,
-    code_passages,
-    compile_codebook,
-    contents_like,
-    explain_passage,
-    render_highlighted,
-)
+from evidence.coding._highlight import render_highlighted
+from evidence.coding._match import Coding, Match, contents_like
+from evidence.coding._matcher import code_passages, compile_codebook, explain_passage
 
 REPO = Path(__file__).resolve().parents[2]
 

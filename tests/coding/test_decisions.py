@@ -17,7 +17,7 @@ from evidence.coding._decisions import (
     render_decisions,
     write_decisions,
 )
-from evidence.coding._matcher import Coding, Match
+from evidence.coding._match import Coding, Match
 
 PASSAGE = (
     "Les travailleurs de l’abri de nuit ont été insultés et menacés à plusieurs reprises cet hiver."

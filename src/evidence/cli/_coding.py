@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.coding._evaluate import format_evaluation
-from evidence.coding._matcher import render_highlighted
+from evidence.coding._highlight import render_highlighted
 from evidence.config import Settings, load_settings
 from evidence.workbook._coding import (
     run_agreement,

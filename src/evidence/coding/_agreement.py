@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from evidence.coding._decisions import Decision, compute_latest_decisions
-from evidence.coding._matcher import Coding
+from evidence.coding._match import Coding
 
 __all__ = [
     "compute_cohen_kappa",

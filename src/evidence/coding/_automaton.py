@@ -18,18 +18,20 @@ import snowballstemmer
 
 from evidence.coding._patterns import STEMMERS, Pattern, PatternError, Word, fold_word
 
-__all__ = ["PatternSet"]
+__all__ = ["ANY_WORD", "TOKEN_SPLIT", "PatternSet", "TrieNode"]
 
 # A token is a run of letters and digits; soft hyphens and zero-width characters inside a word
 # (left by word processors and some PDFs) belong to it and are ignored when it is looked up.
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060"
-_SPLIT = re.compile(rf"([^\W_]+(?:[{_INVISIBLE}]+[^\W_]+)*)")
+#: splits a text into separator, token, separator, ... (tokens at the odd positions)
+TOKEN_SPLIT = re.compile(rf"([^\W_]+(?:[{_INVISIBLE}]+[^\W_]+)*)")
 _DROP_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))
 _MAX_CACHE = 400_000
 _COMPOUNDING = {"nl", "de"}
 _MIN_HEAD = 4
 _MIN_MODIFIER = 4
-_ANY = -1
+#: the atom of a bare ``*`` in a phrase, which any one word satisfies
+ANY_WORD = -1
 _ACTIVE = itemgetter(5)
 
 
@@ -39,13 +41,13 @@ class _Rule:
     regex: re.Pattern[str] | None
 
 
-class _Node:
+class TrieNode:
     """A node of the phrase trie: children by atom id, and the phrases that end here."""
 
     __slots__ = ("children", "ends")
 
     def __init__(self) -> None:
-        self.children: dict[int, _Node] = {}
+        self.children: dict[int, TrieNode] = {}
         self.ends: list[int] = []
 
 
@@ -53,7 +55,12 @@ class _Node:
 # completes that belong to NEAR rules; the trie nodes from which a phrase may continue and the
 # atoms that may follow them (None: any); whether it does any of this.
 _TokenInfo = tuple[
-    frozenset[int], tuple[int, ...], tuple[int, ...], tuple[_Node, ...], frozenset[int] | None, bool
+    frozenset[int],
+    tuple[int, ...],
+    tuple[int, ...],
+    tuple[TrieNode, ...],
+    frozenset[int] | None,
+    bool,
 ]
 _EMPTY: _TokenInfo = (frozenset(), (), (), (), frozenset(), False)
 
@@ -98,7 +105,7 @@ class PatternSet:
         self._glob_heads: dict[str, list[tuple[re.Pattern[str], int]]] = {}
         self._glob_tails: dict[str, list[tuple[re.Pattern[str], int]]] = {}
         self._glob_other: dict[str, list[tuple[re.Pattern[str], int]]] = {}
-        self._root = _Node()
+        self._root = TrieNode()
         self._n_phrases = 0
         self._phrase_ids: dict[tuple[int, ...], int] = {}
         self._phrase_rules: list[list[tuple[int, int]]] = []
@@ -170,13 +177,13 @@ class PatternSet:
             self._phrase_rules.append([])
             node = self._root
             for atom in atoms:
-                node = node.children.setdefault(atom, _Node())
+                node = node.children.setdefault(atom, TrieNode())
             node.ends.append(pid)
         return pid
 
     def _atom(self, word: Word) -> int:
         if word.kind == "any":
-            return _ANY
+            return ANY_WORD
         aid = self._atoms.get(word)
         if aid is not None:
             return aid
@@ -254,7 +261,7 @@ class PatternSet:
         ends = tuple(pid for node in starts for pid in node.ends)
         conts = tuple(node for node in starts if node.children)
         followers: frozenset[int] | None = frozenset(a for node in conts for a in node.children)
-        if _ANY in followers:
+        if ANY_WORD in followers:
             followers = None
         plain = self._first_of_groups(sorted({i for pid in ends for i in self._plain_rules[pid]}))
         near = tuple(pid for pid in ends if self._in_near[pid])
@@ -275,7 +282,7 @@ class PatternSet:
         return found
 
     def _find_phrases(self, low: str) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
-        parts = _SPLIT.split(low)
+        parts = TOKEN_SPLIT.split(low)
         vals = list(map(self._cache.__getitem__, parts[1::2]))
         actives = list(compress(count(), map(_ACTIVE, vals)))
         if not actives:
@@ -306,15 +313,15 @@ class PatternSet:
             j = i + 1
             while frontier and j < n_tokens:
                 following = vals[j][0]
-                nxt: list[_Node] = []
+                nxt: list[TrieNode] = []
                 for node in frontier:
                     children = node.children
                     for atom in following:
                         child = children.get(atom)
                         if child is not None:
                             nxt.append(child)
-                    if _ANY in children:
-                        nxt.append(children[_ANY])
+                    if ANY_WORD in children:
+                        nxt.append(children[ANY_WORD])
                 j += 1
                 frontier = []
                 for node in nxt:

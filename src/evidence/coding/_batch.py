@@ -20,43 +20,19 @@ from collections.abc import Callable, Sequence
 from itertools import accumulate, chain
 
 import numpy as np
-from numpy.typing import NDArray
 
-from evidence.coding._automaton import _ANY, _SPLIT, PatternSet, _Node
+from evidence.coding._arrays import Growing, IntArray, csr, expand, spread
+from evidence.coding._automaton import ANY_WORD, TOKEN_SPLIT, PatternSet, TrieNode
 
-__all__ = ["BatchFinder", "Occurrences", "spread"]
+__all__ = ["BatchFinder", "Occurrences"]
 
 _INT = np.int64
 _MAX_CHUNKS = 400_000
 _LITERAL = _sre_constants.LITERAL
 
-IntArray = NDArray[np.int64]
-
 # One row per span of an occurrence: passage, rule, start, end (character offsets) and the
 # occurrence it belongs to (a NEAR occurrence has two spans, hence two rows).
 Occurrences = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
-
-
-class _Growing:
-    """An int64 array that grows by appending Python ints, converted lazily in one go."""
-
-    __slots__ = ("_array", "pending", "append", "extend")
-
-    def __init__(self, values: Sequence[int] = ()) -> None:
-        self._array = np.asarray(values, dtype=_INT)
-        #: values not yet in the array; the list stays the same object (``append`` is bound)
-        self.pending: list[int] = []
-        self.append = self.pending.append
-        self.extend = self.pending.extend
-
-    def __len__(self) -> int:
-        return len(self._array) + len(self.pending)
-
-    def array(self) -> IntArray:
-        if self.pending:
-            self._array = np.concatenate([self._array, np.asarray(self.pending, dtype=_INT)])
-            self.pending.clear()
-        return self._array
 
 
 class _ChunkCache(dict[str, int]):
@@ -92,31 +68,6 @@ def _required_literal(regex: re.Pattern[str]) -> str:
             best = "".join(run)
         run = []
     return best
-
-
-def _csr(lists: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
-    """Return (pointers, values) of a list of lists, compressed-row style."""
-    ptr = np.zeros(len(lists) + 1, dtype=_INT)
-    ptr[1:] = np.cumsum([len(x) for x in lists])
-    flat = np.fromiter((v for x in lists for v in x), dtype=_INT, count=int(ptr[-1]))
-    return ptr, flat
-
-
-def spread(starts: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
-    """Return (owner, index) for the ranges ``starts[i] .. starts[i] + counts[i]``, one by one.
-
-    ``owner`` says which range each index comes from, ranges in order.
-    """
-    owner = np.repeat(np.arange(len(starts), dtype=_INT), counts)
-    first = np.cumsum(counts) - counts
-    index = np.arange(int(counts.sum()), dtype=_INT) + np.repeat(starts - first, counts)
-    return owner, index
-
-
-def _expand(ptr: IntArray, flat: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
-    """Return (row position, value) for every value of each of ``rows`` in a CSR structure."""
-    owner, index = spread(ptr[rows], ptr[rows + 1] - ptr[rows])
-    return owner, flat[index]
 
 
 class _Tokens:
@@ -163,14 +114,14 @@ class BatchFinder:
         self._width = len(pset._atoms) + 1
         # The phrase trie as arrays: node 0 is the root; a transition is a key
         # node * width + (atom + 1) (the wildcard word is atom -1, so key 0 of its node).
-        nodes: list[_Node] = [pset._root]
+        nodes: list[TrieNode] = [pset._root]
         node_pid: list[int] = [-1]
         any_child: list[int] = [-1]
         keys: list[int] = []
         children: list[int] = []
         for nid, node in enumerate(nodes):  # nodes grows while it is walked: breadth first
             for atom, child in node.children.items():
-                if atom == _ANY:
+                if atom == ANY_WORD:
                     any_child[nid] = len(nodes)
                 keys.append(nid * self._width + atom + 1)
                 children.append(len(nodes))
@@ -183,12 +134,12 @@ class BatchFinder:
         self._node_pid = np.asarray(node_pid, dtype=_INT)
         self._has_children = np.asarray([bool(n.children) for n in nodes])
         self._any_child = np.asarray(any_child, dtype=_INT) if max(any_child) >= 0 else None
-        self._plain_ptr, self._plain_flat = _csr(pset._plain_rules)
+        self._plain_ptr, self._plain_flat = csr(pset._plain_rules)
         near_rules = [
             [(i, side) for i, side in rules if pset._rules[i].near is not None]
             for rules in pset._phrase_rules
         ]
-        self._near_ptr, near_flat = _csr([[i * 2 + side for i, side in r] for r in near_rules])
+        self._near_ptr, near_flat = csr([[i * 2 + side for i, side in r] for r in near_rules])
         # (rule, side) pairs packed as rule * 2 + side
         self._near_packed = near_flat
         self._in_near = np.asarray([bool(r) for r in near_rules] or [False])
@@ -206,26 +157,26 @@ class BatchFinder:
         self._digit_words = {w for w in (*pset._exact_index, *pset._stem_index) if not w.isalpha()}
         # Atom sets by id (0: no atom) and the chunk cache with its arrays.
         self._set_ids: dict[frozenset[int], int] = {frozenset(): 0}
-        self._set_ptr = _Growing([0, 0])
-        self._set_atoms = _Growing()
+        self._set_ptr = Growing([0, 0])
+        self._set_atoms = Growing()
         # The first trie nodes of each atom set (where its phrases start), found once per set.
         self._root_children = {
             int(k) - 1: int(c)
             for k, c in zip(self._keys, self._children, strict=True)
             if k < self._width and k > 0
         }
-        self._start_ptr = _Growing([0, 0])
-        self._start_nodes = _Growing()
+        self._start_ptr = Growing([0, 0])
+        self._start_nodes = Growing()
         self._reset_chunks()
 
     def _reset_chunks(self) -> None:
         self._chunk_ids = _ChunkCache(self._chunk_id)
         self._shapes: dict[tuple[int, ...], int] = {}
-        self._chunk_len = _Growing()
-        self._chunk_ptr = _Growing([0])
-        self._tok_set = _Growing()
-        self._tok_start = _Growing()
-        self._tok_end = _Growing()
+        self._chunk_len = Growing()
+        self._chunk_ptr = Growing([0])
+        self._tok_set = Growing()
+        self._tok_start = Growing()
+        self._tok_end = Growing()
         self._n_tokens = 0
 
     def _set_id(self, atoms: frozenset[int]) -> int:
@@ -261,7 +212,7 @@ class BatchFinder:
             self._tok_end.append(len(chunk))
             self._n_tokens += 1
         else:
-            parts = _SPLIT.split(chunk)
+            parts = TOKEN_SPLIT.split(chunk)
             ends = list(accumulate(map(len, parts)))
             cache, set_id = self._pset._cache, self._set_id
             sets = [set_id(cache[token][0]) for token in parts[1::2]]
@@ -370,7 +321,7 @@ class BatchFinder:
         Wildcard words match any token.
         """
         set_ptr, set_atoms = self._set_ptr.array(), self._set_atoms.array()
-        pos, atoms = _expand(set_ptr, set_atoms, sets)
+        pos, atoms = expand(set_ptr, set_atoms, sets)
         if len(self._keys) and len(pos):
             queries = nodes[pos] * self._width + atoms + 1
             at = np.searchsorted(self._keys, queries)
@@ -390,7 +341,7 @@ class BatchFinder:
         """Walk the trie from every token with atoms; append the rows of what completes."""
         starts = np.flatnonzero(tok_set)
         # The wildcard word never starts a phrase: only atoms do.
-        first, child = _expand(self._start_ptr.array(), self._start_nodes.array(), tok_set[starts])
+        first, child = expand(self._start_ptr.array(), self._start_nodes.array(), tok_set[starts])
         origin = starts[first]
         last = origin.copy()
         found_start: list[IntArray] = []
@@ -413,7 +364,7 @@ class BatchFinder:
         t0 = np.concatenate(found_start)
         t1 = np.concatenate(found_end)
         pids = np.concatenate(found_pid)
-        owner, rule = _expand(self._plain_ptr, self._plain_flat, pids)
+        owner, rule = expand(self._plain_ptr, self._plain_flat, pids)
         if len(owner):
             a, b = t0[owner], t1[owner] - 1
             occ = np.arange(len(owner), dtype=_INT)
@@ -431,7 +382,7 @@ class BatchFinder:
         rows: list[tuple[IntArray, ...]],
     ) -> None:
         """Pair each left side of a NEAR rule with its nearest right side in the passage."""
-        owner, packed = _expand(self._near_ptr, self._near_packed, pids)
+        owner, packed = expand(self._near_ptr, self._near_packed, pids)
         side = packed & 1
         # group = passage * n_rules + rule, with the rule taken from its packed form
         group = (tokens.passage(t0) * self._n_rules)[owner] + (packed >> 1)

@@ -1,4 +1,4 @@
-"""Code a batch of passages at once: the batch form of :meth:`Matcher.match`.
+"""Code a batch of passages at once: the batch form of :meth:`Rules.explain`.
 
 Occurrences come from each language's :class:`~evidence.coding._batch.BatchFinder` as rows (passage,
 rule, span, occurrence); the rules shared by every passage (skip signs, vetoes) are applied
@@ -15,9 +15,11 @@ from operator import getitem
 
 import numpy as np
 
-from evidence.coding._batch import BatchFinder, spread
-from evidence.coding._matcher import MATCH, Coding, Match, Matcher, contents_like, too_short
+from evidence.coding._arrays import spread
+from evidence.coding._batch import BatchFinder
+from evidence.coding._match import MATCH, Coding, Match, contents_like, too_short
 from evidence.coding._patterns import lower_text
+from evidence.coding._rules import Rules
 
 __all__ = ["BatchCoder"]
 
@@ -30,26 +32,26 @@ _new_tuple = tuple.__new__
 
 
 class BatchCoder:
-    """Rule codings for batches of ``(passage_id, text, lang)``, with ``matcher``'s rules."""
+    """Rule codings for batches of ``(passage_id, text, lang)``, with the given ``rules``."""
 
-    def __init__(self, matcher: Matcher) -> None:
-        self._matcher = matcher
+    def __init__(self, rules: Rules) -> None:
+        self._rules = rules
         self._finders: dict[str, tuple[BatchFinder, int, int]] = {}
         ranks, kinds = [], []
-        self._codes = list(matcher.codebook.codes)
+        self._codes = list(rules.codebook.codes)
         self._sources: list[str] = []
-        for position, lang in enumerate(matcher.languages):
-            pset, infos = matcher._sets[lang]
+        for position, lang in enumerate(rules.languages):
+            pset, lang_rules = rules.sets[lang]
             self._finders[lang] = (BatchFinder(pset), len(ranks), position)
-            for info in infos:
-                ranks.append(matcher.code_order[info.code] if info.code else -1)
-                kinds.append(_SKIP if info.skip else _VETO if info.veto else _PLAIN)
-                self._sources.append(info.source)
+            for rule in lang_rules:
+                ranks.append(rules.code_order[rule.code] if rule.code else -1)
+                kinds.append(_SKIP if rule.skip else _VETO if rule.veto else _PLAIN)
+                self._sources.append(rule.source)
         self._rank = np.asarray(ranks or [-1], dtype=np.int64)
         self._code_names = np.asarray(self._codes, dtype=object)
         self._source_names = np.asarray(self._sources or [""], dtype=object)
         self._kind = np.asarray(kinds or [_PLAIN], dtype=np.int64)
-        self._skip = matcher.codebook.skip
+        self._skip = rules.codebook.skip
 
     def code(self, batch: Sequence[tuple[str, str, str]]) -> list[Coding]:
         """Return the codings of ``batch``, in passage order and then codebook order."""
@@ -72,7 +74,7 @@ class BatchCoder:
                 found.append(p)
         members: dict[str, list[int]] = {}
         for lang, chosen in by_lang.items():
-            for key in self._matcher._languages(lang):
+            for key in self._rules.languages_for(lang):
                 members.setdefault(key, []).extend(chosen)
         columns = []
         n_seen = 0

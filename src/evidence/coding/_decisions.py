@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from evidence.coding._match import Coding
 from evidence.files import write_atomic
-
-from ._matcher import Coding
 
 __all__ = [
     "COLUMNS",

@@ -13,7 +13,8 @@ from evidence.coding._agreement import compute_agreement, compute_coder_sets
 from evidence.coding._codebook import load_codebook
 from evidence.coding._decisions import add_decision, load_decisions, write_decisions
 from evidence.coding._evaluate import compute_evaluation, load_jsonl
-from evidence.coding._matcher import Match, compile_codebook, explain_passage
+from evidence.coding._match import Match
+from evidence.coding._matcher import compile_codebook, explain_passage
 from evidence.coding._qdc import load_qdc, render_codebook_yaml, write_qdc
 from evidence.coding._suggest import (
     Suggester,

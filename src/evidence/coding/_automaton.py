@@ -65,6 +65,11 @@ _TokenInfo = tuple[
 _EMPTY: _TokenInfo = (frozenset(), (), (), (), frozenset(), False)
 
 
+def _bits(indices: Iterable[int]) -> int:
+    """Return the integer with bit ``i`` set for each of ``indices``."""
+    return sum(1 << i for i in set(indices))
+
+
 class _TokenCache(dict[str, _TokenInfo]):
     """Token information by token; a missing token is resolved (and stored) on first sight."""
 
@@ -120,32 +125,30 @@ class PatternSet:
             self._first_of_groups(i for i, _ in rules if self._rules[i].near is None)
             for rules in self._phrase_rules
         ]
-        # NEAR rules are looked up from the phrases found on their left; their sides are the
-        # phrase ids of each side, intersected with the phrases that occur in the passage.
-        self._near_lefts = [
-            tuple(i for i, side in rules if side == 0 and self._rules[i].near is not None)
-            for rules in self._phrase_rules
-        ]
-        self._near_rights = [
-            tuple(i for i, side in rules if side == 1 and self._rules[i].near is not None)
-            for rules in self._phrase_rules
-        ]
-        self._in_near = [
-            any(self._rules[i].near is not None for i, _ in rules) for rules in self._phrase_rules
-        ]
+        self._index_near_rules()
+
+    def _index_near_rules(self) -> None:
+        """Index the NEAR rules by the phrases of their sides.
+
+        NEAR rules are looked up from the phrases found on their left; their sides are the
+        phrase ids of each side, intersected with the phrases that occur in the passage.
+        """
+        near = [rule.near is not None for rule in self._rules]
+        self._in_near = [any(near[i] for i, _ in rules) for rules in self._phrase_rules]
         sides: dict[int, tuple[set[int], set[int]]] = {}
         for pid, rules in enumerate(self._phrase_rules):
             for i, side in rules:
-                if self._rules[i].near is not None:
+                if near[i]:
                     sides.setdefault(i, (set(), set()))[side].add(pid)
         self._near_sides = {i: (frozenset(lp), frozenset(rp)) for i, (lp, rp) in sides.items()}
         # The NEAR rules each phrase can be the left (right) side of, as bits of an integer, so
         # the rules with both sides present in a passage are one AND away.
-        self._left_bits = [sum(1 << i for i in set(rules)) for rules in self._near_lefts]
-        self._right_bits = [sum(1 << i for i in set(rules)) for rules in self._near_rights]
-
-    def __len__(self) -> int:
-        return len(self._rules)
+        self._left_bits = [
+            _bits(i for i, s in rules if s == 0 and near[i]) for rules in self._phrase_rules
+        ]
+        self._right_bits = [
+            _bits(i for i, s in rules if s == 1 and near[i]) for rules in self._phrase_rules
+        ]
 
     def _first_of_groups(self, indices: Iterable[int]) -> tuple[int, ...]:
         """Return ``indices`` without repeats, keeping the first pattern of each group."""
@@ -282,6 +285,7 @@ class PatternSet:
         return found
 
     def _find_phrases(self, low: str) -> list[tuple[int, tuple[tuple[int, int], ...]]]:
+        """Return the phrase and NEAR occurrences in ``low``, from the tokens that start one."""
         parts = TOKEN_SPLIT.split(low)
         vals = list(map(self._cache.__getitem__, parts[1::2]))
         actives = list(compress(count(), map(_ACTIVE, vals)))
@@ -293,7 +297,6 @@ class PatternSet:
         n_tokens = len(vals)
         out: list[tuple[int, tuple[tuple[int, int], ...]]] = []
         near_hits: dict[int, list[tuple[int, int]]] = {}
-        plain_of, in_near = self._plain_rules, self._in_near
         for i in actives:
             _, plain, near, conts, followers, _ = vals[i]
             if plain:
@@ -309,33 +312,41 @@ class PatternSet:
                 continue
             if followers is not None and followers.isdisjoint(vals[i + 1][0]):
                 continue
-            frontier = list(conts)
-            j = i + 1
-            while frontier and j < n_tokens:
-                following = vals[j][0]
-                nxt: list[TrieNode] = []
-                for node in frontier:
-                    children = node.children
-                    for atom in following:
-                        child = children.get(atom)
-                        if child is not None:
-                            nxt.append(child)
-                    if ANY_WORD in children:
-                        nxt.append(children[ANY_WORD])
-                j += 1
-                frontier = []
-                for node in nxt:
-                    for pid in node.ends:
-                        if plain_of[pid]:
-                            span = ((ends[2 * i], ends[2 * j - 1]),)
-                            out.extend([(index, span) for index in plain_of[pid]])
-                        if in_near[pid]:
-                            near_hits.setdefault(pid, []).append((i, j))
-                    if node.children:
-                        frontier.append(node)
+            self._continue_phrases(i, conts, vals, ends, out, near_hits)
         if near_hits:
             self._pair_near(near_hits, ends, out)
         return list(dict.fromkeys(out)) if len(out) > 1 else out
+
+    def _continue_phrases(
+        self,
+        i: int,
+        conts: tuple[TrieNode, ...],
+        vals: list[_TokenInfo],
+        ends: list[int],
+        out: list[tuple[int, tuple[tuple[int, int], ...]]],
+        near_hits: dict[int, list[tuple[int, int]]],
+    ) -> None:
+        """Walk the trie from the nodes ``conts`` of token ``i`` over the tokens that follow.
+
+        Each phrase completed at token ``j`` adds its plain rules' occurrences to ``out`` and,
+        when it is a side of a NEAR rule, its token range to ``near_hits``.
+        """
+        plain_of, in_near = self._plain_rules, self._in_near
+        frontier = list(conts)
+        j = i + 1
+        while frontier and j < len(vals):
+            reached = _children(frontier, vals[j][0])
+            j += 1
+            frontier = []
+            for node in reached:
+                for pid in node.ends:
+                    if plain_of[pid]:
+                        span = ((ends[2 * i], ends[2 * j - 1]),)
+                        out.extend([(index, span) for index in plain_of[pid]])
+                    if in_near[pid]:
+                        near_hits.setdefault(pid, []).append((i, j))
+                if node.children:
+                    frontier.append(node)
 
     def _pair_near(
         self,
@@ -373,3 +384,17 @@ class PatternSet:
                         left = (ends[2 * ls], ends[2 * le - 1])
                         right = (ends[2 * best[1]], ends[2 * best[2] - 1])
                         out.append((index, (left, right)))
+
+
+def _children(nodes: list[TrieNode], atoms: frozenset[int]) -> list[TrieNode]:
+    """Return the children of ``nodes`` reached by a token with ``atoms`` (or by any word)."""
+    reached: list[TrieNode] = []
+    for node in nodes:
+        children = node.children
+        for atom in atoms:
+            child = children.get(atom)
+            if child is not None:
+                reached.append(child)
+        if ANY_WORD in children:
+            reached.append(children[ANY_WORD])
+    return reached

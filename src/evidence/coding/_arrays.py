@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Growing", "IntArray", "csr", "expand", "spread"]
+__all__ = ["Growing", "IntArray", "csr", "expand", "run_starts", "spread"]
 
 _INT = np.int64
 
@@ -65,3 +65,11 @@ def expand(ptr: IntArray, flat: IntArray, rows: IntArray) -> tuple[IntArray, Int
     """Return (row position, value) for every value of each of ``rows`` in a CSR structure."""
     owner, index = spread(ptr[rows], ptr[rows + 1] - ptr[rows])
     return owner, flat[index]
+
+
+def run_starts(*columns: IntArray) -> NDArray[np.bool_]:
+    """Return which rows start a run: the first row, and each that differs from the row before
+    in any of ``columns`` (sorted rows: the first of each distinct row)."""
+    starts = np.ones(len(columns[0]), dtype=bool)
+    starts[1:] = np.logical_or.reduce([c[1:] != c[:-1] for c in columns])
+    return starts

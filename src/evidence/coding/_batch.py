@@ -20,8 +20,9 @@ from collections.abc import Callable, Sequence
 from itertools import accumulate, chain
 
 import numpy as np
+from numpy.typing import NDArray
 
-from evidence.coding._arrays import Growing, IntArray, csr, expand, spread
+from evidence.coding._arrays import Growing, IntArray, csr, expand, run_starts, spread
 from evidence.coding._automaton import ANY_WORD, TOKEN_SPLIT, PatternSet, TrieNode
 
 __all__ = ["BatchFinder", "Occurrences"]
@@ -112,9 +113,29 @@ class BatchFinder:
     def __init__(self, pset: PatternSet) -> None:
         self._pset = pset
         self._width = len(pset._atoms) + 1
-        # The phrase trie as arrays: node 0 is the root; a transition is a key
-        # node * width + (atom + 1) (the wildcard word is atom -1, so key 0 of its node).
-        nodes: list[TrieNode] = [pset._root]
+        self._index_trie(pset._root)
+        self._index_rules(pset)
+        # Atom sets by id (0: no atom) and the chunk cache with its arrays.
+        self._set_ids: dict[frozenset[int], int] = {frozenset(): 0}
+        self._set_ptr = Growing([0, 0])
+        self._set_atoms = Growing()
+        # The first trie nodes of each atom set (where its phrases start), found once per set.
+        self._root_children = {
+            int(k) - 1: int(c)
+            for k, c in zip(self._keys, self._children, strict=True)
+            if k < self._width and k > 0
+        }
+        self._start_ptr = Growing([0, 0])
+        self._start_nodes = Growing()
+        self._reset_chunks()
+
+    def _index_trie(self, root: TrieNode) -> None:
+        """Lay the phrase trie out as arrays, breadth first.
+
+        Node 0 is the root; a transition is a key node * width + (atom + 1) (the wildcard word
+        is atom -1, so key 0 of its node), sorted so that a step is one binary search.
+        """
+        nodes: list[TrieNode] = [root]
         node_pid: list[int] = [-1]
         any_child: list[int] = [-1]
         keys: list[int] = []
@@ -134,6 +155,9 @@ class BatchFinder:
         self._node_pid = np.asarray(node_pid, dtype=_INT)
         self._has_children = np.asarray([bool(n.children) for n in nodes])
         self._any_child = np.asarray(any_child, dtype=_INT) if max(any_child) >= 0 else None
+
+    def _index_rules(self, pset: PatternSet) -> None:
+        """Lay the rules out as arrays: each phrase's plain rules and NEAR sides, distances."""
         self._plain_ptr, self._plain_flat = csr(pset._plain_rules)
         near_rules = [
             [(i, side) for i, side in rules if pset._rules[i].near is not None]
@@ -155,19 +179,6 @@ class BatchFinder:
             if (regex := pset._rules[i].regex) is not None
         ]
         self._digit_words = {w for w in (*pset._exact_index, *pset._stem_index) if not w.isalpha()}
-        # Atom sets by id (0: no atom) and the chunk cache with its arrays.
-        self._set_ids: dict[frozenset[int], int] = {frozenset(): 0}
-        self._set_ptr = Growing([0, 0])
-        self._set_atoms = Growing()
-        # The first trie nodes of each atom set (where its phrases start), found once per set.
-        self._root_children = {
-            int(k) - 1: int(c)
-            for k, c in zip(self._keys, self._children, strict=True)
-            if k < self._width and k > 0
-        }
-        self._start_ptr = Growing([0, 0])
-        self._start_nodes = Growing()
-        self._reset_chunks()
 
     def _reset_chunks(self) -> None:
         self._chunk_ids = _ChunkCache(self._chunk_id)
@@ -241,6 +252,20 @@ class BatchFinder:
         irregular: list[int] = []
         if not self._regex_only:
             irregular = self._find_tokens(lows, rows)
+        extra = self._find_apart(lows, irregular)
+        if extra:
+            columns = np.asarray(extra, dtype=_INT).T
+            rows.append(tuple(columns))
+        return _merge(rows)
+
+    def _find_apart(
+        self, lows: Sequence[str], irregular: list[int]
+    ) -> list[tuple[int, int, int, int, int]]:
+        """Return the rows found passage by passage, occurrences numbered from 0.
+
+        That is every occurrence in the ``irregular`` passages (in all passages when there are
+        only regular expressions), and the regular expressions' occurrences in the others.
+        """
         pset = self._pset
         extra: list[tuple[int, int, int, int, int]] = []
         occ = 0
@@ -261,20 +286,7 @@ class BatchFinder:
                         if m.end() > m.start():
                             extra.append((p, index, m.start(), m.end(), occ))
                             occ += 1
-        if extra:
-            columns = np.asarray(extra, dtype=_INT).T
-            rows.append(tuple(columns))
-        if not rows:
-            empty = np.zeros(0, dtype=_INT)
-            return (empty, empty, empty, empty, empty), 0
-        # Each part numbers its occurrences from 0: shift them so that they stay apart.
-        base = 0
-        shifted = []
-        for part in rows:
-            shifted.append(part[4] + base)
-            base += int(part[4].max()) + 1 if len(part[4]) else 0
-        columns = tuple(np.concatenate([r[k] for r in rows]) for k in range(4))
-        return (*columns, np.concatenate(shifted)), base  # type: ignore[return-value]
+        return extra
 
     def _find_tokens(self, lows: Sequence[str], rows: list[tuple[IntArray, ...]]) -> list[int]:
         """Append the phrase and NEAR occurrences of regular passages; return the irregular."""
@@ -388,49 +400,15 @@ class BatchFinder:
         group = (tokens.passage(t0) * self._n_rules)[owner] + (packed >> 1)
         if not len(group):
             return
-        # Groups (passage and rule) with both sides present.
-        size = int(group.max()) + 1
-        has_left = np.zeros(size, dtype=bool)
-        has_right = np.zeros(size, dtype=bool)
-        has_left[group[side == 0]] = True
-        has_right[group[side == 1]] = True
-        keep = has_left[group] & has_right[group]
+        keep = _in_groups_with_both_sides(group, side)
         if not keep.any():
             return
-        group, side, a, b = group[keep], side[keep], t0[owner[keep]], t1[owner[keep]]
-        # One entry per group, side and token range (several phrases may find the same range),
-        # ordered by group, side, then position in the text.
-        order = np.lexsort((b, a, side, group))
-        group, side, a, b = group[order], side[order], a[order], b[order]
-        new = np.ones(len(group), dtype=bool)
-        new[1:] = (
-            (group[1:] != group[:-1])
-            | (side[1:] != side[:-1])
-            | (a[1:] != a[:-1])
-            | (b[1:] != b[:-1])
-        )
-        group, side, a, b = group[new], side[new], a[new], b[new]
-        left, right = side == 0, side == 1
-        lg, la, lb = group[left], a[left], b[left]
-        rg, ra, rb = group[right], a[right], b[right]
-        # Every (left, right) pair of a group; a left keeps its nearest right, the first in
-        # the text among equally near ones.
-        lo = np.searchsorted(rg, lg, side="left")
-        counts = np.searchsorted(rg, lg, side="right") - lo
-        li, ri = spread(lo, counts)
-        gap = np.where(ra[ri] >= lb[li], ra[ri] - lb[li], la[li] - rb[ri])
-        fine = (gap >= 0) & (gap <= self._distance[lg[li] % self._n_rules])
-        li, ri, gap = li[fine], ri[fine], gap[fine]
-        if not len(li):
+        sides = _distinct_sides(group[keep], side[keep], t0[owner[keep]], t1[owner[keep]])
+        pairs = self._nearest_pairs(*sides)
+        if pairs is None:
             return
-        order = np.lexsort((ri, gap, li))
-        li, ri = li[order], ri[order]
-        best = np.ones(len(li), dtype=bool)
-        best[1:] = li[1:] != li[:-1]
-        li, ri = li[best], ri[best]
-        r = lg[li] % self._n_rules
-        ls, le, rs, re_ = la[li], lb[li], ra[ri], rb[ri]
-        occ = np.arange(len(li), dtype=_INT)
+        r, ls, le, rs, re_ = pairs
+        occ = np.arange(len(r), dtype=_INT)
         passage = tokens.passage(ls)
         # Both spans of an occurrence in one part, so that they keep one occurrence number.
         rows.append(
@@ -442,3 +420,68 @@ class BatchFinder:
                 np.concatenate([occ, occ]),
             )
         )
+
+    def _nearest_pairs(
+        self, group: IntArray, side: IntArray, a: IntArray, b: IntArray
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray] | None:
+        """Return (rule, left start, left end, right start, right end) of each NEAR occurrence.
+
+        Of the rows of :func:`_distinct_sides` (token ranges ``a`` to ``b``), every left is
+        paired with every right of its group within the rule's distance; a left keeps its
+        nearest right, the first in the text among equally near ones. None: no pair.
+        """
+        left, right = side == 0, side == 1
+        lg, la, lb = group[left], a[left], b[left]
+        rg, ra, rb = group[right], a[right], b[right]
+        lo = np.searchsorted(rg, lg, side="left")
+        counts = np.searchsorted(rg, lg, side="right") - lo
+        li, ri = spread(lo, counts)
+        gap = np.where(ra[ri] >= lb[li], ra[ri] - lb[li], la[li] - rb[ri])
+        fine = (gap >= 0) & (gap <= self._distance[lg[li] % self._n_rules])
+        li, ri, gap = li[fine], ri[fine], gap[fine]
+        if not len(li):
+            return None
+        order = np.lexsort((ri, gap, li))
+        li, ri = li[order], ri[order]
+        best = run_starts(li)
+        li, ri = li[best], ri[best]
+        return lg[li] % self._n_rules, la[li], lb[li], ra[ri], rb[ri]
+
+
+def _merge(rows: list[tuple[IntArray, ...]]) -> tuple[Occurrences, int]:
+    """Return the parts ``rows`` as one set of columns, and the number of occurrences."""
+    if not rows:
+        empty = np.zeros(0, dtype=_INT)
+        return (empty, empty, empty, empty, empty), 0
+    # Each part numbers its occurrences from 0: shift them so that they stay apart.
+    base = 0
+    shifted = []
+    for part in rows:
+        shifted.append(part[4] + base)
+        base += int(part[4].max()) + 1 if len(part[4]) else 0
+    columns = tuple(np.concatenate([r[k] for r in rows]) for k in range(4))
+    return (*columns, np.concatenate(shifted)), base  # type: ignore[return-value]
+
+
+def _in_groups_with_both_sides(group: IntArray, side: IntArray) -> NDArray[np.bool_]:
+    """Return which rows belong to a group (passage and rule) where both sides occur."""
+    size = int(group.max()) + 1
+    has_left = np.zeros(size, dtype=bool)
+    has_right = np.zeros(size, dtype=bool)
+    has_left[group[side == 0]] = True
+    has_right[group[side == 1]] = True
+    return has_left[group] & has_right[group]
+
+
+def _distinct_sides(
+    group: IntArray, side: IntArray, a: IntArray, b: IntArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Return one row per group, side and token range ``a`` to ``b``.
+
+    Several phrases may find the same range. Rows come ordered by group, side, then position
+    in the text.
+    """
+    order = np.lexsort((b, a, side, group))
+    group, side, a, b = group[order], side[order], a[order], b[order]
+    new = run_starts(group, side, a, b)
+    return group[new], side[new], a[new], b[new]

@@ -18,6 +18,7 @@ import re._constants as _sre_constants
 import re._parser as _sre_parser
 from collections.abc import Callable, Sequence
 from itertools import accumulate, chain
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,9 +32,16 @@ _INT = np.int64
 _MAX_CHUNKS = 400_000
 _LITERAL = _sre_constants.LITERAL
 
-# One row per span of an occurrence: passage, rule, start, end (character offsets) and the
-# occurrence it belongs to (a NEAR occurrence has two spans, hence two rows).
-Occurrences = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
+
+class Occurrences(NamedTuple):
+    """Columns with one row per span of an occurrence: the passage, the rule, the character
+    offsets and the occurrence it belongs to (a NEAR occurrence has two spans, hence two rows)."""
+
+    passage: IntArray
+    rule: IntArray
+    start: IntArray
+    end: IntArray
+    occurrence: IntArray
 
 
 class _ChunkCache(dict[str, int]):
@@ -452,7 +460,7 @@ def _merge(rows: list[tuple[IntArray, ...]]) -> tuple[Occurrences, int]:
     """Return the parts ``rows`` as one set of columns, and the number of occurrences."""
     if not rows:
         empty = np.zeros(0, dtype=_INT)
-        return (empty, empty, empty, empty, empty), 0
+        return Occurrences(empty, empty, empty, empty, empty), 0
     # Each part numbers its occurrences from 0: shift them so that they stay apart.
     base = 0
     shifted = []
@@ -460,7 +468,7 @@ def _merge(rows: list[tuple[IntArray, ...]]) -> tuple[Occurrences, int]:
         shifted.append(part[4] + base)
         base += int(part[4].max()) + 1 if len(part[4]) else 0
     columns = tuple(np.concatenate([r[k] for r in rows]) for k in range(4))
-    return (*columns, np.concatenate(shifted)), base  # type: ignore[return-value]
+    return Occurrences(*columns, np.concatenate(shifted)), base
 
 
 def _in_groups_with_both_sides(group: IntArray, side: IntArray) -> NDArray[np.bool_]:

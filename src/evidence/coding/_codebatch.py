@@ -14,9 +14,10 @@ from itertools import repeat
 from operator import getitem
 
 import numpy as np
+from numpy.typing import NDArray
 
-from evidence.coding._arrays import spread
-from evidence.coding._batch import BatchFinder
+from evidence.coding._arrays import IntArray, run_starts, spread
+from evidence.coding._batch import BatchFinder, Occurrences
 from evidence.coding._match import MATCH, Coding, Match, contents_like, too_short
 from evidence.coding._patterns import lower_text
 from evidence.coding._rules import Rules
@@ -36,35 +37,45 @@ class BatchCoder:
 
     def __init__(self, rules: Rules) -> None:
         self._rules = rules
-        self._finders: dict[str, tuple[BatchFinder, int, int]] = {}
-        ranks, kinds = [], []
-        self._codes = list(rules.codebook.codes)
-        self._sources: list[str] = []
-        for position, lang in enumerate(rules.languages):
+        # Per language, its finder and the index of its first rule in the arrays below.
+        self._finders: dict[str, tuple[BatchFinder, int]] = {}
+        ranks, kinds, sources = [], [], []
+        for lang in rules.languages:
             pset, lang_rules = rules.sets[lang]
-            self._finders[lang] = (BatchFinder(pset), len(ranks), position)
+            self._finders[lang] = (BatchFinder(pset), len(ranks))
             for rule in lang_rules:
                 ranks.append(rules.code_order[rule.code] if rule.code else -1)
                 kinds.append(_SKIP if rule.skip else _VETO if rule.veto else _PLAIN)
-                self._sources.append(rule.source)
+                sources.append(rule.source)
         self._rank = np.asarray(ranks or [-1], dtype=np.int64)
-        self._code_names = np.asarray(self._codes, dtype=object)
-        self._source_names = np.asarray(self._sources or [""], dtype=object)
+        self._code_names = np.asarray(list(rules.codebook.codes), dtype=object)
+        self._source_names = np.asarray(sources or [""], dtype=object)
         self._kind = np.asarray(kinds or [_PLAIN], dtype=np.int64)
         self._skip = rules.codebook.skip
 
     def code(self, batch: Sequence[tuple[str, str, str]]) -> list[Coding]:
         """Return the codings of ``batch``, in passage order and then codebook order."""
         texts = [text for _, text, _ in batch]
-        lows = list(map(str.lower, texts))
-        # Lowercasing may change a text's length (a few Unicode letters): lower_text keeps
-        # the offsets of the original for those.
-        changed = np.flatnonzero(
-            np.fromiter(map(len, lows), np.int64, len(lows))
-            != np.fromiter(map(len, texts), np.int64, len(texts))
+        lows = _lowered(texts)
+        found = self._occurrences(lows, self._members(batch))
+        if found is None:
+            return []
+        rows, n_occurrences = found
+        keep = self._kept(texts, lows, rows, n_occurrences)
+        passage, rule, start, end = (
+            rows.passage[keep],
+            rows.rule[keep],
+            rows.start[keep],
+            rows.end[keep],
         )
-        for p in changed.tolist():
-            lows[p] = lower_text(texts[p])
+        if not len(passage):
+            return []
+        passage, rank, start, end, rule = self._first_per_code_and_span(passage, rule, start, end)
+        matches = self._matches(texts, passage, rank, start, end, rule)
+        return self._codings(batch, matches, passage, rank, rule)
+
+    def _members(self, batch: Sequence[tuple[str, str, str]]) -> dict[str, list[int]]:
+        """Return, per language of the rules, the passages of ``batch`` its patterns read."""
         by_lang: dict[str | None, list[int]] = {}
         for p, (_, _, lang) in enumerate(batch):
             found = by_lang.get(lang)
@@ -76,18 +87,33 @@ class BatchCoder:
         for lang, chosen in by_lang.items():
             for key in self._rules.languages_for(lang):
                 members.setdefault(key, []).extend(chosen)
+        return members
+
+    def _occurrences(
+        self, lows: list[str], members: dict[str, list[int]]
+    ) -> tuple[Occurrences, int] | None:
+        """Return the occurrences of every language's rules in its passages, and their number.
+
+        Passages index the batch, rules the arrays of all languages; None when nothing occurs.
+        """
         columns = []
         n_seen = 0
         for key, chosen in members.items():
-            finder, offset, position = self._finders[key]
+            finder, offset = self._finders[key]
             (p, rule, start, end, occ), n_occ = finder.find_many([lows[i] for i in chosen])
             if len(p):
                 where = np.asarray(chosen, dtype=np.int64)[p]
                 columns.append((where, rule + offset, start, end, occ + n_seen))
                 n_seen += n_occ
         if not columns:
-            return []
-        passage, rule, start, end, occ = (np.concatenate([c[k] for c in columns]) for k in range(5))
+            return None
+        return Occurrences(*(np.concatenate([c[k] for c in columns]) for k in range(5))), n_seen
+
+    def _kept(
+        self, texts: list[str], lows: list[str], rows: Occurrences, n_occurrences: int
+    ) -> NDArray[np.bool_]:
+        """Return which rows are matches that code their passage, skip rules and vetoes applied."""
+        passage, rule = rows.passage, rows.rule
         keep = self._kind[rule] == _PLAIN
         min_words = self._skip.min_words
         if min_words:
@@ -97,12 +123,18 @@ class BatchCoder:
             matched = np.zeros(len(texts), dtype=bool)
             matched[passage[keep]] = True
             keep &= ~self._contents(texts, matched)[passage]
-        special = np.unique(passage[self._kind[rule] != _PLAIN])
-        if len(special):
-            keep &= self._apply_special(len(batch), n_seen, passage, rule, start, end, occ)
-        passage, rule, start, end = passage[keep], rule[keep], start[keep], end[keep]
-        if not len(passage):
-            return []
+        if (self._kind[rule] != _PLAIN).any():
+            keep &= self._apply_special(len(texts), n_occurrences, rows)
+        return keep
+
+    def _first_per_code_and_span(
+        self, passage: IntArray, rule: IntArray, start: IntArray, end: IntArray
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+        """Return (passage, rank, start, end, rule) of one match per code and span.
+
+        Rows come sorted by passage, code rank and position; of several rules finding one
+        span for a code, the first in rule order is kept.
+        """
         rank = self._rank[rule]
         order = np.lexsort((rule, end, start, rank, passage))
         passage, rank, start, end, rule = (
@@ -112,24 +144,24 @@ class BatchCoder:
             end[order],
             rule[order],
         )
-        first = np.ones(len(passage), dtype=bool)
-        first[1:] = (
-            (passage[1:] != passage[:-1])
-            | (rank[1:] != rank[:-1])
-            | (start[1:] != start[:-1])
-            | (end[1:] != end[:-1])
-        )
-        passage, rank, start, end, rule = (
-            passage[first],
-            rank[first],
-            start[first],
-            end[first],
-            rule[first],
-        )
-        # Matches and codings are made with C-level maps over the columns: a Python loop per
-        # match would cost more than finding it.
+        first = run_starts(passage, rank, start, end)
+        return passage[first], rank[first], start[first], end[first], rule[first]
+
+    # Matches and codings are made with C-level maps over the columns: a Python loop per
+    # match would cost more than finding it.
+
+    def _matches(
+        self,
+        texts: list[str],
+        passage: IntArray,
+        rank: IntArray,
+        start: IntArray,
+        end: IntArray,
+        rule: IntArray,
+    ) -> list[Match]:
+        """Return the :class:`Match` of each row."""
         texts_of = np.asarray(texts, dtype=object)[passage].tolist()
-        matches = list(
+        return list(
             map(
                 _new_tuple,
                 repeat(Match),
@@ -143,9 +175,20 @@ class BatchCoder:
                 ),
             )
         )
-        heads = np.flatnonzero(
-            np.concatenate([[True], (passage[1:] != passage[:-1]) | (rank[1:] != rank[:-1])])
-        )
+
+    def _codings(
+        self,
+        batch: Sequence[tuple[str, str, str]],
+        matches: list[Match],
+        passage: IntArray,
+        rank: IntArray,
+        rule: IntArray,
+    ) -> list[Coding]:
+        """Return one :class:`Coding` per run of ``matches`` of a passage and code.
+
+        Its provenance is the rule of the run's first match; its spans are the run.
+        """
+        heads = np.flatnonzero(run_starts(passage, rank))
         bounds = [*heads.tolist(), len(matches)]
         spans = [tuple(matches[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
         ids = np.asarray([pid for pid, _, _ in batch], dtype=object)[passage[heads]].tolist()
@@ -164,38 +207,53 @@ class BatchCoder:
         )
 
     def _apply_special(
-        self,
-        n_passages: int,
-        n_occurrences: int,
-        passage: np.ndarray,
-        rule: np.ndarray,
-        start: np.ndarray,
-        end: np.ndarray,
-        occ: np.ndarray,
-    ) -> np.ndarray:
-        """Return which rows survive the skip signs and vetoes of the ``special`` passages.
+        self, n_passages: int, n_occurrences: int, rows: Occurrences
+    ) -> NDArray[np.bool_]:
+        """Return which rows survive the skip signs and vetoes of their passages.
 
         A passage with ``min_matches`` distinct skip signs loses every match; a match that
         overlaps a veto of its code (or a veto of all codes) is cancelled with the rest of its
         occurrence (both sides of a NEAR).
         """
-        keep = np.ones(len(passage), dtype=bool)
-        kind = self._kind[rule]
-        min_matches = self._skip.min_matches
+        keep = np.ones(len(rows.passage), dtype=bool)
+        kind = self._kind[rows.rule]
         signs = np.flatnonzero(kind == _SKIP)
-        if min_matches and len(signs):
-            # Signs are counted once per span, however many patterns found them; a sign with
-            # two spans (a NEAR) counts by its pair of spans, as passage by passage.
-            sign = self._sign_keys(passage[signs], start[signs], end[signs], occ[signs])
-            counted = np.unique(sign, axis=0)
-            found = np.bincount(counted[:, 0], minlength=n_passages)
-            keep &= found[passage] < min_matches
+        if self._skip.min_matches and len(signs):
+            keep &= self._few_signs(n_passages, rows, signs)
         vetoes = np.flatnonzero((kind == _VETO) & keep)
         if not len(vetoes):
             return keep
+        plain = np.flatnonzero(kind == _PLAIN)
+        cancelled = self._cancelled(n_passages, n_occurrences, rows, plain[keep[plain]], vetoes)
+        return keep & ~cancelled[rows.occurrence]
+
+    def _few_signs(self, n_passages: int, rows: Occurrences, signs: IntArray) -> NDArray[np.bool_]:
+        """Return which rows are in passages with fewer than ``min_matches`` skip signs."""
+        passage, _, start, end, occ = rows
+        # Signs are counted once per span, however many patterns found them; a sign with
+        # two spans (a NEAR) counts by its pair of spans, as passage by passage.
+        sign = self._sign_keys(passage[signs], start[signs], end[signs], occ[signs])
+        counted = np.unique(sign, axis=0)
+        found = np.bincount(counted[:, 0], minlength=n_passages)
+        return found[passage] < self._skip.min_matches
+
+    def _cancelled(
+        self,
+        n_passages: int,
+        n_occurrences: int,
+        rows: Occurrences,
+        plain: IntArray,
+        vetoes: IntArray,
+    ) -> NDArray[np.bool_]:
+        """Return, per occurrence, whether a veto cancels it.
+
+        A row of ``plain`` (the matches still kept) is cancelled by a row of ``vetoes`` in its
+        passage that overlaps it and vetoes its code or all codes.
+        """
+        passage, rule, start, end, occ = rows
         vetoed = np.zeros(n_passages, dtype=bool)
         vetoed[passage[vetoes]] = True
-        plain = np.flatnonzero((kind == _PLAIN) & keep & vetoed[passage])
+        plain = plain[vetoed[passage[plain]]]
         order = np.argsort(passage[vetoes], kind="stable")
         vetoes = vetoes[order]
         vp = passage[vetoes]
@@ -211,7 +269,7 @@ class BatchCoder:
         )
         cancelled = np.zeros(n_occurrences, dtype=bool)
         cancelled[occ[mi[hit]]] = True
-        return keep & ~cancelled[occ]
+        return cancelled
 
     def _contents(self, texts: Sequence[str], matched: np.ndarray) -> np.ndarray:
         """Return which texts read as a table of contents (see :func:`contents_like`).
@@ -268,8 +326,7 @@ class BatchCoder:
         """Return one (passage, spans...) row per skip-sign occurrence, for counting."""
         order = np.lexsort((end, start, occ, passage))
         passage, start, end, occ = passage[order], start[order], end[order], occ[order]
-        head = np.ones(len(occ), dtype=bool)
-        head[1:] = (occ[1:] != occ[:-1]) | (passage[1:] != passage[:-1])
+        head = run_starts(occ, passage)
         # Each occurrence has one or two spans; the second span of a two-span one follows.
         second = np.flatnonzero(~head)
         first = np.flatnonzero(head)
@@ -279,3 +336,17 @@ class BatchCoder:
             slot = np.searchsorted(first, second, side="right") - 1
             keys[slot, 3], keys[slot, 4] = start[second], end[second]
         return keys
+
+
+def _lowered(texts: list[str]) -> list[str]:
+    """Return ``texts`` lowercased, each as long as its original (see lower_text)."""
+    lows = list(map(str.lower, texts))
+    # Lowercasing may change a text's length (a few Unicode letters): lower_text keeps
+    # the offsets of the original for those.
+    changed = np.flatnonzero(
+        np.fromiter(map(len, lows), np.int64, len(lows))
+        != np.fromiter(map(len, texts), np.int64, len(texts))
+    )
+    for p in changed.tolist():
+        lows[p] = lower_text(texts[p])
+    return lows

@@ -16,12 +16,14 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from evidence.coding._agreement import percentile_interval
+from evidence.coding._match import Match
 from evidence.coding._matcher import Matcher
 
 __all__ = ["load_jsonl", "compute_evaluation", "format_evaluation"]
@@ -104,119 +106,177 @@ def compute_evaluation(
     code was right (``tp``) or wrong (``fp``), and those where it was the code's only pattern
     (``_alone``: removing the pattern would remove that coding); the costliest come first.
     """
-    known = set(matcher.codebook.codes)
-    counts: dict[str, Counter[str]] = {}
-    skipped: list[dict[str, str]] = []
-    unknown: Counter[str] = Counter()
-    false_pos: list[dict[str, Any]] = []
-    false_neg: list[dict[str, Any]] = []
-    outcomes: list[tuple[str, int, int, int]] = []  # per record: language, tp, fp, fn
-    patterns: dict[tuple[str, str], Counter[str]] = {}  # (code, pattern): passages by outcome
-    n_records = 0
+    tally = _Tally(set(matcher.codebook.codes))
     for position, record in enumerate(records):
+        tally.add(position, record, matcher)
+    per_code = _per_code(tally.counts, matcher)
+    micro, per_language, language_gap = _overall_scores(tally, n_boot, seed)
+    return {
+        "codebook_version": matcher.version,
+        "n_records": tally.n_records,
+        "micro": micro,
+        "macro": _macro(per_code),
+        "per_code": per_code,
+        "per_facet": _per_facet(tally.counts),
+        "per_language": per_language,
+        "language_gap": language_gap,
+        "per_pattern": _per_pattern(tally.patterns),
+        "worst_false_positives": _worst(tally.false_pos, worst),
+        "worst_false_negatives": _worst(tally.false_neg, worst),
+        "skipped": tally.skipped,
+        "unknown_codes": dict(sorted(tally.unknown.items())),
+    }
+
+
+@dataclass
+class _Tally:
+    """What the records of an evaluation add up to, counted record by record."""
+
+    known: set[str]
+    n_records: int = 0
+    #: per code: passages by outcome (tp, fp, fn)
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    unknown: Counter[str] = field(default_factory=Counter)
+    false_pos: list[dict[str, Any]] = field(default_factory=list)
+    false_neg: list[dict[str, Any]] = field(default_factory=list)
+    #: per record: language, tp, fp, fn
+    outcomes: list[tuple[str, int, int, int]] = field(default_factory=list)
+    #: per (code, pattern): passages by outcome
+    patterns: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+
+    def add(self, position: int, record: Any, matcher: Matcher) -> None:
+        """Count ``record``, the ``position``-th, or list it as skipped when malformed."""
         reason = _check(record)
         if reason:
             rid = record.get("id") if isinstance(record, Mapping) else None
-            skipped.append({"record": str(rid if rid is not None else position), "reason": reason})
-            continue
-        n_records += 1
+            skipped = {"record": str(rid if rid is not None else position), "reason": reason}
+            self.skipped.append(skipped)
+            return
+        self.n_records += 1
         lang = str(record.get("lang") or "other")
         text = record["text"]
         gold = set(record["codes"])
-        unknown.update(c for c in gold if c not in known)
+        self.unknown.update(c for c in gold if c not in self.known)
         matches = matcher.match(text, lang)
         predicted = {m.code for m in matches}
+        self._count_patterns(matches, gold)
+        fps = sorted(predicted - gold)
+        fns = sorted(gold - predicted)
+        self.outcomes.append((lang, len(gold & predicted), len(fps), len(fns)))
+        for code in gold | predicted:
+            outcome = (
+                "tp" if code in gold and code in predicted else "fp" if code in predicted else "fn"
+            )
+            self.counts.setdefault(code, Counter())[outcome] += 1
+        if fps:
+            first = next(m for m in matches if m.code in fps)
+            start = max(0, first.start - _SNIPPET // 2)
+            snippet = text[start : start + _SNIPPET]
+            self.false_pos.append(
+                {"id": record["id"], "lang": lang, "codes": fps, "snippet": snippet}
+            )
+        if fns:
+            self.false_neg.append(
+                {"id": record["id"], "lang": lang, "codes": fns, "snippet": text[:_SNIPPET]}
+            )
+
+    def _count_patterns(self, matches: list[Match], gold: set[str]) -> None:
+        """Count, for each pattern that coded the passage, whether its code was right."""
         fired: dict[str, set[str]] = {}
         for m in matches:
             fired.setdefault(m.code, set()).add(m.pattern)
         for code, sources in fired.items():
             outcome = "tp" if code in gold else "fp"
             for source in sources:
-                tally = patterns.setdefault((code, source), Counter())
+                tally = self.patterns.setdefault((code, source), Counter())
                 tally[outcome] += 1
                 if len(sources) == 1:
                     tally[outcome + "_alone"] += 1
-        fps = sorted(predicted - gold)
-        fns = sorted(gold - predicted)
-        outcomes.append((lang, len(gold & predicted), len(fps), len(fns)))
-        for code in gold | predicted:
-            outcome = (
-                "tp" if code in gold and code in predicted else "fp" if code in predicted else "fn"
-            )
-            counts.setdefault(code, Counter())[outcome] += 1
-        if fps:
-            first = next(m for m in matches if m.code in fps)
-            start = max(0, first.start - _SNIPPET // 2)
-            snippet = text[start : start + _SNIPPET]
-            false_pos.append({"id": record["id"], "lang": lang, "codes": fps, "snippet": snippet})
-        if fns:
-            false_neg.append(
-                {"id": record["id"], "lang": lang, "codes": fns, "snippet": text[:_SNIPPET]}
-            )
-    per_code = {
+
+
+def _per_code(counts: dict[str, Counter[str]], matcher: Matcher) -> dict[str, dict[str, Any]]:
+    """Return the scores of each code, in codebook order (unknown codes last, by id)."""
+    return {
         code: _scores(c["tp"], c["fp"], c["fn"])
         for code, c in sorted(counts.items(), key=lambda kv: _order(kv[0], matcher))
     }
-    total = sum(counts.values(), Counter())
+
+
+def _per_facet(counts: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
+    """Return the scores of each facet, its codes' outcomes pooled, by facet id."""
     facets: dict[str, Counter[str]] = {}
     for code, c in counts.items():
         facets.setdefault(code.split(".", 1)[0], Counter()).update(c)
+    return {f: _scores(c["tp"], c["fp"], c["fn"]) for f, c in sorted(facets.items())}
+
+
+def _macro(per_code: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Return the unweighted means of the codes' precision, recall and F1."""
     f1s = [s["f1"] for s in per_code.values()]
     macro_p = [s["precision"] for s in per_code.values()]
     macro_r = [s["recall"] for s in per_code.values()]
     n_codes = len(per_code) or 1
+    return {
+        "precision": round(sum(macro_p) / n_codes, 4),
+        "recall": round(sum(macro_r) / n_codes, 4),
+        "f1": round(sum(f1s) / n_codes, 4),
+        "n_codes": len(per_code),
+    }
+
+
+def _overall_scores(
+    tally: _Tally, n_boot: int, seed: int
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]:
+    """Return the micro scores, the scores per language and the gap between languages.
+
+    Each F1 comes with its bootstrap interval (``f1_ci95``).
+    """
+    total = sum(tally.counts.values(), Counter())
     micro = _scores(total["tp"], total["fp"], total["fn"])
     by_lang: dict[str, list[int]] = {}
-    for lang, *tp_fp_fn in outcomes:
+    for lang, *tp_fp_fn in tally.outcomes:
         sums = by_lang.setdefault(lang, [0, 0, 0])
         for k, value in enumerate(tp_fp_fn):
             sums[k] += value
     per_language = {lang: _scores(*by_lang[lang]) for lang in sorted(by_lang)}
-    intervals = _bootstrap(outcomes, list(per_language), n_boot, seed)
+    intervals = _bootstrap(tally.outcomes, list(per_language), n_boot, seed)
     micro["f1_ci95"] = intervals["micro"]
     for lang, scores in per_language.items():
         scores["f1_ci95"] = intervals[lang]
     f1_by_lang = {lang: s["f1"] for lang, s in per_language.items()}
     best = max(f1_by_lang, key=f1_by_lang.__getitem__, default="")
     worst_lang = min(f1_by_lang, key=f1_by_lang.__getitem__, default="")
-    return {
-        "codebook_version": matcher.version,
-        "n_records": n_records,
-        "micro": micro,
-        "macro": {
-            "precision": round(sum(macro_p) / n_codes, 4),
-            "recall": round(sum(macro_r) / n_codes, 4),
-            "f1": round(sum(f1s) / n_codes, 4),
-            "n_codes": len(per_code),
-        },
-        "per_code": per_code,
-        "per_facet": {f: _scores(c["tp"], c["fp"], c["fn"]) for f, c in sorted(facets.items())},
-        "per_language": per_language,
-        "language_gap": {
-            "f1": round(f1_by_lang[best] - f1_by_lang[worst_lang], 4) if best else 0.0,
-            "best": best,
-            "worst": worst_lang,
-            "f1_ci95": intervals["gap"],
-        },
-        "per_pattern": [
-            {
-                "code": code,
-                "pattern": source,
-                "tp": tally["tp"],
-                "fp": tally["fp"],
-                "tp_alone": tally["tp_alone"],
-                "fp_alone": tally["fp_alone"],
-            }
-            for (code, source), tally in sorted(
-                patterns.items(),
-                key=lambda kv: (-kv[1]["fp_alone"], -kv[1]["fp"], kv[1]["tp"], kv[0]),
-            )
-        ],
-        "worst_false_positives": sorted(false_pos, key=lambda r: -len(r["codes"]))[:worst],
-        "worst_false_negatives": sorted(false_neg, key=lambda r: -len(r["codes"]))[:worst],
-        "skipped": skipped,
-        "unknown_codes": dict(sorted(unknown.items())),
+    gap = {
+        "f1": round(f1_by_lang[best] - f1_by_lang[worst_lang], 4) if best else 0.0,
+        "best": best,
+        "worst": worst_lang,
+        "f1_ci95": intervals["gap"],
     }
+    return micro, per_language, gap
+
+
+def _per_pattern(patterns: dict[tuple[str, str], Counter[str]]) -> list[dict[str, Any]]:
+    """Return the counts of each pattern, those behind most false positives alone first."""
+    return [
+        {
+            "code": code,
+            "pattern": source,
+            "tp": tally["tp"],
+            "fp": tally["fp"],
+            "tp_alone": tally["tp_alone"],
+            "fp_alone": tally["fp_alone"],
+        }
+        for (code, source), tally in sorted(
+            patterns.items(),
+            key=lambda kv: (-kv[1]["fp_alone"], -kv[1]["fp"], kv[1]["tp"], kv[0]),
+        )
+    ]
+
+
+def _worst(errors: list[dict[str, Any]], worst: int) -> list[dict[str, Any]]:
+    """Return the ``worst`` passages with the most wrong codes (ties in record order)."""
+    return sorted(errors, key=lambda r: -len(r["codes"]))[:worst]
 
 
 def _ci(samples: np.ndarray) -> list[float] | None:
@@ -278,22 +338,30 @@ def format_evaluation(result: Mapping[str, Any], *, patterns: int = 15) -> str:
         "",
         f"{'':32} {'support':>7} {'P':>6} {'R':>6} {'F1':>6}   tp  fp  fn",
     ]
-
-    def row(name: str, s: Mapping[str, Any]) -> str:
-        return (
-            f"{name:32} {s['support']:>7} {s['precision']:>6.2f} {s['recall']:>6.2f} "
-            f"{s['f1']:>6.2f} {s['tp']:>4} {s['fp']:>3} {s['fn']:>3}"
-        )
-
-    lines += [row(code, s) for code, s in result["per_code"].items()]
-    lines += ["", "By facet"] + [row(f, s) for f, s in result["per_facet"].items()]
+    lines += [_row(code, s) for code, s in result["per_code"].items()]
+    lines += ["", "By facet"] + [_row(f, s) for f, s in result["per_facet"].items()]
     lines += ["", "By language"] + [
-        row(lang, s) + _shown(s.get("f1_ci95")) for lang, s in result["per_language"].items()
+        _row(lang, s) + _shown(s.get("f1_ci95")) for lang, s in result["per_language"].items()
     ]
+    lines += _overall_lines(result)
+    lines += _costly_pattern_lines(result, patterns)
+    lines += _problem_lines(result)
+    return "\n".join(lines)
+
+
+def _row(name: str, s: Mapping[str, Any]) -> str:
+    return (
+        f"{name:32} {s['support']:>7} {s['precision']:>6.2f} {s['recall']:>6.2f} "
+        f"{s['f1']:>6.2f} {s['tp']:>4} {s['fp']:>3} {s['fn']:>3}"
+    )
+
+
+def _overall_lines(result: Mapping[str, Any]) -> list[str]:
+    """Return the lines of the micro and macro scores and of the gap between languages."""
     macro = result["macro"]
-    lines += [
+    lines = [
         "",
-        row("micro", result["micro"]) + _shown(result["micro"].get("f1_ci95")),
+        _row("micro", result["micro"]) + _shown(result["micro"].get("f1_ci95")),
         f"{'macro':32} {'':>7} {macro['precision']:>6.2f} {macro['recall']:>6.2f} "
         f"{macro['f1']:>6.2f}",
     ]
@@ -303,13 +371,25 @@ def format_evaluation(result: Mapping[str, Any], *, patterns: int = 15) -> str:
             f"F1 gap between languages: {gap['f1']:.2f} ({gap['best']} - {gap['worst']})"
             + _shown(gap.get("f1_ci95"))
         )
+    return lines
+
+
+def _costly_pattern_lines(result: Mapping[str, Any], patterns: int) -> list[str]:
+    """Return the lines of the ``patterns`` patterns behind most false positives."""
     costly = [p for p in result.get("per_pattern", ()) if p["fp"]][:patterns]
-    if costly:
-        lines += ["", "Patterns behind false positives (passages: wrong, wrong alone, right)"]
-        lines += [
-            f"  {p['fp']:>3} {p['fp_alone']:>3} {p['tp']:>3}  {p['code']}: {p['pattern']}"
-            for p in costly
-        ]
+    if not costly:
+        return []
+    lines = ["", "Patterns behind false positives (passages: wrong, wrong alone, right)"]
+    lines += [
+        f"  {p['fp']:>3} {p['fp_alone']:>3} {p['tp']:>3}  {p['code']}: {p['pattern']}"
+        for p in costly
+    ]
+    return lines
+
+
+def _problem_lines(result: Mapping[str, Any]) -> list[str]:
+    """Return the lines of the worst passages, the skipped records and the unknown codes."""
+    lines: list[str] = []
     for key, title in (
         ("worst_false_positives", "Worst false positives"),
         ("worst_false_negatives", "Worst false negatives"),
@@ -326,4 +406,4 @@ def format_evaluation(result: Mapping[str, Any], *, patterns: int = 15) -> str:
     if result.get("unknown_codes"):
         unknown = ", ".join(f"{c} ({n})" for c, n in result["unknown_codes"].items())
         lines += ["", f"Codes not in the codebook: {unknown}"]
-    return "\n".join(lines)
+    return lines

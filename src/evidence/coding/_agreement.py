@@ -139,23 +139,7 @@ def compute_agreement(
     for code in dict.fromkeys(codes):
         a = np.array([code in sets_a[u] for u in units], dtype=bool)
         b = np.array([code in sets_b[u] for u in units], dtype=bool)
-        kappa = compute_cohen_kappa(list(a), list(b)) if units else None
-        alpha = compute_krippendorff_alpha([list(a), list(b)]) if units else None
-        entry: dict[str, Any] = {
-            "units": len(units),
-            "a_positive": int(a.sum()),
-            "b_positive": int(b.sum()),
-            "observed_agreement": _rounded(float((a == b).mean())) if units else None,
-            "kappa": _rounded(kappa),
-            "kappa_ci": None,
-            "alpha": _rounded(alpha),
-            "alpha_ci": None,
-        }
-        if resample is not None and n_boot > 1:
-            kappas, alphas = _binary_stats(a[resample], b[resample])
-            entry["kappa_ci"] = percentile_interval(kappas, level)
-            entry["alpha_ci"] = percentile_interval(alphas, level)
-        per_code[code] = entry
+        per_code[code] = _code_agreement(a, b, resample if n_boot > 1 else None, level)
     kappas = [e["kappa"] for e in per_code.values() if e["kappa"] is not None]
     alphas = [e["alpha"] for e in per_code.values() if e["alpha"] is not None]
     return {
@@ -166,6 +150,33 @@ def compute_agreement(
         "mean_kappa": _rounded(float(np.mean(kappas))) if kappas else None,
         "mean_alpha": _rounded(float(np.mean(alphas))) if alphas else None,
     }
+
+
+def _code_agreement(
+    a: np.ndarray, b: np.ndarray, resample: np.ndarray | None, level: float
+) -> dict[str, Any]:
+    """Return kappa, alpha and their intervals for one code's yes/no ratings ``a`` and ``b``.
+
+    ``resample`` holds the bootstrap's unit indices, one row per resample (None: no interval).
+    """
+    units = len(a)
+    kappa = compute_cohen_kappa(list(a), list(b)) if units else None
+    alpha = compute_krippendorff_alpha([list(a), list(b)]) if units else None
+    entry: dict[str, Any] = {
+        "units": units,
+        "a_positive": int(a.sum()),
+        "b_positive": int(b.sum()),
+        "observed_agreement": _rounded(float((a == b).mean())) if units else None,
+        "kappa": _rounded(kappa),
+        "kappa_ci": None,
+        "alpha": _rounded(alpha),
+        "alpha_ci": None,
+    }
+    if resample is not None:
+        kappas, alphas = _binary_stats(a[resample], b[resample])
+        entry["kappa_ci"] = percentile_interval(kappas, level)
+        entry["alpha_ci"] = percentile_interval(alphas, level)
+    return entry
 
 
 def compute_coder_sets(decisions: Iterable[Decision]) -> dict[str, dict[str, set[str]]]:

@@ -14,14 +14,15 @@ import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from evidence.coding._decisions import Decision, compute_final_decisions
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -115,6 +116,8 @@ def compute_training_set(
 
 
 def _version(examples: Sequence[Example], params: Mapping[str, Any]) -> str:
+    import sklearn  # imported when training only, as in _fit
+
     payload = {
         "examples": sorted((e.passage_id, e.text, sorted(e.codes)) for e in examples),
         "params": dict(sorted(params.items())),
@@ -137,7 +140,18 @@ def train_suggester(
     if unknown:
         raise ValueError(f"unknown parameters {sorted(unknown)}; use {sorted(DEFAULT_PARAMS)}")
     version = _version(examples, settings)
-    minimum = int(settings["min_examples"])
+    labels, skipped = _labels(examples, codes, int(settings["min_examples"]))
+    suggester = Suggester(version, settings, tuple(labels), skipped, len(examples))
+    if labels:
+        _fit(suggester, examples, labels)
+    return suggester
+
+
+def _labels(
+    examples: Sequence[Example], codes: Iterable[str], minimum: int
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Return the 0/1 labels of the codes with ``minimum`` examples of each kind, and why the
+    others have none."""
     labels: dict[str, np.ndarray] = {}
     skipped: dict[str, str] = {}
     for code in dict.fromkeys(codes):
@@ -150,9 +164,17 @@ def train_suggester(
             )
         else:
             labels[code] = y
-    suggester = Suggester(version, settings, tuple(labels), skipped, len(examples))
-    if not labels:
-        return suggester
+    return labels, skipped
+
+
+def _fit(suggester: Suggester, examples: Sequence[Example], labels: dict[str, np.ndarray]) -> None:
+    """Fit the vectorizer on the examples' texts and one model per code of ``labels``."""
+    # scikit-learn takes a second to import: only training pays for it, not every
+    # command or notebook that imports the coding package.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    settings = suggester.params
     vectorizer = TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=tuple(settings["ngram_range"]),
@@ -170,7 +192,6 @@ def train_suggester(
             C=settings["C"], class_weight="balanced", max_iter=2000, solver="liblinear"
         )
         suggester._models[code] = model.fit(features, y)
-    return suggester
 
 
 def suggest_codes(

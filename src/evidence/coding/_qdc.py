@@ -111,38 +111,40 @@ def parse_qdc(text: str) -> list[QdcCode]:
     if root.tag != f"{{{NAMESPACE}}}CodeBook":
         raise ValueError(f"not a REFI-QDA codebook: the root is {root.tag}, not CodeBook")
     out: list[QdcCode] = []
-    used: set[str] = set()
-
-    def visit(element: ET.Element, parent_name: str, parent_id: str) -> None:
-        for child in element.findall("q:Code", _NS):
-            name = child.get("name", "").strip()
-            description = (child.findtext("q:Description", "", _NS) or "").strip()
-            marked = _ID_LINE.search(description)
-            code_id = (
-                marked.group(1) if marked else ".".join(filter(None, [parent_id, _slug(name)]))
-            )
-            base, n = code_id, 2
-            while code_id in used:
-                code_id, n = f"{base}_{n}", n + 1
-            used.add(code_id)
-            body = _ID_LINE.sub("", description).strip()
-            out.append(
-                QdcCode(
-                    id=code_id,
-                    name=name,
-                    description=body,
-                    parent=parent_name,
-                    guid=child.get("guid", ""),
-                    color=child.get("color", ""),
-                    codable=child.get("isCodable", "true").lower() == "true",
-                )
-            )
-            visit(child, name, code_id)
-
     codes = root.find("q:Codes", _NS)
     if codes is not None:
-        visit(codes, "", "")
+        _read_codes(codes, "", "", set(), out)
     return out
+
+
+def _read_codes(
+    element: ET.Element, parent_name: str, parent_id: str, used: set[str], out: list[QdcCode]
+) -> None:
+    """Append to ``out`` the codes under ``element``, each followed by its own children.
+
+    ``used`` holds the ids given so far, so that a repeated id gets a number.
+    """
+    for child in element.findall("q:Code", _NS):
+        name = child.get("name", "").strip()
+        description = (child.findtext("q:Description", "", _NS) or "").strip()
+        marked = _ID_LINE.search(description)
+        code_id = marked.group(1) if marked else ".".join(filter(None, [parent_id, _slug(name)]))
+        base, n = code_id, 2
+        while code_id in used:
+            code_id, n = f"{base}_{n}", n + 1
+        used.add(code_id)
+        out.append(
+            QdcCode(
+                id=code_id,
+                name=name,
+                description=_ID_LINE.sub("", description).strip(),
+                parent=parent_name,
+                guid=child.get("guid", ""),
+                color=child.get("color", ""),
+                codable=child.get("isCodable", "true").lower() == "true",
+            )
+        )
+        _read_codes(child, name, code_id, used, out)
 
 
 def load_qdc(path: str | Path) -> list[QdcCode]:

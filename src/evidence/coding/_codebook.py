@@ -263,13 +263,7 @@ class _Reader:
             )
         found = self.mapping(node, f"code {name}", name)
         self.check_keys(found, _CODE_KEYS, f"code {name}", name)
-        facet = name.split(".", 1)[0]
-        if facet not in facet_labels:
-            raise self.fail(f"unknown facet {facet!r}: declare it under facets", key, name)
-        if "facet" in found and self.scalar(found["facet"][1], "facet", name) != facet:
-            raise self.fail(
-                f"facet must be {facet!r}, the first segment of the id", found["facet"][1], name
-            )
+        facet = self.facet_of(name, key, found, facet_labels)
         for required in ("labels", "definition"):
             if required not in found:
                 raise self.fail(f"missing {required!r}", key, name)
@@ -293,6 +287,23 @@ class _Reader:
             vetoes=vetoes,
             line=key.start_mark.line + 1,
         )
+
+    def facet_of(
+        self,
+        name: str,
+        key: Node,
+        found: dict[str, tuple[Node, Node]],
+        facet_labels: dict[str, dict[str, str]],
+    ) -> str:
+        """Return the facet of code ``name``, the first segment of its id, once checked."""
+        facet = name.split(".", 1)[0]
+        if facet not in facet_labels:
+            raise self.fail(f"unknown facet {facet!r}: declare it under facets", key, name)
+        if "facet" in found and self.scalar(found["facet"][1], "facet", name) != facet:
+            raise self.fail(
+                f"facet must be {facet!r}, the first segment of the id", found["facet"][1], name
+            )
+        return facet
 
     def skip(self, node: Node, languages: tuple[str, ...]) -> SkipRule:
         found = self.mapping(node, "skip")

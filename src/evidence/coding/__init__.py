@@ -1,0 +1,60 @@
+"""Coding: the codebook's rules applied to passages, people's decisions, suggestions, measures.
+
+- the codebook: :func:`load_codebook` reads and checks codebook.yml into a :class:`Codebook`;
+  :func:`write_qdc` and :func:`load_qdc` exchange it with QDA software (REFI-QDA), and
+  :func:`render_codebook_yaml` turns an imported one into a codebook.yml skeleton;
+- rule coding: :func:`compile_codebook` compiles it into a :class:`Matcher`;
+  :func:`code_passages` gives each passage its :class:`Coding` per code, and
+  :func:`explain_passage` the :class:`Match` list behind it, which :func:`render_highlighted`
+  shows;
+- people's decisions (:class:`Decision`): :func:`load_decisions`, :func:`add_decision`,
+  :func:`write_decisions`;
+- learned suggestions: :func:`compute_training_set`, :func:`train_suggester`,
+  :func:`suggest_codes` and :func:`compute_review_queue`;
+- measures: :func:`compute_evaluation` of the rules against passages coded by people (read
+  with :func:`load_jsonl`, shown with :func:`format_evaluation`), and
+  :func:`compute_agreement` between two coders (:func:`compute_coder_sets`).
+"""
+
+from evidence.coding._agreement import compute_agreement, compute_coder_sets
+from evidence.coding._codebook import Codebook, load_codebook
+from evidence.coding._decisions import Decision, add_decision, load_decisions, write_decisions
+from evidence.coding._evaluate import compute_evaluation, format_evaluation, load_jsonl
+from evidence.coding._highlight import render_highlighted
+from evidence.coding._match import Coding, Match
+from evidence.coding._matcher import Matcher, code_passages, compile_codebook, explain_passage
+from evidence.coding._qdc import load_qdc, render_codebook_yaml, write_qdc
+from evidence.coding._suggest import (
+    compute_review_queue,
+    compute_training_set,
+    suggest_codes,
+    train_suggester,
+)
+
+__all__ = [
+    "add_decision",
+    "code_passages",
+    "Codebook",
+    "Coding",
+    "compile_codebook",
+    "compute_agreement",
+    "compute_coder_sets",
+    "compute_evaluation",
+    "compute_review_queue",
+    "compute_training_set",
+    "Decision",
+    "explain_passage",
+    "format_evaluation",
+    "load_codebook",
+    "load_decisions",
+    "load_jsonl",
+    "load_qdc",
+    "Match",
+    "Matcher",
+    "render_codebook_yaml",
+    "render_highlighted",
+    "suggest_codes",
+    "train_suggester",
+    "write_decisions",
+    "write_qdc",
+]

@@ -22,6 +22,7 @@ __all__ = [
     "compute_agreement",
     "compute_coder_sets",
     "compute_rule_sets",
+    "percentile_interval",
 ]
 
 

@@ -28,7 +28,7 @@ from evidence.coding._matcher import Matcher
 
 __all__ = ["load_jsonl", "compute_evaluation", "format_evaluation"]
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 _SNIPPET = 160
 
 
@@ -55,7 +55,7 @@ def load_jsonl(path: str | Path, *, problems: list[str] | None = None) -> list[d
 
 
 def _report(problems: list[str] | None, message: str) -> None:
-    log.warning(message)
+    _log.warning(message)
     if problems is not None:
         problems.append(message)
 

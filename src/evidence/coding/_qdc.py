@@ -22,8 +22,17 @@ import yaml
 
 from evidence.coding._codebook import Codebook
 
-__all__ = ["QdcCode", "render_qdc", "write_qdc", "parse_qdc", "load_qdc", "render_codebook_yaml"]
+__all__ = [
+    "NAMESPACE",
+    "QdcCode",
+    "render_qdc",
+    "write_qdc",
+    "parse_qdc",
+    "load_qdc",
+    "render_codebook_yaml",
+]
 
+#: the XML namespace of REFI-QDA codebook files
 NAMESPACE = "urn:QDA-XML:codebook:1.0"
 _NS = {"q": NAMESPACE}
 _GUIDS = uuid.UUID("0b6f2c1e-5a7d-4f0e-9c43-7e1d2a9b5c11")

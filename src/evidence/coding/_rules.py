@@ -23,7 +23,7 @@ __all__ = ["Rule", "Rules"]
 _POSITION = attrgetter("start", "end")
 _RULE_ORDER = itemgetter(0, 1)
 
-Spans = tuple[tuple[int, int], ...]
+_Spans = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +88,9 @@ class Rules:
         out.sort(key=_POSITION)
         return out
 
-    def _found(self, low: str, languages: Sequence[str]) -> list[tuple[Rule, Spans]]:
+    def _found(self, low: str, languages: Sequence[str]) -> list[tuple[Rule, _Spans]]:
         """Return every occurrence in ``low`` with its rule, in language and rule order."""
-        ranked: list[tuple[int, int, Spans]] = []
+        ranked: list[tuple[int, int, _Spans]] = []
         for position, key in enumerate(languages):
             pset, _ = self.sets[key]
             ranked.extend([(position, index, spans) for index, spans in pset.find(low)])
@@ -98,7 +98,7 @@ class Rules:
         ranked.sort(key=_RULE_ORDER)
         return [(self.sets[languages[p]][1][i], spans) for p, i, spans in ranked]
 
-    def _skipped(self, text: str, low: str, found: list[tuple[Rule, Spans]]) -> bool:
+    def _skipped(self, text: str, low: str, found: list[tuple[Rule, _Spans]]) -> bool:
         """Return whether the skip rule leaves the passage uncoded."""
         skip = self.codebook.skip
         skipped = too_short(low, skip.min_words) or contents_like(text, skip.min_numbers)
@@ -131,9 +131,9 @@ def _rules_of(codebook: Codebook, lang: str) -> tuple[list[Rule], list[PatternEn
 
 def _status(
     rule: Rule,
-    spans: Spans,
+    spans: _Spans,
     skipped: bool,
-    vetoes: list[tuple[str, Spans]],
+    vetoes: list[tuple[str, _Spans]],
     keep_all: bool,
 ) -> str | None:
     """Return the status of an occurrence of ``rule``, or None when it is not reported."""
@@ -146,7 +146,7 @@ def _status(
     return MATCH
 
 
-def _is_vetoed(code: str, spans: Spans, vetoes: list[tuple[str, Spans]]) -> bool:
+def _is_vetoed(code: str, spans: _Spans, vetoes: list[tuple[str, _Spans]]) -> bool:
     """Return whether a veto of ``code`` (or of all codes) overlaps one of ``spans``."""
     for veto_code, veto_spans in vetoes:
         if veto_code and veto_code != code:

@@ -189,6 +189,7 @@ class BatchFinder:
         self._digit_words = {w for w in (*pset._exact_index, *pset._stem_index) if not w.isalpha()}
 
     def _reset_chunks(self) -> None:
+        """Forget the chunks seen, so that the cache stays bounded on a large corpus."""
         self._chunk_ids = _ChunkCache(self._chunk_id)
         self._shapes: dict[tuple[int, ...], int] = {}
         self._chunk_len = Growing()
@@ -199,6 +200,7 @@ class BatchFinder:
         self._n_tokens = 0
 
     def _set_id(self, atoms: frozenset[int]) -> int:
+        """Return the id of an atom set, filing a new one with the trie nodes it starts."""
         sid = self._set_ids.get(atoms)
         if sid is None:
             sid = self._set_ids[atoms] = len(self._set_ids)

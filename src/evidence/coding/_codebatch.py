@@ -147,9 +147,6 @@ class BatchCoder:
         first = run_starts(passage, rank, start, end)
         return passage[first], rank[first], start[first], end[first], rule[first]
 
-    # Matches and codings are made with C-level maps over the columns: a Python loop per
-    # match would cost more than finding it.
-
     def _matches(
         self,
         texts: list[str],
@@ -160,6 +157,8 @@ class BatchCoder:
         rule: IntArray,
     ) -> list[Match]:
         """Return the :class:`Match` of each row."""
+        # Matches (and codings) are made with C-level maps over the columns: a Python loop
+        # per match would cost more than finding it.
         texts_of = np.asarray(texts, dtype=object)[passage].tolist()
         return list(
             map(

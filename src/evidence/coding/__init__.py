@@ -8,9 +8,10 @@
   :func:`explain_passage` the :class:`Match` list behind it, which :func:`render_highlighted`
   shows;
 - people's decisions (:class:`Decision`): :func:`load_decisions`, :func:`add_decision`,
-  :func:`write_decisions`;
-- learned suggestions: :func:`compute_training_set`, :func:`train_suggester`,
-  :func:`suggest_codes` and :func:`compute_review_queue`;
+  :func:`write_decisions`, and :func:`compute_final_decisions`, the decision that stands per
+  passage and code;
+- learned suggestions: :func:`compute_training_set`, :func:`train_suggester` (a
+  :class:`Suggester`), :func:`suggest_codes` and :func:`compute_review_queue`;
 - measures: :func:`compute_evaluation` of the rules against passages coded by people (read
   with :func:`load_jsonl`, shown with :func:`format_evaluation`), and
   :func:`compute_agreement` between two coders (:func:`compute_coder_sets`).
@@ -18,13 +19,20 @@
 
 from evidence.coding._agreement import compute_agreement, compute_coder_sets
 from evidence.coding._codebook import Codebook, load_codebook
-from evidence.coding._decisions import Decision, add_decision, load_decisions, write_decisions
+from evidence.coding._decisions import (
+    Decision,
+    add_decision,
+    compute_final_decisions,
+    load_decisions,
+    write_decisions,
+)
 from evidence.coding._evaluate import compute_evaluation, format_evaluation, load_jsonl
 from evidence.coding._highlight import render_highlighted
 from evidence.coding._match import Coding, Match
 from evidence.coding._matcher import Matcher, code_passages, compile_codebook, explain_passage
 from evidence.coding._qdc import load_qdc, render_codebook_yaml, write_qdc
 from evidence.coding._suggest import (
+    Suggester,
     compute_review_queue,
     compute_training_set,
     suggest_codes,
@@ -40,6 +48,7 @@ __all__ = [
     "compute_agreement",
     "compute_coder_sets",
     "compute_evaluation",
+    "compute_final_decisions",
     "compute_review_queue",
     "compute_training_set",
     "Decision",
@@ -54,6 +63,7 @@ __all__ = [
     "render_codebook_yaml",
     "render_highlighted",
     "suggest_codes",
+    "Suggester",
     "train_suggester",
     "write_decisions",
     "write_qdc",

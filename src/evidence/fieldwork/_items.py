@@ -20,33 +20,11 @@ from typing import Any
 from evidence.lang import detect_language
 from evidence.records import PassageRow, make_passage_id
 
-from ._metadata import (
-    KINDS,
-    Metadata,
-    Refusal,
-    check_metadata,
-    parse_metadata_table,
-    split_front_matter,
-)
-from ._notes import SUPPORTED, NoteFormatError, read_note_text
+from ._metadata import Metadata
 from ._pseudonymise import NameMatcher, PseudonymKey, pseudonymise_text
 from ._turns import is_known_speaker, split_turns
 
-__all__ = [
-    "FIELD_VERSION",
-    "KINDS",
-    "SUPPORTED",
-    "FieldItem",
-    "Metadata",
-    "NoteFormatError",
-    "Refusal",
-    "check_metadata",
-    "compute_field_item",
-    "parse_metadata_table",
-    "read_note_text",
-    "split_front_matter",
-    "split_turns",
-]
+__all__ = ["FIELD_VERSION", "FieldItem", "compute_field_item"]
 
 FIELD_VERSION = "field-1"
 

@@ -23,6 +23,7 @@ from . import _identifiers as ident
 
 __all__ = [
     "PREFIXES",
+    "Found",
     "NameEntry",
     "NameMatcher",
     "Pseudonymised",

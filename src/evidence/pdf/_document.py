@@ -14,6 +14,21 @@ from pathlib import Path
 
 import pymupdf
 
+__all__ = [
+    "MAX_BYTES",
+    "MAX_PAGES",
+    "MUPDF_ERRORS",
+    "WORD_FLAGS",
+    "Opened",
+    "describe_error",
+    "has_images",
+    "normalise_password",
+    "ocr_languages",
+    "open_pdf",
+    "pdf_page_labels",
+    "read_words",
+]
+
 MUPDF_ERRORS: tuple[type[BaseException], ...] = (
     RuntimeError,
     ValueError,

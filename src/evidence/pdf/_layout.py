@@ -17,6 +17,8 @@ from operator import itemgetter
 
 from ._text import clean_line, count_garbage, drop_garbage, has_garbage, has_odd_characters
 
+__all__ = ["Line", "PageText", "body_size", "mark_furniture", "printed_labels", "read_lines"]
+
 _BLOCK_LINE = itemgetter(5, 6)
 _WORD = itemgetter(4)
 _SAME_LINE_GAP = 1.5  # in font sizes: fragments closer than this on one baseline form one line

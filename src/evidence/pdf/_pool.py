@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import Any, TypeVar
 
-R = TypeVar("R")
-J = TypeVar("J")
+_R = TypeVar("_R")
+_J = TypeVar("_J")
+__all__ = ["count_cpus", "run_bounded"]
+
 _POLL = 0.5  # seconds between guard checks
 _END = object()
 
@@ -59,17 +61,17 @@ def _kill(pool: Executor) -> None:
 
 
 def run_bounded(
-    fn: Callable[[J], R],
-    items: Iterable[J],
+    fn: Callable[[_J], _R],
+    items: Iterable[_J],
     *,
     executor: Executor | None,
     workers: int,
     guard: float | None,
-    on_timeout: Callable[[J], R],
-    on_crash: Callable[[J], R],
-    on_error: Callable[[J, BaseException], R],
-    more: Callable[[], J | None] | None = None,
-) -> Iterator[tuple[J, R]]:
+    on_timeout: Callable[[_J], _R],
+    on_crash: Callable[[_J], _R],
+    on_error: Callable[[_J, BaseException], _R],
+    more: Callable[[], _J | None] | None = None,
+) -> Iterator[tuple[_J, _R]]:
     """Yield ``(item, fn(item))`` as each finishes; failures become ``on_*`` results.
 
     ``fn`` must be picklable. ``guard`` is the wall time after which a running item is

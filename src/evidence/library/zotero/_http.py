@@ -21,10 +21,10 @@ from pyzotero import zotero, zotero_errors
 from evidence.config import ZoteroSettings
 from evidence.errors import ZoteroError
 
-__all__ = ["Pull", "ZoteroClient", "ZoteroUnavailable", "FileUnavailable", "library_label"]
+__all__ = ["FileUnavailable", "Pull", "ZoteroClient", "ZoteroUnavailable", "library_label"]
 
-WEB_ENDPOINT = "https://api.zotero.org"
-LOCAL_ENDPOINT = "http://localhost:23119/api"
+_WEB_ENDPOINT = "https://api.zotero.org"
+_LOCAL_ENDPOINT = "http://localhost:23119/api"
 _RETRY = {429, 500, 502, 503, 504}
 _PAGE = 100  # the Web API's largest page
 
@@ -168,7 +168,7 @@ def _pyzotero(settings: ZoteroSettings, label: str, api_key: str) -> zotero.Zote
         api_key=api_key or None,
         local=settings.local,
     )
-    default = LOCAL_ENDPOINT if settings.local else WEB_ENDPOINT
+    default = _LOCAL_ENDPOINT if settings.local else _WEB_ENDPOINT
     zot.endpoint = (settings.endpoint or default).rstrip("/")
     return zot
 

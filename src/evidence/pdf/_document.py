@@ -136,7 +136,10 @@ def _count_pages(doc: pymupdf.Document) -> Opened:
 
 
 def open_pdf(path: Path, password: str | None) -> Opened:
-    """Open ``path``; authenticate before anything else touches the page tree."""
+    """Return ``path`` opened, or the status and reason why it cannot be.
+
+    The document is authenticated before anything else touches its page tree.
+    """
     refused = _refuse_file(path)
     if refused is not None:
         return refused

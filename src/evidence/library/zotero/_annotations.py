@@ -179,7 +179,7 @@ def build_annotations(
     tag_map: Mapping[str, str],
     colours: Mapping[str, str],
 ) -> AnnotationSet:
-    """Turn annotations into passages and human codings, numbered in reading order.
+    """Return annotations as passages and human codings, numbered in reading order.
 
     ``source_keys`` maps a reference's Zotero key to its citation key, ``languages`` a
     citation key to the reference's language, ``documents`` an attachment key to the path

@@ -24,16 +24,19 @@ import pytest
 
 from evidence.config import load_settings
 from evidence.errors import ConfigError
-from evidence.fieldwork._items import (
+from evidence.fieldwork import (
     NoteFormatError,
+    PseudonymKey,
     check_metadata,
+    compile_names,
     compute_field_item,
+    fold_name,
     parse_metadata_table,
+    parse_names,
     read_note_text,
     split_front_matter,
-    split_turns,
 )
-from evidence.fieldwork._pseudonymise import PseudonymKey, compile_names, fold_name, parse_names
+from evidence.fieldwork._turns import split_turns
 from evidence.store._store import open_store
 from evidence.workbook._fieldwork import run_fieldwork
 from evidence.workbook._pipeline import run_code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from evidence.library._bibtex import parse_bibtex
+from evidence.library import parse_bibtex
 from evidence.library._bibwrite import make_citation_keys, pinned_citation_key, render_bibtex
 
 

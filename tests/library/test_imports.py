@@ -10,8 +10,10 @@ from conftest import make_workbook
 
 from evidence.config import load_settings
 from evidence.errors import LibraryError
-from evidence.library._bibtex import parse_bibtex
-from evidence.library._ris import load_references, parse_csl_json, parse_ris
+from evidence.library import parse_bibtex
+from evidence.library._csl import parse_csl_json
+from evidence.library._formats import load_references
+from evidence.library._ris import parse_ris
 from evidence.store._store import open_store
 
 RIS = """\

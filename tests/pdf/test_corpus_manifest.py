@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.pdf._extract import SECTIONS, Extraction, extract_pdf
+from evidence.pdf import SECTIONS, Extraction, extract_pdf
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "pdfs-varied"
 MANIFEST = CORPUS / "MANIFEST.tsv"

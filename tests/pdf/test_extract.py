@@ -13,8 +13,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from evidence.pdf import _extract as ex
-from evidence.pdf._extract import (
+import evidence.pdf
+from evidence.pdf import (
     CODED_SECTIONS,
     EXTRACTOR_VERSION,
     SECTIONS,
@@ -23,6 +23,7 @@ from evidence.pdf._extract import (
     extract_many,
     extract_pdf,
 )
+from evidence.pdf import _extract as ex
 from evidence.pdf._pool import run_bounded
 
 W, H = 595, 842
@@ -173,14 +174,14 @@ def _by_text(extraction: Extraction, start: str) -> Passage:
 
 
 def test_public_api_is_what_the_store_and_pipeline_call():
-    assert ex.__all__ == [
+    assert evidence.pdf.__all__ == [
+        "CODED_SECTIONS",
         "EXTRACTOR_VERSION",
         "SECTIONS",
-        "CODED_SECTIONS",
-        "Passage",
         "Extraction",
-        "extract_pdf",
+        "Passage",
         "extract_many",
+        "extract_pdf",
     ]
     assert set(CODED_SECTIONS) <= set(SECTIONS)
     assert "references" not in CODED_SECTIONS and "table" not in CODED_SECTIONS

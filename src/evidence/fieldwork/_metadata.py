@@ -58,6 +58,7 @@ _ALIASES = {
 _YES = {"yes", "y", "oui", "ja", "true", "1", "x"}
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_CONSENT_CONFLICT = "metadata.csv and the front matter disagree on consent; make them agree"
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,20 @@ def check_metadata(
     Front matter and table row are merged (front matter first); a consent they disagree on,
     missing or negative consent, an unknown kind, language or date format refuse the note.
     """
+    merged, warnings, conflict = _merge(front, table)
+    checked = conflict or _refuse_without_consent(merged.get("consent", "")) or _metadata_of(merged)
+    if isinstance(checked, Refusal):
+        return None, checked, warnings
+    return checked, None, warnings
+
+
+def _merge(
+    front: Mapping[str, Any], table: Mapping[str, Any]
+) -> tuple[dict[str, str], list[str], Refusal | None]:
+    """Return the metadata of both sources by key, warnings, and a refusal if they disagree.
+
+    A value of the front matter replaces the table's unless it is empty.
+    """
     warnings: list[str] = []
     merged: dict[str, str] = {}
     for source, values in (("metadata.csv", table), ("front matter", front)):
@@ -157,66 +172,50 @@ def check_metadata(
                 and merged["consent"]
                 and _yes(value) != _yes(merged["consent"])
             ):
-                return (
-                    None,
-                    Refusal(
-                        "consent_conflict",
-                        "metadata.csv and the front matter disagree on consent; make them agree",
-                    ),
-                    warnings,
-                )
+                return merged, warnings, Refusal("consent_conflict", _CONSENT_CONFLICT)
             if value or key not in merged:
                 merged[key] = value
-    consent = merged.get("consent", "")
-    if not _yes(consent):
-        said = "is not recorded" if not consent.strip() else f"is '{consent}'"
-        return (
-            None,
-            Refusal(
-                "no_consent",
-                f"consent {said}: the note is not imported; once the person agreed, record "
-                "'consent: yes' in its front matter or in metadata.csv",
-            ),
-            warnings,
-        )
+    return merged, warnings, None
+
+
+def _refuse_without_consent(consent: str) -> Refusal | None:
+    """Return the refusal of a note whose consent is not recorded as yes, else None."""
+    if _yes(consent):
+        return None
+    said = "is not recorded" if not consent.strip() else f"is '{consent}'"
+    return Refusal(
+        "no_consent",
+        f"consent {said}: the note is not imported; once the person agreed, record "
+        "'consent: yes' in its front matter or in metadata.csv",
+    )
+
+
+def _metadata_of(merged: Mapping[str, str]) -> Metadata | Refusal:
+    """Return the metadata of a note with consent, or why its kind, date or language is wrong."""
     kind = _KIND_WORDS.get(" ".join(fold_name(merged.get("kind", "")).replace("_", " ").split()))
     if kind is None:
-        return (
-            None,
-            Refusal(
-                "bad_metadata",
-                f"kind '{merged.get('kind', '')}' is not one of {', '.join(KINDS)}; set kind",
-            ),
-            warnings,
+        return Refusal(
+            "bad_metadata",
+            f"kind '{merged.get('kind', '')}' is not one of {', '.join(KINDS)}; set kind",
         )
     when = merged.get("date", "")
     if when and not _DATE.fullmatch(when):
-        return (
-            None,
-            Refusal("bad_metadata", f"date '{when}' is not YYYY-MM-DD, YYYY-MM or YYYY; fix date"),
-            warnings,
+        return Refusal(
+            "bad_metadata", f"date '{when}' is not YYYY-MM-DD, YYYY-MM or YYYY; fix date"
         )
     lang = merged.get("language", "").casefold()[:2]
     if merged.get("language") and lang not in ("fr", "nl", "en"):
-        return (
-            None,
-            Refusal(
-                "bad_metadata", f"language '{merged['language']}' is not fr, nl or en; fix language"
-            ),
-            warnings,
+        return Refusal(
+            "bad_metadata", f"language '{merged['language']}' is not fr, nl or en; fix language"
         )
-    return (
-        Metadata(
-            kind=kind,
-            consent=True,
-            organisation=merged.get("organisation", ""),
-            sector=merged.get("sector", ""),
-            date=when,
-            language=lang,
-            title=merged.get("title", ""),
-        ),
-        None,
-        warnings,
+    return Metadata(
+        kind=kind,
+        consent=True,
+        organisation=merged.get("organisation", ""),
+        sector=merged.get("sector", ""),
+        date=when,
+        language=lang,
+        title=merged.get("title", ""),
     )
 
 

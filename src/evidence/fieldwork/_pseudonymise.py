@@ -23,6 +23,7 @@ from . import _identifiers as ident
 
 __all__ = [
     "PREFIXES",
+    "Found",
     "NameEntry",
     "NameMatcher",
     "Pseudonymised",
@@ -150,7 +151,7 @@ def _spelling_key(folded: str) -> str:
 
 
 def compile_names(entries: Iterable[NameEntry]) -> NameMatcher:
-    """Compile the names for case- and accent-insensitive matching on word boundaries.
+    """Return a matcher of the names: case- and accent-insensitive, on word boundaries.
 
     A name also matches after an elision (d'Amélie, l'ASBL) and before a possessive
     (Amélie's, Jans); spaces, hyphens, underscores and dots inside a name are interchangeable.

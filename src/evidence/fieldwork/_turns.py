@@ -178,40 +178,45 @@ def split_turns(body: str) -> list[Turn]:
     """Return the passages of a note body: speaker turns in a transcript, else paragraphs."""
     paragraphs = _paragraphs(body)
     labels = [label for kind, label, _, _ in paragraphs if kind == "labelled"]
-    transcript = len(labels) > len(set(labels))
+    if len(labels) > len(set(labels)):
+        return _transcript_turns(paragraphs)
     turns: list[Turn] = []
-    open_turn: tuple[str, list[str]] | None = None
-
-    def close() -> None:
-        nonlocal open_turn
-        if open_turn is not None:
-            speaker, parts = open_turn
-            text = "\n\n".join(p for p in parts if p)
-            if text:
-                role = _role(speaker)
-                turns.append(
-                    Turn(
-                        len(turns) + 1,
-                        text,
-                        speaker,
-                        role,
-                        "question" if role == "interviewer" else "body",
-                    )
-                )
-        open_turn = None
-
-    for kind, label, text, raw in paragraphs:
+    for kind, _, text, raw in paragraphs:
         if kind == "heading":
-            close()
             turns.append(Turn(len(turns) + 1, text, section="heading"))
-        elif transcript and kind == "labelled":
-            close()
-            open_turn = (label, [text])
-        elif transcript and open_turn is not None:
-            open_turn[1].append(text)
         elif kind == "labelled":
+            # A label that never comes back is part of the text ("Note: ...").
             turns.append(Turn(len(turns) + 1, " ".join(raw.split())))
         elif text:
             turns.append(Turn(len(turns) + 1, text))
-    close()
     return turns
+
+
+def _transcript_turns(paragraphs: list[tuple[str, str, str, str]]) -> list[Turn]:
+    """Return a transcript's turns: a label's paragraphs up to the next label or heading."""
+    turns: list[Turn] = []
+    speaker = ""
+    parts: list[str] = []
+    for kind, label, text, _ in paragraphs:
+        if kind == "heading":
+            _close_turn(turns, speaker, parts)
+            speaker, parts = "", []
+            turns.append(Turn(len(turns) + 1, text, section="heading"))
+        elif kind == "labelled":
+            _close_turn(turns, speaker, parts)
+            speaker, parts = label, [text]
+        elif speaker:
+            parts.append(text)
+        elif text:
+            turns.append(Turn(len(turns) + 1, text))
+    _close_turn(turns, speaker, parts)
+    return turns
+
+
+def _close_turn(turns: list[Turn], speaker: str, parts: list[str]) -> None:
+    """Add the turn of ``speaker`` made of ``parts`` (none when it has no text)."""
+    text = "\n\n".join(p for p in parts if p)
+    if speaker and text:
+        role = _role(speaker)
+        section = "question" if role == "interviewer" else "body"
+        turns.append(Turn(len(turns) + 1, text, speaker, role, section))

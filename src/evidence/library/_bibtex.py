@@ -226,7 +226,20 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-def _source(entry: Any) -> Source:
+# Where a reference was published, in order of preference.
+_CONTAINER_FIELDS = (
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "institution",
+    "publisher",
+    "school",
+    "organization",
+)
+
+
+def _entry_fields(entry: Any) -> dict[str, Any]:
+    """Return an entry's fields by lower-case name; repeated ``file`` fields are joined."""
     fields: dict[str, Any] = {}
     for f in entry.fields:
         key = f.key.lower()
@@ -234,6 +247,11 @@ def _source(entry: Any) -> Source:
             fields[key] = f"{fields[key]};{f.value}"
         else:
             fields[key] = f.value
+    return fields
+
+
+def _authors(fields: dict[str, Any]) -> list[str]:
+    """Return the authors (else the editors) as ``Family, Given`` or ``Family``."""
     names = fields.get("author") or fields.get("editor") or []
     if isinstance(names, str):
         names = [n for n in re.split(r"\s+and\s+", names) if n.strip()]
@@ -241,24 +259,14 @@ def _source(entry: Any) -> Source:
     for n in names:
         family, given = split_name(_decode(str(n)))
         authors.append(f"{_clean(family)}, {_clean(given)}" if given else _clean(family))
+    return authors
+
+
+def _source(entry: Any) -> Source:
+    fields = _entry_fields(entry)
+    authors = _authors(fields)
     text_fields = {k: _clean(str(v)) for k, v in fields.items() if k in _KEPT}
-    container = next(
-        (
-            text_fields[k]
-            for k in (
-                "journal",
-                "journaltitle",
-                "booktitle",
-                "institution",
-                "publisher",
-                "school",
-                "organization",
-            )
-            if text_fields.get(k)
-        ),
-        "",
-    )
-    files = tuple(split_file_field(str(fields.get("file", ""))))
+    container = next((text_fields[k] for k in _CONTAINER_FIELDS if text_fields.get(k)), "")
     data = dict(text_fields)
     data["author"] = authors
     return Source(
@@ -269,7 +277,7 @@ def _source(entry: Any) -> Source:
         year=_year(text_fields),
         container=container,
         lang=normalise_language(text_fields.get("langid", "") or text_fields.get("language", "")),
-        files=files,
+        files=tuple(split_file_field(str(fields.get("file", "")))),
         data=data,
     )
 

@@ -162,6 +162,19 @@ def _suffix(n: int) -> str:
     return out
 
 
+def _checked_pin(data: Mapping[str, Any], used: set[str]) -> tuple[str, str]:
+    """Return the item's pinned key ("" when unusable) and the problem with it ("" if none)."""
+    pinned = pinned_citation_key(data)
+    if pinned and not _VALID_KEY.match(pinned):
+        return "", (
+            f"citation key {pinned!r} has characters BibTeX keys cannot hold; a generated key "
+            "is used"
+        )
+    if pinned and pinned in used:
+        return pinned, f"citation key {pinned!r} is pinned on two items; this one gets a suffix"
+    return pinned, ""
+
+
 def make_citation_keys(
     items: Iterable[Mapping[str, Any]],
 ) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -176,30 +189,16 @@ def make_citation_keys(
     problems: list[tuple[str, str]] = []
     generated: list[Mapping[str, Any]] = []
     for data in ordered:
-        pinned = pinned_citation_key(data)
-        if pinned and not _VALID_KEY.match(pinned):
-            problems.append(
-                (
-                    str(data["key"]),
-                    f"citation key {pinned!r} has characters BibTeX "
-                    "keys cannot hold; a generated key is used",
-                )
-            )
-            pinned = ""
-        if pinned and pinned in used:
-            problems.append(
-                (
-                    str(data["key"]),
-                    f"citation key {pinned!r} is pinned on two items; this one gets a suffix",
-                )
-            )
-            generated.append({**data, "_base": pinned})
-            continue
-        if pinned:
+        pinned, problem = _checked_pin(data, used)
+        if problem:
+            problems.append((str(data["key"]), problem))
+        if not pinned:
+            generated.append(data)
+        elif pinned in used:
+            generated.append({**data, "_base": pinned})  # the pinned key, with a suffix
+        else:
             keys[str(data["key"])] = pinned
             used.add(pinned)
-        else:
-            generated.append(data)
     for data in generated:
         base = str(data.get("_base") or _base_key(data))
         key, n = base, 0
@@ -231,8 +230,24 @@ def _entry_type(data: Mapping[str, Any]) -> str:
     return kind
 
 
-def _fields(data: Mapping[str, Any], files: Sequence[str], langid: str) -> list[tuple[str, str]]:
-    kind = _entry_type(data)
+_ISSUER = {"techreport": "institution", "phdthesis": "school", "mastersthesis": "school"}
+# Item data field -> BibTeX field, written when the BibTeX field is not there yet.
+_NUMBERS = (
+    ("volume", "volume"),
+    ("issue", "number"),
+    ("reportNumber", "number"),
+    ("pages", "pages"),
+    ("edition", "edition"),
+    ("series", "series"),
+    ("DOI", "doi"),
+    ("ISBN", "isbn"),
+    ("ISSN", "issn"),
+    ("url", "url"),
+)
+
+
+def _described(data: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
+    """Return who made the item, its title, where and when it was published."""
     role, creators = _creators(data)
     out: list[tuple[str, str]] = []
     if creators:
@@ -244,27 +259,27 @@ def _fields(data: Mapping[str, Any], files: Sequence[str], langid: str) -> list[
         out.append(({"article": "journal"}.get(kind, "booktitle"), _escape(container)))
     issuer = data.get("institution") or data.get("university") or data.get("publisher")
     if issuer:
-        name = {"techreport": "institution", "phdthesis": "school", "mastersthesis": "school"}
-        out.append((name.get(kind, "publisher"), _escape(issuer)))
+        out.append((_ISSUER.get(kind, "publisher"), _escape(issuer)))
     if data.get("place"):
         out.append(("address", _escape(data["place"])))
     if _year(data):
         out.append(("year", _year(data)))
-    for field, name in (
-        ("volume", "volume"),
-        ("issue", "number"),
-        ("reportNumber", "number"),
-        ("pages", "pages"),
-        ("edition", "edition"),
-        ("series", "series"),
-        ("DOI", "doi"),
-        ("ISBN", "isbn"),
-        ("ISSN", "issn"),
-        ("url", "url"),
-    ):
+    return out
+
+
+def _numbers(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return volume, number, pages and the other identifiers, each BibTeX field once."""
+    out: list[tuple[str, str]] = []
+    for field, name in _NUMBERS:
         value = str(data.get(field) or "").strip()
         if value and name not in {n for n, _ in out}:
             out.append((name, value if name in ("doi", "url") else _escape(value)))
+    return out
+
+
+def _fields(data: Mapping[str, Any], files: Sequence[str], langid: str) -> list[tuple[str, str]]:
+    kind = _entry_type(data)
+    out = _described(data, kind) + _numbers(data)
     if kind == "misc" and data.get("itemType"):
         out.append(("type", _escape(data["itemType"])))
     if langid:

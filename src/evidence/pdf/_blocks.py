@@ -13,6 +13,16 @@ from dataclasses import dataclass
 
 from ._layout import Line, PageText
 
+__all__ = [
+    "HEADING_NAMES",
+    "Block",
+    "classify_blocks",
+    "heading_name",
+    "is_known_heading",
+    "make_blocks",
+    "order_blocks",
+]
+
 _WIDE = 0.6  # share of the text width above which a block spans the columns
 
 

@@ -14,6 +14,21 @@ from pathlib import Path
 
 import pymupdf
 
+__all__ = [
+    "MAX_BYTES",
+    "MAX_PAGES",
+    "MUPDF_ERRORS",
+    "WORD_FLAGS",
+    "Opened",
+    "describe_error",
+    "has_images",
+    "normalise_password",
+    "ocr_languages",
+    "open_pdf",
+    "pdf_page_labels",
+    "read_words",
+]
+
 MUPDF_ERRORS: tuple[type[BaseException], ...] = (
     RuntimeError,
     ValueError,
@@ -70,8 +85,8 @@ def _not_pdf_reason(head: bytes) -> str:
     return "not a PDF: no %PDF header in the file; attach the PDF itself"
 
 
-def open_pdf(path: Path, password: str | None) -> Opened:
-    """Open ``path``; authenticate before anything else touches the page tree."""
+def _refuse_file(path: Path) -> Opened | None:
+    """Return why the file cannot be a PDF to open (missing, empty, too large...), else None."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -93,6 +108,41 @@ def open_pdf(path: Path, password: str | None) -> Opened:
         return Opened(None, "missing", f"cannot read the file ({exc.strerror}): check it")
     if b"%PDF" not in head:
         return Opened(None, "not_pdf", _not_pdf_reason(head))
+    return None
+
+
+def _count_pages(doc: pymupdf.Document) -> Opened:
+    """Return the opened document with its page count, or why its pages cannot be read."""
+    try:
+        pages = doc.page_count
+    except MUPDF_ERRORS as exc:
+        return Opened(
+            None,
+            "broken",
+            f"the page tree is damaged ({describe_error(exc)}): download the file again",
+        )
+    if pages == 0:
+        return Opened(
+            None, "no_pages", "the PDF has no readable pages (damaged file?): download it again"
+        )
+    if pages > MAX_PAGES:
+        return Opened(
+            None,
+            "too_large",
+            f"{pages} pages exceed the {MAX_PAGES}-page limit: split the file",
+            pages=pages,
+        )
+    return Opened(doc, pages=pages)
+
+
+def open_pdf(path: Path, password: str | None) -> Opened:
+    """Return ``path`` opened, or the status and reason why it cannot be.
+
+    The document is authenticated before anything else touches its page tree.
+    """
+    refused = _refuse_file(path)
+    if refused is not None:
+        return refused
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except MUPDF_ERRORS as exc:
@@ -102,32 +152,11 @@ def open_pdf(path: Path, password: str | None) -> Opened:
             f"damaged beyond repair ({describe_error(exc)}): download the file again",
         )
     opened = _unlock(doc, password)
-    if opened.status != "ok":
+    if opened.status == "ok":
+        opened = _count_pages(doc)
+    if opened.doc is None:
         doc.close()
         return opened
-    try:
-        pages = doc.page_count
-    except MUPDF_ERRORS as exc:
-        doc.close()
-        return Opened(
-            None,
-            "broken",
-            f"the page tree is damaged ({describe_error(exc)}): download the file again",
-        )
-    if pages == 0:
-        doc.close()
-        return Opened(
-            None, "no_pages", "the PDF has no readable pages (damaged file?): download it again"
-        )
-    if pages > MAX_PAGES:
-        doc.close()
-        return Opened(
-            None,
-            "too_large",
-            f"{pages} pages exceed the {MAX_PAGES}-page limit: split the file",
-            pages=pages,
-        )
-    opened.pages = pages
     if doc.is_repaired:
         opened.warnings.append(
             "the file was damaged and repaired on opening: check quotes against the PDF"

@@ -201,27 +201,10 @@ def _finish(
     mark_furniture(texts, body)
     labels = _labels(pdf_labels, pages, texts)
     warnings = warnings + page_warnings(notes, labels, ocr)
-    kept = sum(t.kept for t in texts)
-    garbage = sum(t.garbage for t in texts)
-    if garbage and garbage >= kept:
-        return _failed(
-            file,
-            "garbled",
-            f"the text layer is unreadable (fonts without a Unicode map): {OCR_HINT}",
-            pages,
-            warnings,
-        )
-    if not kept:
-        if ocr and not ocr_languages():
-            reason = (
-                "no text layer on any page (scanned images?) and OCR is not available: "
-                "install tesseract-ocr, tesseract-ocr-fra and tesseract-ocr-nld"
-            )
-        elif ocr:
-            reason = "no text layer and OCR found no text either: check the file"
-        else:
-            reason = f"no text layer on any page (scanned images?): {OCR_HINT}"
-        return _failed(file, "no_text", reason, pages, warnings)
+    unreadable = _unreadable(texts, ocr=ocr)
+    if unreadable:
+        status, reason = unreadable
+        return _failed(file, status, reason, pages, warnings)
     passages = _passages(texts, labels, body)
     repaired = any("repaired" in w for w in warnings)
     if repaired and passages and _only_repeated(passages):
@@ -230,23 +213,37 @@ def _finish(
         passages = ()
     if not passages:
         if repaired:
-            return _failed(
-                file,
-                "broken",
-                "damaged: repaired on opening, but no text of the "
-                "body survived: download the file again",
-                pages,
-                warnings,
+            reason = (
+                "damaged: repaired on opening, but no text of the body survived: "
+                "download the file again"
             )
-        return _failed(
-            file,
-            "no_text",
-            f"no text besides page headers and footers: {OCR_HINT}",
-            pages,
-            warnings,
-        )
+            return _failed(file, "broken", reason, pages, warnings)
+        reason = f"no text besides page headers and footers: {OCR_HINT}"
+        return _failed(file, "no_text", reason, pages, warnings)
     lang = majority_language((p.lang, len(p.text)) for p in passages)
     return Extraction(file, "ok", "", pages, lang, passages, tuple(warnings))
+
+
+def _unreadable(texts: list[PageText], *, ocr: bool) -> tuple[str, str] | None:
+    """Return (status, reason) when no page kept readable text, else None."""
+    kept = sum(t.kept for t in texts)
+    garbage = sum(t.garbage for t in texts)
+    if garbage and garbage >= kept:
+        return (
+            "garbled",
+            f"the text layer is unreadable (fonts without a Unicode map): {OCR_HINT}",
+        )
+    if kept:
+        return None
+    if ocr and not ocr_languages():
+        return (
+            "no_text",
+            "no text layer on any page (scanned images?) and OCR is not available: "
+            "install tesseract-ocr, tesseract-ocr-fra and tesseract-ocr-nld",
+        )
+    if ocr:
+        return "no_text", "no text layer and OCR found no text either: check the file"
+    return "no_text", f"no text layer on any page (scanned images?): {OCR_HINT}"
 
 
 def _only_repeated(passages: tuple[Passage, ...]) -> bool:
@@ -410,7 +407,25 @@ def extract_many(
     scheduler = PartScheduler(
         ocr, timeout, split_pages, workers, functools.partial(_overtime, timeout)
     )
-    results = run_bounded(
+    results = _run_jobs(scheduler, paths, executor=executor, workers=workers, timeout=timeout)
+    # Closed with the caller's loop: the pool is shut down even when it stops early.
+    with contextlib.closing(results):
+        for job, result in results:
+            extraction = scheduler.receive(job, result)
+            if extraction is not None:
+                yield job.file, extraction
+
+
+def _run_jobs(
+    scheduler: PartScheduler,
+    paths: Iterable[str | Path],
+    *,
+    executor: concurrent.futures.Executor | None,
+    workers: int,
+    timeout: float | None,
+) -> Iterator[tuple[Job, Extraction | Plan | Part]]:
+    """Yield (job, result) for the documents' jobs and their ranges' as they finish."""
+    return run_bounded(
         _run_job,
         scheduler.jobs(str(p) for p in paths),
         executor=executor,
@@ -421,9 +436,3 @@ def extract_many(
         on_error=_errored,
         more=scheduler.take,
     )
-    # Closed with the caller's loop: the pool is shut down even when it stops early.
-    with contextlib.closing(results):
-        for job, result in results:
-            extraction = scheduler.receive(job, result)
-            if extraction is not None:
-                yield job.file, extraction

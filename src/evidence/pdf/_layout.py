@@ -17,6 +17,8 @@ from operator import itemgetter
 
 from ._text import clean_line, count_garbage, drop_garbage, has_garbage, has_odd_characters
 
+__all__ = ["Line", "PageText", "body_size", "mark_furniture", "printed_labels", "read_lines"]
+
 _BLOCK_LINE = itemgetter(5, 6)
 _WORD = itemgetter(4)
 _SAME_LINE_GAP = 1.5  # in font sizes: fragments closer than this on one baseline form one line
@@ -61,7 +63,15 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
     counted, not kept.
     """
     page = PageText(index, width, height)
-    lines = page.lines
+    page.lines, vertical = _visual_lines(words, width, height)
+    if page.lines:
+        _clean_lines(page, vertical)
+    return page
+
+
+def _visual_lines(words: Sequence[tuple], width: float, height: float) -> tuple[list[Line], bool]:
+    """Return the lines on the page, fragments of one line joined, and if any is vertical."""
+    lines: list[Line] = []
     prev: Line | None = None
     any_vertical = False
     for (block, _line), grp in groupby(words, _BLOCK_LINE):
@@ -84,6 +94,7 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
             vertical = abs(last[1] - first[1]) > abs(last[0] - first[0])
         if vertical:
             size = mid[2] - mid[0]
+            any_vertical = True
         elif (
             prev is not None
             and prev.block == block
@@ -94,13 +105,9 @@ def read_lines(words: Sequence[tuple], index: int, width: float, height: float) 
             prev.raw = prev.text = f"{prev.raw} {raw}"
             prev.x1 = x1
             continue
-        if vertical:
-            any_vertical = True
         prev = Line(x0, y0, x1, y1, size, raw, raw, block, vertical)
         lines.append(prev)
-    if lines:
-        _clean_lines(page, any_vertical)
-    return page
+    return lines, any_vertical
 
 
 def _clean_lines(page: PageText, vertical: bool) -> None:

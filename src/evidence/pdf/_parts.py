@@ -28,6 +28,20 @@ from typing import Any
 
 from ._layout import Line, PageText
 
+__all__ = [
+    "DocumentJob",
+    "Job",
+    "MergeJob",
+    "Part",
+    "PartScheduler",
+    "Plan",
+    "RangeJob",
+    "merge_parts",
+    "pack_pages",
+    "plan_ranges",
+    "unpack_pages",
+]
+
 _WHOLE, _MERGE = -2, -1  # in place of a range's first page: the other jobs of a document
 
 # Lines travel as tuples: pickling the dataclasses themselves costs ten times more.

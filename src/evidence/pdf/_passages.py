@@ -15,6 +15,8 @@ from ._blocks import HEADING_NAMES, Block, heading_name, is_known_heading
 from ._layout import Line
 from ._text import Vocabulary, append_text, ends_sentence, ends_with_hyphen, finish_text
 
+__all__ = ["Paragraph", "assemble_paragraphs", "split_paragraphs"]
+
 _RUNNING = ("body", "abstract", "references", "footnote")
 _HYPHENS = "-\u2010"
 _MAY_END = ".!?\u2026\"'\u201d\u2019\u00bb)]"  # last characters of a sentence

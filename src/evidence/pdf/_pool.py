@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import Any, TypeVar
 
-R = TypeVar("R")
-J = TypeVar("J")
+_R = TypeVar("_R")
+_J = TypeVar("_J")
+__all__ = ["count_cpus", "run_bounded"]
+
 _POLL = 0.5  # seconds between guard checks
 _END = object()
 
@@ -58,18 +60,118 @@ def _kill(pool: Executor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
+class _Run:
+    """The items in flight on a pool, those waiting to run again, and where new ones come from."""
+
+    def __init__(
+        self,
+        fn: Callable[[Any], Any],
+        items: Iterable[Any],
+        executor: Executor | None,
+        workers: int,
+        more: Callable[[], Any] | None,
+    ) -> None:
+        self.fn, self.workers, self.more = fn, workers, more
+        self.own = executor is None
+        self.pool: Executor = ProcessPoolExecutor(max_workers=workers) if self.own else executor
+        self.pending = iter(items)
+        self.retry: deque[_Task] = deque()
+        self.inflight: dict[Future[Any], _Task] = {}
+        self.limit = 2 * max(1, workers)
+        self.exhausted = False
+
+    def fill(self) -> None:
+        """Submit tasks until the limit, until a suspect runs alone, or while there are any."""
+        while len(self.inflight) < self.limit and not any(t.solo for t in self.inflight.values()):
+            task = self._next_task()
+            if task is None:
+                return
+            task.submitted, task.started = monotonic(), None
+            self.inflight[self.pool.submit(self.fn, task.item)] = task
+
+    def _next_task(self) -> _Task | None:
+        """Return the task to submit next, or None when there is none to submit now."""
+        if self.retry:
+            task = self.retry.popleft()
+            if task.solo and self.inflight:
+                self.retry.appendleft(task)  # a suspect waits until it can run alone
+                return None
+            return task
+        item = self.more() if self.more is not None else None
+        if item is None:
+            if self.exhausted:
+                return None
+            item = next(self.pending, _END)
+            if item is _END:
+                self.exhausted = True
+                return None
+        return _Task(item)
+
+    def collect(
+        self,
+        done: Iterable[Future[Any]],
+        on_crash: Callable[[Any], Any],
+        on_error: Callable[[Any, BaseException], Any],
+    ) -> Iterator[tuple[Any, Any]]:
+        """Yield the finished tasks' results; a crash makes its task a suspect (run alone)."""
+        broken = False
+        for future in done:
+            task = self.inflight.pop(future)
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken = True
+                if task.solo:
+                    yield task.item, on_crash(task.item)
+                else:
+                    task.solo = True
+                    self.retry.append(task)
+            except Exception as exc:  # noqa: BLE001 - recorded as the item's result
+                yield task.item, on_error(task.item, exc)
+            else:
+                yield task.item, result
+        if broken and self.own:
+            # The other items in flight died with the pool: they become suspects too.
+            for task in self.inflight.values():
+                task.solo = True
+                self.retry.append(task)
+            self.inflight.clear()
+            self.pool = _replace(self.pool, self.workers)
+
+    def expire(self, guard: float, on_timeout: Callable[[Any], Any]) -> Iterator[tuple[Any, Any]]:
+        """Yield a timeout for each task running longer than ``guard`` seconds."""
+        overdue = _overdue(self.inflight, guard, trust_running=self.own)
+        for future in overdue:
+            task = self.inflight.pop(future)
+            future.cancel()
+            yield task.item, on_timeout(task.item)
+        if overdue and self.own:
+            # A hung worker cannot be stopped alone: replace the pool, re-run the rest.
+            self.retry.extendleft(self.inflight.values())
+            self.inflight.clear()
+            self.pool = _replace(self.pool, self.workers)
+
+    def close(self) -> None:
+        """Shut our own pool down: at once when items are still in flight (hung or not)."""
+        if self.own:
+            if self.inflight:
+                _kill(self.pool)
+            else:
+                self.pool.shutdown(wait=True)
+
+
 def run_bounded(
-    fn: Callable[[J], R],
-    items: Iterable[J],
+    fn: Callable[[_J], _R],
+    items: Iterable[_J],
     *,
     executor: Executor | None,
     workers: int,
     guard: float | None,
-    on_timeout: Callable[[J], R],
-    on_crash: Callable[[J], R],
-    on_error: Callable[[J, BaseException], R],
-    more: Callable[[], J | None] | None = None,
-) -> Iterator[tuple[J, R]]:
+    on_timeout: Callable[[_J], _R],
+    on_crash: Callable[[_J], _R],
+    on_error: Callable[[_J, BaseException], _R],
+    more: Callable[[], _J | None] | None = None,
+) -> Iterator[tuple[_J, _R]]:
     """Yield ``(item, fn(item))`` as each finishes; failures become ``on_*`` results.
 
     ``fn`` must be picklable. ``guard`` is the wall time after which a running item is
@@ -78,78 +180,20 @@ def run_bounded(
     ``items``, or ``None`` when it has none now (it may have some after a result); the run
     ends when neither has an item and nothing is in flight.
     """
-    own = executor is None
-    pool: Executor = ProcessPoolExecutor(max_workers=workers) if own else executor
-    pending = iter(items)
-    retry: deque[_Task] = deque()
-    inflight: dict[Future[Any], _Task] = {}
-    limit = 2 * max(1, workers)
-    exhausted = False
+    run = _Run(fn, items, executor, workers, more)
     try:
         while True:
-            while len(inflight) < limit and not any(t.solo for t in inflight.values()):
-                if retry:
-                    task = retry.popleft()
-                    if task.solo and inflight:
-                        retry.appendleft(task)
-                        break
-                else:
-                    item = more() if more is not None else None
-                    if item is None:
-                        if exhausted:
-                            break
-                        item = next(pending, _END)
-                        if item is _END:
-                            exhausted = True
-                            break
-                    task = _Task(item)
-                task.submitted, task.started = monotonic(), None
-                inflight[pool.submit(fn, task.item)] = task
-            if not inflight:
+            run.fill()
+            if not run.inflight:
                 return
             done, _ = wait(
-                list(inflight), timeout=_POLL if guard else None, return_when=FIRST_COMPLETED
+                list(run.inflight), timeout=_POLL if guard else None, return_when=FIRST_COMPLETED
             )
-            broken = False
-            for future in done:
-                task = inflight.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    if task.solo:
-                        yield task.item, on_crash(task.item)
-                    else:
-                        task.solo = True
-                        retry.append(task)
-                except Exception as exc:  # noqa: BLE001 - recorded as the item's result
-                    yield task.item, on_error(task.item, exc)
-                else:
-                    yield task.item, result
-            if broken and own:
-                # The other items in flight died with the pool: they become suspects too.
-                for task in inflight.values():
-                    task.solo = True
-                    retry.append(task)
-                inflight.clear()
-                pool = _replace(pool, workers)
+            yield from run.collect(done, on_crash, on_error)
             if guard:
-                overdue = _overdue(inflight, guard, trust_running=own)
-                for future in overdue:
-                    task = inflight.pop(future)
-                    future.cancel()
-                    yield task.item, on_timeout(task.item)
-                if overdue and own:
-                    # A hung worker cannot be stopped alone: replace the pool, re-run the rest.
-                    retry.extendleft(inflight.values())
-                    inflight.clear()
-                    pool = _replace(pool, workers)
+                yield from run.expire(guard, on_timeout)
     finally:
-        if own:
-            if inflight:
-                _kill(pool)
-            else:
-                pool.shutdown(wait=True)
+        run.close()
 
 
 def _replace(pool: Executor, workers: int) -> ProcessPoolExecutor:

@@ -37,32 +37,44 @@ def read_pages(
     for index in range(start, stop):
         if deadline is not None and monotonic() > deadline:
             return out, index
-        try:
-            page = doc.load_page(index)
-            box = page.cropbox
-            words = read_words(page, ocr=False)
-        except MUPDF_ERRORS as exc:
-            notes.setdefault(f"error:{describe_error(exc)}", []).append(index)
-            continue
-        text = read_lines(words, index, box.width, box.height)
-        garbled = text.garbage > GARBLED_PAGE * max(text.chars, 1)
-        blank = not text.lines
-        if use_ocr and (garbled or (blank and has_images(page))):
-            try:
-                words = read_words(page, ocr=True)
-            except MUPDF_ERRORS as exc:
-                notes.setdefault(f"error:OCR failed ({describe_error(exc)})", []).append(index)
-            else:
-                text = read_lines(words, index, box.width, box.height)
-                notes.setdefault("ocr", []).append(index)
-        elif garbled:
-            notes.setdefault("garbled", []).append(index)
-        elif text.garbage:
-            notes.setdefault("garbage", []).append(index)
-        elif blank and has_images(page):
-            notes.setdefault("image_only", []).append(index)
-        out.append(text)
+        text = _read_page(doc, index, use_ocr=use_ocr, notes=notes)
+        if text is not None:
+            out.append(text)
     return out, -1
+
+
+def _read_page(
+    doc: pymupdf.Document, index: int, *, use_ocr: bool, notes: dict[str, list[int]]
+) -> PageText | None:
+    """Return one page's lines (by OCR when its text layer is unusable), None if unreadable.
+
+    The page's problem, if any, is noted under its kind in ``notes``.
+    """
+    try:
+        page = doc.load_page(index)
+        box = page.cropbox
+        words = read_words(page, ocr=False)
+    except MUPDF_ERRORS as exc:
+        notes.setdefault(f"error:{describe_error(exc)}", []).append(index)
+        return None
+    text = read_lines(words, index, box.width, box.height)
+    garbled = text.garbage > GARBLED_PAGE * max(text.chars, 1)
+    blank = not text.lines
+    if use_ocr and (garbled or (blank and has_images(page))):
+        try:
+            words = read_words(page, ocr=True)
+        except MUPDF_ERRORS as exc:
+            notes.setdefault(f"error:OCR failed ({describe_error(exc)})", []).append(index)
+        else:
+            text = read_lines(words, index, box.width, box.height)
+            notes.setdefault("ocr", []).append(index)
+    elif garbled:
+        notes.setdefault("garbled", []).append(index)
+    elif text.garbage:
+        notes.setdefault("garbage", []).append(index)
+    elif blank and has_images(page):
+        notes.setdefault("image_only", []).append(index)
+    return text
 
 
 def _label_list(labels: list[str], indices: list[int], limit: int = 10) -> str:

@@ -10,6 +10,20 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+__all__ = [
+    "Vocabulary",
+    "append_text",
+    "clean_line",
+    "count_garbage",
+    "drop_garbage",
+    "ends_sentence",
+    "ends_with_hyphen",
+    "finish_text",
+    "has_garbage",
+    "has_odd_characters",
+    "join_hyphenated",
+]
+
 _LIGATURES = {
     "\ufb00": "ff",
     "\ufb01": "fi",

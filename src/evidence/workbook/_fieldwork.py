@@ -14,19 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from evidence.config import Settings
-from evidence.fieldwork._items import (
-    FIELD_VERSION,
-    SUPPORTED,
-    FieldItem,
+from evidence.fieldwork._items import FIELD_VERSION, FieldItem, compute_field_item
+from evidence.fieldwork._metadata import (
     Metadata,
-    NoteFormatError,
     Refusal,
     check_metadata,
-    compute_field_item,
     parse_metadata_table,
-    read_note_text,
     split_front_matter,
 )
+from evidence.fieldwork._notes import SUPPORTED, NoteFormatError, read_note_text
 from evidence.fieldwork._pseudonymise import (
     NameEntry,
     PseudonymKey,

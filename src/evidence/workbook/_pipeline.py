@@ -23,7 +23,7 @@ from evidence.coding._decisions import compute_final_decisions, load_decisions
 from evidence.coding._matcher import code_passages, compile_codebook
 from evidence.config import Settings
 from evidence.library._bibtex import Source, hash_file
-from evidence.library._ris import load_references
+from evidence.library._formats import load_references
 from evidence.pdf._extract import EXTRACTOR_VERSION, Extraction, extract_many
 from evidence.records import CodingRow, PassageRow, make_passage_id
 from evidence.store import Store

@@ -179,7 +179,7 @@ def build_annotations(
     tag_map: Mapping[str, str],
     colours: Mapping[str, str],
 ) -> AnnotationSet:
-    """Turn annotations into passages and human codings, numbered in reading order.
+    """Return annotations as passages and human codings, numbered in reading order.
 
     ``source_keys`` maps a reference's Zotero key to its citation key, ``languages`` a
     citation key to the reference's language, ``documents`` an attachment key to the path
@@ -228,6 +228,49 @@ def _read(path: Path, columns: Sequence[str]) -> tuple[list[dict[str, str]], lis
         return [dict(r) for r in reader], []
 
 
+def _annotation(row: Mapping[str, str]) -> Annotation:
+    """Return the annotation a snapshot row holds; raise ValueError or TypeError if malformed."""
+    return Annotation(
+        key=row["zotero_key"],
+        parent=row["parent"],
+        reference="",
+        kind=row["kind"],
+        text=row["text"],
+        comment=row["comment"],
+        page_label=row["page_label"],
+        page_index=int(row["page_index"]) if row["page_index"] else None,
+        position=json.loads(row["position"]) if row["position"] else None,
+        sort_index=row["sort_index"],
+        colour=row["colour"],
+        tags=tuple(json.loads(row["tags"] or "[]")),
+        author=row["author"],
+        date_modified=row["date_modified"],
+    )
+
+
+def _snapshot_passages(
+    path: Path, sources: set[str]
+) -> tuple[list[tuple[PassageRow, str]], list[tuple[str, str]]]:
+    """Return the annotation passages of the snapshot (with their document), rows skipped."""
+    rows, errors = _read(path, ANNOTATION_COLUMNS) if path.is_file() else ([], [])
+    problems = [(path.name, e) for e in errors]
+    passages = []
+    for line, r in enumerate(rows, start=2):
+        if r["source_key"] not in sources:
+            problems.append(
+                (f"{path.name}:{line}", f"reference '{r['source_key']}' is not in the bibliography")
+            )
+            continue
+        try:
+            a = _annotation(r)
+            passage = _passage(a, r["passage_id"], r["source_key"], int(r["seq"]), r["lang"])
+        except (ValueError, TypeError) as exc:
+            problems.append((f"{path.name}:{line}", f"malformed row ({exc})"))
+            continue
+        passages.append((passage, r["document"]))
+    return passages, problems
+
+
 def read_snapshot(
     annotations: Path, codings: Path, known_sources: Iterable[str]
 ) -> tuple[AnnotationSet, list[tuple[str, str]]]:
@@ -235,45 +278,9 @@ def read_snapshot(
 
     Rows of references that are not loaded, and malformed rows, are skipped with their line.
     """
-    sources = set(known_sources)
-    out, problems = AnnotationSet([], [], [], []), []
-    rows, errors = _read(annotations, ANNOTATION_COLUMNS) if annotations.is_file() else ([], [])
-    problems += [(annotations.name, e) for e in errors]
-    kept: set[str] = set()
-    for line, r in enumerate(rows, start=2):
-        if r["source_key"] not in sources:
-            problems.append(
-                (
-                    f"{annotations.name}:{line}",
-                    f"reference '{r['source_key']}' is not in the bibliography",
-                )
-            )
-            continue
-        try:
-            a = Annotation(
-                key=r["zotero_key"],
-                parent=r["parent"],
-                reference="",
-                kind=r["kind"],
-                text=r["text"],
-                comment=r["comment"],
-                page_label=r["page_label"],
-                page_index=int(r["page_index"]) if r["page_index"] else None,
-                position=json.loads(r["position"]) if r["position"] else None,
-                sort_index=r["sort_index"],
-                colour=r["colour"],
-                tags=tuple(json.loads(r["tags"] or "[]")),
-                author=r["author"],
-                date_modified=r["date_modified"],
-            )
-            passage = _passage(a, r["passage_id"], r["source_key"], int(r["seq"]), r["lang"])
-        except (ValueError, TypeError) as exc:
-            problems.append((f"{annotations.name}:{line}", f"malformed row ({exc})"))
-            continue
-        kept.add(passage.id)
-        out.passages.append((passage, r["document"]))
+    passages, problems = _snapshot_passages(annotations, set(known_sources))
+    kept = {passage.id for passage, _ in passages}
     crows, errors = _read(codings, CODING_COLUMNS) if codings.is_file() else ([], [])
     problems += [(codings.name, e) for e in errors]
-    out.coding_rows = [r for r in crows if r["passage_id"] in kept]
-    out.codings = _codings(out.coding_rows)
-    return out, problems
+    coding_rows = [r for r in crows if r["passage_id"] in kept]
+    return AnnotationSet(passages, _codings(coding_rows), [], coding_rows), problems

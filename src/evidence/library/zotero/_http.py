@@ -21,10 +21,10 @@ from pyzotero import zotero, zotero_errors
 from evidence.config import ZoteroSettings
 from evidence.errors import ZoteroError
 
-__all__ = ["Pull", "ZoteroClient", "ZoteroUnavailable", "FileUnavailable", "library_label"]
+__all__ = ["FileUnavailable", "Pull", "ZoteroClient", "ZoteroUnavailable", "library_label"]
 
-WEB_ENDPOINT = "https://api.zotero.org"
-LOCAL_ENDPOINT = "http://localhost:23119/api"
+_WEB_ENDPOINT = "https://api.zotero.org"
+_LOCAL_ENDPOINT = "http://localhost:23119/api"
 _RETRY = {429, 500, 502, 503, 504}
 _PAGE = 100  # the Web API's largest page
 
@@ -84,6 +84,7 @@ class _RetryTransport(httpx.BaseTransport):
         return None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Return Zotero's answer to ``request``, retried while it fails for a while."""
         attempt = 0
         while True:
             self._pause(self._not_before - self.clock())
@@ -93,17 +94,7 @@ class _RetryTransport(httpx.BaseTransport):
             except httpx.UnsupportedProtocol:
                 raise
             except httpx.TransportError as exc:
-                # Nobody listening (offline, Zotero desktop closed) rarely fixes itself within
-                # seconds; a connection dropped halfway often does.
-                limit = (
-                    min(self.retries, 2) if isinstance(exc, httpx.ConnectError) else self.retries
-                )
-                if attempt >= limit:
-                    raise ZoteroUnavailable(
-                        f"Zotero at {request.url.host}:{request.url.port or 443} did not answer "
-                        f"after {attempt + 1} attempts ({type(exc).__name__}); check the "
-                        "connection (or that Zotero desktop is running) and sync again"
-                    ) from None
+                self._check_attempts(request, exc, attempt)
                 delay = None
             else:
                 backoff = self._seconds(response, "Backoff")
@@ -115,17 +106,35 @@ class _RetryTransport(httpx.BaseTransport):
                     for name in ("Backoff", "Retry-After"):
                         response.headers.pop(name, None)
                     return response
-                response.read()
-                response.close()
-                if attempt >= self.retries:
-                    raise ZoteroUnavailable(
-                        f"Zotero answered {response.status_code} to {attempt + 1} attempts; "
-                        "it is busy or down: run the sync again later"
-                    )
-                delay = self._seconds(response, "Retry-After", "Backoff")
+                delay = self._refused(response, attempt)
             self.retried += 1
             self._pause(delay if delay is not None else min(self.cap, self.base * 2**attempt))
             attempt += 1
+
+    def _check_attempts(
+        self, request: httpx.Request, exc: httpx.TransportError, attempt: int
+    ) -> None:
+        """Raise ``ZoteroUnavailable`` when a failed connection is not worth trying again."""
+        # Nobody listening (offline, Zotero desktop closed) rarely fixes itself within
+        # seconds; a connection dropped halfway often does.
+        limit = min(self.retries, 2) if isinstance(exc, httpx.ConnectError) else self.retries
+        if attempt >= limit:
+            raise ZoteroUnavailable(
+                f"Zotero at {request.url.host}:{request.url.port or 443} did not answer "
+                f"after {attempt + 1} attempts ({type(exc).__name__}); check the "
+                "connection (or that Zotero desktop is running) and sync again"
+            ) from None
+
+    def _refused(self, response: httpx.Response, attempt: int) -> float | None:
+        """Return how long Zotero asks to wait after a busy answer; raise after the last try."""
+        response.read()
+        response.close()
+        if attempt >= self.retries:
+            raise ZoteroUnavailable(
+                f"Zotero answered {response.status_code} to {attempt + 1} attempts; "
+                "it is busy or down: run the sync again later"
+            )
+        return self._seconds(response, "Retry-After", "Backoff")
 
 
 @dataclass
@@ -149,6 +158,19 @@ class _NotModified(Exception):
 
 
 _NOT_MODIFIED = object()
+
+
+def _pyzotero(settings: ZoteroSettings, label: str, api_key: str) -> zotero.Zotero:
+    """Return a pyzotero client of the library ``label`` at the configured endpoint."""
+    zot = zotero.Zotero(
+        label.split("/")[1],
+        settings.library_type,
+        api_key=api_key or None,
+        local=settings.local,
+    )
+    default = _LOCAL_ENDPOINT if settings.local else _WEB_ENDPOINT
+    zot.endpoint = (settings.endpoint or default).rstrip("/")
+    return zot
 
 
 class ZoteroClient:
@@ -176,14 +198,7 @@ class ZoteroClient:
                 "or the group's ID (https://www.zotero.org/settings/keys)"
             )
         self._key = api_key
-        self.zot = zotero.Zotero(
-            self.label.split("/")[1],
-            settings.library_type,
-            api_key=api_key or None,
-            local=settings.local,
-        )
-        default = LOCAL_ENDPOINT if settings.local else WEB_ENDPOINT
-        self.zot.endpoint = (settings.endpoint or default).rstrip("/")
+        self.zot = _pyzotero(settings, self.label, api_key)
         self.transport = _RetryTransport(
             transport or httpx.HTTPTransport(),
             retries=retries,

@@ -213,43 +213,63 @@ def select_library(
             view.references[key] = data
     for key in sorted(items):
         obj = items[key]
-        data = obj.get("data") or {}
-        kind, parent = data.get("itemType"), str(data.get("parentItem") or "")
+        kind = (obj.get("data") or {}).get("itemType")
         if kind == "attachment":
-            if not parent:
-                if scope is None and _is_pdf(data):
-                    view.problems.append(
-                        (
-                            f"attachment {key}",
-                            "standalone_attachment",
-                            "a PDF without a parent reference is not read; "
-                            "create a parent item for it in Zotero",
-                        )
-                    )
-                continue
-            if parent not in view.references:
-                view.orphans += parent not in items
-                continue
-            mode = str(data.get("linkMode") or "")
-            if mode not in _FILE_MODES or not _is_pdf(data):
-                view.skipped_files += 1
-                continue
-            view.attachments.append(
-                Attachment(
-                    key=key,
-                    parent=parent,
-                    link_mode=mode,
-                    filename=str(data.get("filename") or ""),
-                    path=str(data.get("path") or ""),
-                    md5=str(data.get("md5") or ""),
+            _add_attachment(view, key, obj.get("data") or {}, items, whole=scope is None)
+        elif kind == "annotation":
+            _add_annotation(view, obj, items)
+    return view
+
+
+def _add_attachment(
+    view: LibraryView,
+    key: str,
+    data: Mapping[str, Any],
+    items: Mapping[str, dict[str, Any]],
+    *,
+    whole: bool,
+) -> None:
+    """Add a PDF attachment of a reference in scope to the view, or count why it is not."""
+    parent = str(data.get("parentItem") or "")
+    if not parent:
+        if whole and _is_pdf(data):
+            view.problems.append(
+                (
+                    f"attachment {key}",
+                    "standalone_attachment",
+                    "a PDF without a parent reference is not read; "
+                    "create a parent item for it in Zotero",
                 )
             )
-        elif kind == "annotation":
-            holder = items.get(parent, {}).get("data") or {}
-            # parentItem should be the attachment; real data also has it on the reference.
-            reference = parent if parent in view.references else str(holder.get("parentItem") or "")
-            if reference not in view.references:
-                view.orphans += parent not in items
-                continue
-            view.annotations.append(read_annotation(obj, reference))
-    return view
+        return
+    if parent not in view.references:
+        view.orphans += parent not in items
+        return
+    mode = str(data.get("linkMode") or "")
+    if mode not in _FILE_MODES or not _is_pdf(data):
+        view.skipped_files += 1
+        return
+    view.attachments.append(
+        Attachment(
+            key=key,
+            parent=parent,
+            link_mode=mode,
+            filename=str(data.get("filename") or ""),
+            path=str(data.get("path") or ""),
+            md5=str(data.get("md5") or ""),
+        )
+    )
+
+
+def _add_annotation(
+    view: LibraryView, obj: Mapping[str, Any], items: Mapping[str, dict[str, Any]]
+) -> None:
+    """Add an annotation of a reference in scope to the view, or count it as an orphan."""
+    parent = str((obj.get("data") or {}).get("parentItem") or "")
+    holder = items.get(parent, {}).get("data") or {}
+    # parentItem should be the attachment; real data also has it on the reference.
+    reference = parent if parent in view.references else str(holder.get("parentItem") or "")
+    if reference not in view.references:
+        view.orphans += parent not in items
+        return
+    view.annotations.append(read_annotation(obj, reference))

@@ -18,8 +18,7 @@ import time
 import timeit
 from pathlib import Path
 
-from evidence.coding._codebook import load_codebook
-from evidence.coding._matcher import code_passages, compile_codebook
+from evidence.coding import code_passages, compile_codebook, load_codebook
 
 
 def _bank(text: str) -> list[str]:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pymupdf
 
-from evidence.pdf._extract import extract_many, extract_pdf
+from evidence.pdf import extract_many, extract_pdf
 
 _WORD_TEXT = {
     "fr": "le la les des une un et de du dans pour avec sur par que qui est sont ont été leur "

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from evidence.config import load_settings
-from evidence.fieldwork._pseudonymise import (
+from evidence.fieldwork import (
     PseudonymKey,
     compile_names,
     parse_names,
     pseudonymise_text,
 )
-from evidence.store._store import open_store
-from evidence.workbook._fieldwork import run_fieldwork
+from evidence.store import open_store
+from evidence.workbook import run_fieldwork
 
 SYLLABLES = ["ka", "lo", "mi", "ze", "ra", "vu", "ne", "to", "bri", "sa", "quo", "del", "fen"]
 SENTENCES = [

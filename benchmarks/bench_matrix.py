@@ -37,9 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from evidence.analysis._matrix import MatrixFilters, compute_matrix
+from evidence.analysis import MatrixFilters, compute_matrix
+from evidence.store import Store, open_store
 from evidence.store._matrix import load_cell_passages, load_matrix_codings, search_passages
-from evidence.store._store import Store, open_store
 
 FACETS = {
     "form": [

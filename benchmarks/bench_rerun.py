@@ -18,8 +18,8 @@ from pathlib import Path
 import pymupdf
 
 from evidence.config import load_settings
-from evidence.store._store import open_store
-from evidence.workbook._pipeline import run_code, run_extract, run_sync
+from evidence.store import open_store
+from evidence.workbook import run_code, run_extract, run_sync
 
 CODEBOOK = Path(__file__).resolve().parents[1] / "codebook.yml"
 TEXT = (

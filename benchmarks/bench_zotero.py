@@ -34,8 +34,8 @@ sys.path.insert(0, str(REPO / "tests"))
 from fake_zotero import FakeZotero  # noqa: E402
 
 from evidence.config import load_settings  # noqa: E402
-from evidence.store._store import open_store  # noqa: E402
-from evidence.workbook._zotero import sync_zotero  # noqa: E402
+from evidence.store import open_store  # noqa: E402
+from evidence.workbook import sync_zotero  # noqa: E402
 
 KEY = "bench-key-not-secret"
 WORDS = {

@@ -13,9 +13,13 @@ import json
 import sys
 from pathlib import Path
 
-from evidence.coding._codebook import load_codebook
-from evidence.coding._evaluate import compute_evaluation, format_evaluation, load_jsonl
-from evidence.coding._matcher import compile_codebook
+from evidence.coding import (
+    compile_codebook,
+    compute_evaluation,
+    format_evaluation,
+    load_codebook,
+    load_jsonl,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from evidence.records import CodingRow, PassageRow
-from evidence.store._store import open_store
+from evidence.store import open_store
 
 CODEBOOK = """\
 version: "matrix-test-1"

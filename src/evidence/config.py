@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.errors import ConfigError
+from evidence.i18n import LANGUAGES
 
 __all__ = [
     "CONFIG_NAME",
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 CONFIG_NAME = "evidence.toml"
-LANGUAGES = ("fr", "nl", "en")
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,8 @@ matplotlib.use("Agg")
 from _matrix_store import make_matrix_store
 from openpyxl import load_workbook
 
-from evidence.analysis._export import SHEETS, write_matrix_xlsx
-from evidence.analysis._matrix import MatrixFilters, compute_matrix
-from evidence.store._matrix import load_matrix_codings
-from evidence.store._store import open_store
+from evidence.analysis import SHEETS, MatrixFilters, compute_matrix, write_matrix_xlsx
+from evidence.store import load_matrix_codings, open_store
 from evidence.workbook._queries import load_matrix_passages
 
 ROWS = ["form.physical", "form.verbal"]

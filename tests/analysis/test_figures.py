@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from matplotlib.patches import Rectangle
 
-from evidence.analysis._figures import plot_gap_map, plot_heatmap, write_figure
+from evidence.analysis import plot_gap_map, plot_heatmap, write_figure
 from evidence.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import random
 import pandas as pd
 import pytest
 
-from evidence.analysis._matrix import (
+from evidence.analysis import (
     MatrixFilters,
     compute_cell_codings,
     compute_matrix,

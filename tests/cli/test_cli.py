@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from conftest import make_pdf
 
-from evidence.cli._main import main
+from evidence.cli import main
 
 
 def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, object]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.cli._main import main
+from evidence.cli import main
 
 
 def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, object]:

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from evidence.coding import Coding, Decision
 from evidence.coding._agreement import (
     _binary_stats,
     compute_agreement,
@@ -15,8 +16,6 @@ from evidence.coding._agreement import (
     compute_krippendorff_alpha,
     compute_rule_sets,
 )
-from evidence.coding._decisions import Decision
-from evidence.coding._match import Coding
 
 
 def test_cohen_kappa_textbook_table() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from evidence.coding import Matcher, code_passages, compile_codebook
 from evidence.coding._batch import _required_literal
 from evidence.coding._codebook import load_codebook, parse_codebook
 from evidence.coding._match import Coding, contents_like
-from evidence.coding._matcher import Matcher, code_passages, compile_codebook
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"

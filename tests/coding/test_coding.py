@@ -7,10 +7,9 @@ from pathlib import Path
 import pymupdf
 import pytest
 
+from evidence.coding import code_passages, compile_codebook, explain_passage, render_highlighted
 from evidence.coding._codebook import load_codebook, parse_codebook
-from evidence.coding._highlight import render_highlighted
 from evidence.coding._match import Coding, Match, contents_like
-from evidence.coding._matcher import code_passages, compile_codebook, explain_passage
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from evidence.coding import Coding, Match
 from evidence.coding._decisions import (
     COLUMNS,
     Decision,
@@ -17,7 +18,6 @@ from evidence.coding._decisions import (
     render_decisions,
     write_decisions,
 )
-from evidence.coding._match import Coding, Match
 
 PASSAGE = (
     "Les travailleurs de l’abri de nuit ont été insultés et menacés à plusieurs reprises cet hiver."

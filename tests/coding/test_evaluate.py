@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from evidence.coding import compile_codebook, compute_evaluation, format_evaluation, load_jsonl
 from evidence.coding._codebook import parse_codebook
-from evidence.coding._evaluate import compute_evaluation, format_evaluation, load_jsonl
-from evidence.coding._matcher import compile_codebook
 
 CODEBOOK = """\
 version: 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.coding._decisions import Decision
+from evidence.coding import Decision
 from evidence.coding._suggest import (
     Example,
     compute_review_queue,

@@ -37,9 +37,8 @@ from evidence.fieldwork import (
     split_front_matter,
 )
 from evidence.fieldwork._turns import split_turns
-from evidence.store._store import open_store
-from evidence.workbook._fieldwork import run_fieldwork
-from evidence.workbook._pipeline import run_code
+from evidence.store import open_store
+from evidence.workbook import run_code, run_fieldwork
 
 REPO = Path(__file__).resolve().parents[2]
 # Invented names: the coordinator's list of this test workbook.

@@ -10,11 +10,10 @@ from conftest import make_workbook
 
 from evidence.config import load_settings
 from evidence.errors import LibraryError
-from evidence.library import parse_bibtex
+from evidence.library import load_references, parse_bibtex
 from evidence.library._csl import parse_csl_json
-from evidence.library._formats import load_references
 from evidence.library._ris import parse_ris
-from evidence.store._store import open_store
+from evidence.store import open_store
 
 RIS = """\
 TY  - JOUR
@@ -152,7 +151,7 @@ def test_load_references_picks_the_reader_by_extension(tmp_path: Path) -> None:
 
 
 def test_sync_reads_a_ris_bibliography_and_registers_its_files(workbook: Path) -> None:
-    from evidence.workbook._pipeline import run_sync
+    from evidence.workbook import run_sync
 
     (workbook / "references.ris").write_text(RIS, encoding="utf-8")
     toml = workbook / "evidence.toml"
@@ -174,7 +173,7 @@ def test_sync_reads_a_ris_bibliography_and_registers_its_files(workbook: Path) -
 
 
 def test_a_workbook_folder_made_for_bibtex_still_syncs_bibtex(tmp_path: Path) -> None:
-    from evidence.workbook._pipeline import run_sync
+    from evidence.workbook import run_sync
 
     root = make_workbook(tmp_path / "wb")
     settings = load_settings(root)

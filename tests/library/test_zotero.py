@@ -20,8 +20,9 @@ from fake_zotero import FakeZotero
 import evidence
 from evidence.config import load_settings
 from evidence.errors import ConfigError, ZoteroError
-from evidence.store._store import open_store
-from evidence.workbook._zotero import read_annotation, sync_zotero
+from evidence.library.zotero import read_annotation
+from evidence.store import open_store
+from evidence.workbook import sync_zotero
 
 KEY = "zk-7Qe2Lr9vXc4Tn8Wb1Ym5Hs3D"
 TAGS = """
@@ -802,7 +803,7 @@ def _annotation_rows(store_path: Path) -> tuple[list, list, list]:
 def test_a_rebuild_without_zotero_gives_the_same_sources_annotations_and_codings(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evidence.workbook._pipeline import run_sync
+    from evidence.workbook import run_sync
 
     monkeypatch.setenv("ZOTERO_API_KEY", KEY)
     settings = load_settings(root)
@@ -823,7 +824,7 @@ def test_a_rebuild_without_zotero_gives_the_same_sources_annotations_and_codings
 def test_status_counts_annotations_and_no_file_a_build_writes_holds_the_key(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from evidence.cli._main import main
+    from evidence.cli import main
 
     (root / ".env").write_text(f"ZOTERO_API_KEY={KEY}\n")
     assert main(["-C", str(root), "build", "--no-render", "--json"]) == 0

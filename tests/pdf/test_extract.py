@@ -695,7 +695,7 @@ class _RecordingPool(concurrent.futures.ProcessPoolExecutor):
 
 def test_a_long_document_read_in_page_ranges_equals_the_whole_read(tmp_path):
     from evidence.pdf._parts import DocumentJob, MergeJob, RangeJob
-    from evidence.workbook._pipeline import passage_rows
+    from evidence.workbook import passage_rows
 
     path = _long_report(tmp_path / "long.pdf", 10)
     whole = extract_pdf(path)

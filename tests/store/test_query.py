@@ -8,14 +8,15 @@ import pytest
 from _matrix_store import make_matrix_store
 
 import evidence.workbook._queries as queries
-from evidence.analysis._matrix import MatrixFilters, compute_matrix
+from evidence.analysis import MatrixFilters, compute_matrix
 from evidence.errors import StoreError
 from evidence.records import CodingRow, PassageRow, make_passage_id
-from evidence.store._matrix import (
+from evidence.store import (
+    Store,
     load_matrix_codings,
     load_matrix_data,
+    open_store,
 )
-from evidence.store._store import Store, open_store
 from evidence.workbook._queries import load_cell_passages, load_matrix_passages, search_passages
 
 ROWS = ["form.physical", "form.verbal"]

@@ -7,7 +7,7 @@ import pytest
 
 from evidence.errors import StoreError
 from evidence.records import CodingRow, PassageRow
-from evidence.store._store import SCHEMA_VERSION, open_store
+from evidence.store import SCHEMA_VERSION, open_store
 
 
 def _passage(pid: str, source: str, text: str, seq: int = 0) -> PassageRow:

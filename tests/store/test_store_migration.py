@@ -9,11 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evidence.analysis._matrix import MatrixFilters, compute_matrix
+from evidence.analysis import MatrixFilters, compute_matrix
 from evidence.records import CodingRow
-from evidence.store._matrix import load_matrix_codings
+from evidence.store import load_matrix_codings, open_store
 from evidence.store._schema import _MIGRATIONS, EFFECTIVE_CODINGS, SCHEMA_VERSION
-from evidence.store._store import open_store
 
 ROWS = ["form.physical", "form.verbal"]
 COLS = ["cons.user.trauma", "cons.worker.burnout"]

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from _matrix_store import make_matrix_store
 
-from evidence.coding._codebook import load_codebook
+from evidence.coding import load_codebook
 from evidence.i18n import TEXTS
-from evidence.report._publish import CHROMIUM_HEADLESS
-from evidence.store._store import open_store
+from evidence.report import CHROMIUM_HEADLESS
+from evidence.store import open_store
 from evidence.workbook._explore import Explorer
 
 PHYSICAL_BURNOUT = ("form.physical", "cons.worker.burnout")

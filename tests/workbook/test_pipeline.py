@@ -12,8 +12,8 @@ import pytest
 from conftest import make_pdf, make_workbook
 
 from evidence.config import load_settings
-from evidence.store._store import open_store
-from evidence.workbook._pipeline import run_code, run_extract, run_sync
+from evidence.store import open_store
+from evidence.workbook import run_code, run_extract, run_sync
 
 
 def _all(root: Path) -> dict:

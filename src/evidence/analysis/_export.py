@@ -188,10 +188,12 @@ def write_recommendations_xlsx(
     rows = {c: i for i, c in enumerate(dict.fromkeys(table["row"]))}
     cols = {c: i for i, c in enumerate(dict.fromkeys(table["col"]))}
     wanted = set(zip(table["row"], table["col"], strict=True))
-    keep = [(r, c) in wanted for r, c in zip(evidence["row"], evidence["col"], strict=True)]
-    cells = evidence[keep]
-    order = [(rows[r], cols[c]) for r, c in zip(cells["row"], cells["col"], strict=True)]
-    cells = cells.iloc[sorted(range(len(cells)), key=order.__getitem__)]
+    at = [
+        (rows[r], cols[c], i)
+        for i, (r, c) in enumerate(zip(evidence["row"], evidence["col"], strict=True))
+        if (r, c) in wanted
+    ]
+    cells = evidence.iloc[[i for *_, i in sorted(at)]]
     out = Path(path)
     with pd.ExcelWriter(out, engine="openpyxl") as xl:
         named.to_excel(xl, sheet_name="recommendations", index=False)

@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evidence.coding._evaluate import format_evaluation
-from evidence.coding._highlight import render_highlighted
+from evidence.coding import format_evaluation, render_highlighted
 from evidence.config import Settings, load_settings
-from evidence.workbook._coding import (
+from evidence.workbook import (
     run_agreement,
     run_codebook_export,
     run_codebook_import,

@@ -18,7 +18,7 @@ from evidence.analysis import (
 )
 from evidence.config import Settings
 from evidence.errors import ConfigError
-from evidence.pdf._extract import extract_pdf
+from evidence.pdf import extract_pdf
 from evidence.store import open_store
 from evidence.workbook import (
     Workbook,

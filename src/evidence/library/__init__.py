@@ -7,7 +7,6 @@ Zotero item data, which ``parse_bibtex`` reads back; :mod:`evidence.library.zote
 Zotero itself. ``hash_file`` gives the content hash documents are registered by.
 """
 
-from evidence.library import zotero
 from evidence.library._bibtex import (
     LoadReport,
     Source,
@@ -27,5 +26,4 @@ __all__ = [
     "normalise_language",
     "parse_bibtex",
     "render_bibtex",
-    "zotero",
 ]

@@ -30,6 +30,7 @@ from evidence.errors import BuildLockedError, ReportError
 from evidence.i18n import text
 
 __all__ = [
+    "CHROMIUM_HEADLESS",
     "build_lock",
     "find_pdf_printer",
     "render_chapters",
@@ -38,23 +39,23 @@ __all__ = [
     "write_manifest",
 ]
 
-LOCK_NAME = ".build.lock"
-STATE_DIR = ".state"
-FAILED_DIR = ".failed"
+_LOCK_NAME = ".build.lock"
+_STATE_DIR = ".state"
+_FAILED_DIR = ".failed"
 # Fixed build date for every format that embeds one (DOCX zip entries, PDF metadata).
-SOURCE_DATE_EPOCH = "946684800"
+_SOURCE_DATE_EPOCH = "946684800"
 
 
 @contextmanager
 def build_lock(reports: Path) -> Iterator[None]:
     """Hold the build lock of ``reports`` for the block; refuse if another build holds it."""
     reports.mkdir(parents=True, exist_ok=True)
-    with open(reports / LOCK_NAME, "a+") as fh:
+    with open(reports / _LOCK_NAME, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise BuildLockedError(
-                f"{reports}: another build is running (lock {LOCK_NAME}); wait for it to end"
+                f"{reports}: another build is running (lock {_LOCK_NAME}); wait for it to end"
             ) from exc
         try:
             yield
@@ -156,7 +157,7 @@ def render_documents(
         ],
         "docx": ["--to=docx"],
     }
-    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    env = {**os.environ, "SOURCE_DATE_EPOCH": _SOURCE_DATE_EPOCH}
     written = []
     for ext, args in outputs.items():
         target = folder / f"{stem}.{ext}"
@@ -195,7 +196,7 @@ def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path, alt: 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     body = body.replace("![png](", f"![{alt}](")
-    source = folder / STATE_DIR / f"{stem}.source.md"
+    source = folder / _STATE_DIR / f"{stem}.source.md"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text(body, encoding="utf-8")
     return source
@@ -238,7 +239,7 @@ def _execute(settings: Settings, chapter: Chapter, out: Path, baseline: dict[str
             f"chapter '{chapter.id}': cell {exc.exec_count} of "
             f"{settings.relative(settings.chapter_template)} failed with {exc.ename}: "
             f"{exc.evalue}; the last good chapter is kept in {reports}/ and the failed "
-            f"notebook in {reports}/{FAILED_DIR}/{out.name}"
+            f"notebook in {reports}/{_FAILED_DIR}/{out.name}"
         ) from exc
 
 
@@ -247,7 +248,7 @@ def _baseline(reports: Path, chapter: Chapter, snapshot: dict[str, Any]) -> dict
 
     Rebuilding the same data compares with the same baseline, so the chapter is identical.
     """
-    path = reports / STATE_DIR / f"{chapter.id}.json"
+    path = reports / _STATE_DIR / f"{chapter.id}.json"
     if not path.is_file():
         return {}
     state = json.loads(path.read_text(encoding="utf-8"))
@@ -277,7 +278,7 @@ def _render_one(
         pdf=pdf,
     )
     state = {"snapshot": snapshot, "baseline": baseline}
-    (staging / STATE_DIR / f"{chapter.id}.json").write_text(
+    (staging / _STATE_DIR / f"{chapter.id}.json").write_text(
         json.dumps(state, sort_keys=True, ensure_ascii=False, indent=1), encoding="utf-8"
     )
 
@@ -392,11 +393,11 @@ def render_chapters(
                 future.result()
         write_manifest(settings, staging, {"chapters": [c.id for c in todo], **(manifest or {})})
     except BaseException:
-        kept = reports / FAILED_DIR
+        kept = reports / _FAILED_DIR
         shutil.rmtree(kept, ignore_errors=True)
         os.replace(staging, kept)
         raise
     written = _publish(staging, reports, settings)
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(reports / FAILED_DIR, ignore_errors=True)
+    shutil.rmtree(reports / _FAILED_DIR, ignore_errors=True)
     return written

@@ -5,7 +5,9 @@ methods and the loaders below.
 """
 
 from ._matrix import MatrixData, load_cell_frames, load_matrix_codings, load_matrix_data
-from ._store import RANK_LIMIT, SCHEMA_VERSION, Store, open_store
+from ._reading import RANK_LIMIT
+from ._schema import SCHEMA_VERSION
+from ._store import Store, open_store
 from ._zotero import (
     META_LIBRARY,
     META_SOURCES,

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._reading import RANK_LIMIT, StoreReads
-from ._schema import SCHEMA_VERSION
+from ._reading import StoreReads
 from ._writing import StoreWrites
 
-__all__ = ["RANK_LIMIT", "SCHEMA_VERSION", "Store", "open_store"]
+__all__ = ["Store", "open_store"]
 
 
 class Store(StoreWrites, StoreReads):

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from evidence.library.zotero._files import FileCheck
+from evidence.library.zotero import FileCheck
 
 from ._store import Store
 

@@ -7,6 +7,15 @@ JSON-able summary with the items that failed.
 
 from ._briefs import run_briefs
 from ._build import compute_snapshots, delete_store, run_build, run_render
+from ._coding import (
+    run_agreement,
+    run_codebook_export,
+    run_codebook_import,
+    run_evaluate,
+    run_explain,
+    run_review,
+    run_suggest,
+)
 from ._fieldwork import run_fieldwork
 from ._pipeline import passage_rows, register_sources, run_code, run_extract, run_sync
 from ._workbook import Workbook, open_workbook
@@ -20,12 +29,19 @@ __all__ = [
     "open_workbook",
     "passage_rows",
     "register_sources",
+    "run_agreement",
     "run_briefs",
     "run_build",
     "run_code",
+    "run_codebook_export",
+    "run_codebook_import",
+    "run_evaluate",
+    "run_explain",
     "run_extract",
     "run_fieldwork",
     "run_render",
+    "run_review",
+    "run_suggest",
     "run_sync",
     "sync_zotero",
 ]

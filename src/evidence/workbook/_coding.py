@@ -9,19 +9,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evidence.coding._agreement import compute_agreement, compute_coder_sets
-from evidence.coding._codebook import load_codebook
-from evidence.coding._decisions import add_decision, load_decisions, write_decisions
-from evidence.coding._evaluate import compute_evaluation, load_jsonl
-from evidence.coding._match import Match
-from evidence.coding._matcher import compile_codebook, explain_passage
-from evidence.coding._qdc import load_qdc, render_codebook_yaml, write_qdc
-from evidence.coding._suggest import (
+from evidence.coding import (
+    Match,
     Suggester,
+    add_decision,
+    compile_codebook,
+    compute_agreement,
+    compute_coder_sets,
+    compute_evaluation,
     compute_review_queue,
     compute_training_set,
+    explain_passage,
+    load_codebook,
+    load_decisions,
+    load_jsonl,
+    load_qdc,
+    render_codebook_yaml,
     suggest_codes,
     train_suggester,
+    write_decisions,
+    write_qdc,
 )
 from evidence.config import Settings
 from evidence.errors import ConfigError

@@ -20,7 +20,7 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
 from evidence.analysis import MatrixFilters, compute_matrix
-from evidence.coding._codebook import Codebook
+from evidence.coding import Codebook
 from evidence.errors import StoreError
 from evidence.i18n import texts
 from evidence.store import Store, load_matrix_data

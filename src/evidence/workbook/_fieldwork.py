@@ -14,28 +14,30 @@ from pathlib import Path
 from typing import Any
 
 from evidence.config import Settings
-from evidence.fieldwork._items import FIELD_VERSION, FieldItem, compute_field_item
-from evidence.fieldwork._metadata import (
+from evidence.fieldwork import (
+    FIELD_VERSION,
+    SUPPORTED,
+    FieldItem,
     Metadata,
+    NameEntry,
+    NoteFormatError,
+    PseudonymKey,
     Refusal,
     check_metadata,
-    parse_metadata_table,
-    split_front_matter,
-)
-from evidence.fieldwork._notes import SUPPORTED, NoteFormatError, read_note_text
-from evidence.fieldwork._pseudonymise import (
-    NameEntry,
-    PseudonymKey,
     compile_names,
+    compute_field_item,
     find_pseudonym_tokens,
     fold_name,
     format_key,
     parse_key,
+    parse_metadata_table,
     parse_names,
     pseudonymise_text,
+    read_note_text,
+    split_front_matter,
 )
 from evidence.files import write_atomic
-from evidence.store._store import Store
+from evidence.store import Store
 
 __all__ = ["run_fieldwork"]
 

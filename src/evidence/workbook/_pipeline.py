@@ -18,13 +18,16 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from evidence.coding._codebook import load_codebook
-from evidence.coding._decisions import compute_final_decisions, load_decisions
-from evidence.coding._matcher import code_passages, compile_codebook
+from evidence.coding import (
+    code_passages,
+    compile_codebook,
+    compute_final_decisions,
+    load_codebook,
+    load_decisions,
+)
 from evidence.config import Settings
-from evidence.library._bibtex import Source, hash_file
-from evidence.library._formats import load_references
-from evidence.pdf._extract import EXTRACTOR_VERSION, Extraction, extract_many
+from evidence.library import Source, hash_file, load_references
+from evidence.pdf import EXTRACTOR_VERSION, Extraction, extract_many
 from evidence.records import CodingRow, PassageRow, make_passage_id
 from evidence.store import Store
 
@@ -38,10 +41,10 @@ __all__ = [
     "register_sources",
 ]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
-def _progress(items: Iterable[T], *, total: int | None, desc: str, show: bool) -> Iterator[T]:
+def _progress(items: Iterable[_T], *, total: int | None, desc: str, show: bool) -> Iterator[_T]:
     """Wrap ``items`` in a progress bar on stderr when asked and stderr is a terminal."""
     if not show or not sys.stderr.isatty():
         return iter(items)

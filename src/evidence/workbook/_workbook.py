@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from evidence.analysis._matrix import MatrixFilters, compute_matrix
-from evidence.coding._codebook import Codebook, load_codebook
+from evidence.analysis import MatrixFilters, compute_matrix
+from evidence.coding import Codebook, load_codebook
 from evidence.config import Chapter, Settings, load_settings
 from evidence.errors import ConfigError
 from evidence.store import MatrixData, Store, load_matrix_data, open_store

@@ -24,28 +24,32 @@ from typing import Any
 
 import httpx
 
-from evidence.coding._codebook import load_codebook
+from evidence.coding import load_codebook
 from evidence.config import Settings, read_secret
 from evidence.errors import ConfigError, ZoteroError
 from evidence.files import write_atomic
-from evidence.library._bibtex import normalise_language, parse_bibtex
-from evidence.library._bibwrite import make_citation_keys, render_bibtex
-from evidence.library.zotero._annotations import (
+from evidence.library import make_citation_keys, normalise_language, parse_bibtex, render_bibtex
+from evidence.library.zotero import (
     ANNOTATION_COLUMNS,
     CODING_COLUMNS,
     AnnotationSet,
+    FileCheck,
+    Pull,
+    ZoteroClient,
+    ZoteroUnavailable,
     build_annotations,
+    library_label,
+    locate_files,
+    merge_items,
     read_snapshot,
     render_snapshot,
+    select_library,
 )
-from evidence.library.zotero._files import FileCheck, locate_files
-from evidence.library.zotero._http import Pull, ZoteroClient, ZoteroUnavailable, library_label
-from evidence.library.zotero._items import merge_items, read_annotation, select_library
-from evidence.store._store import Store
-from evidence.store._zotero import (
+from evidence.store import (
     META_LIBRARY,
     META_SOURCES,
     META_VERSION,
+    Store,
     load_file_checks,
     load_mirror,
     replace_file_checks,
@@ -58,14 +62,13 @@ __all__ = [
     "CODINGS_FILE",
     "ZOTERO_COLOURS",
     "load_annotation_snapshot",
-    "read_annotation",
     "sync_zotero",
 ]
 
 ANNOTATIONS_FILE = "zotero-annotations.csv"
 CODINGS_FILE = "zotero-codings.csv"
-DOWNLOADS = "data/pdfs"
-FILE_ORIGINS = ("bibtex", "ris", "csljson")
+_DOWNLOADS = "data/pdfs"
+_FILE_ORIGINS = ("bibtex", "ris", "csljson")
 # The colours of Zotero's reader, so evidence.toml can say "red" instead of "#ff6666".
 ZOTERO_COLOURS = {
     "yellow": "#ffd400",
@@ -282,7 +285,7 @@ class _Derived:
         counts = {"added": 0, "updated": 0, "removed": 0}
         if self.sources is not None:
             counts = store.replace_sources("zotero", self.sources)
-            for origin in FILE_ORIGINS:
+            for origin in _FILE_ORIGINS:
                 store.replace_sources(origin, [])
         store.set_meta(META_SOURCES, self.digest)
         for key in sorted(self.documents):
@@ -329,7 +332,7 @@ def _derive(
     results = locate_files(
         view.attachments,
         root=settings.root,
-        download_dir=settings.path(DOWNLOADS),
+        download_dir=settings.path(_DOWNLOADS),
         relative=settings.relative,
         storage=settings.path(zs.storage) if zs.storage else None,
         search_dirs=settings.pdf_dirs,

@@ -443,6 +443,25 @@ def _failures(
     return sorted(failures)
 
 
+def _languages(view: LibraryView) -> dict[str, str]:
+    """Each reference's language as fr, nl or en ("" when unknown), by Zotero key."""
+    return {z: normalise_language(str(d.get("language") or "")) for z, d in view.references.items()}
+
+
+def _counts(
+    keys: dict[str, str], results: list[FileResult], found: list[FileResult], view: LibraryView
+) -> dict[str, int]:
+    """The summary's counts of sources and files."""
+    return {
+        "sources": len(keys),
+        "files": len(found),
+        "missing": len(results) - len(found),
+        "downloaded": sum(r.downloaded for r in results),
+        "non_pdf_attachments": view.skipped_files,
+        "orphans": view.orphans,
+    }
+
+
 def _derive(
     settings: Settings,
     store: Store,
@@ -457,9 +476,7 @@ def _derive(
     keys, key_problems = make_citation_keys(view.references.values())
     results = _locate(settings, store, client, view)
     documents = _documents(view, keys, results)
-    langs = {
-        z: normalise_language(str(d.get("language") or "")) for z, d in view.references.items()
-    }
+    langs = _languages(view)
     bibtex = _library_bibtex(view, keys, documents, langs, client.label)
     versions = sorted((z, int(items[z].get("version") or 0)) for z in view.references)
     sources, skipped, digest = _sources(settings, store, bibtex, keys, versions)
@@ -481,12 +498,5 @@ def _derive(
         checks=[r.check for r in found],
         failures=_failures(key_problems, view, skipped),
         bibtex=bibtex,
-        counts={
-            "sources": len(keys),
-            "files": len(found),
-            "missing": len(results) - len(found),
-            "downloaded": sum(r.downloaded for r in results),
-            "non_pdf_attachments": view.skipped_files,
-            "orphans": view.orphans,
-        },
+        counts=_counts(keys, results, found, view),
     )

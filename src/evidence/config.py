@@ -222,10 +222,8 @@ def _chapter(raw: dict[str, Any], index: int, path: Path, default_lang: str) -> 
     )
 
 
-def load_settings(root: str | Path | None = None) -> Settings:
-    """Read ``evidence.toml`` of the workbook at (or above) ``root`` and return its settings."""
-    base = find_root(root)
-    path = base / CONFIG_NAME
+def _read_config(path: Path) -> dict[str, Any]:
+    """Parse ``evidence.toml`` and check its tables and the keys and types in them."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -238,17 +236,48 @@ def load_settings(root: str | Path | None = None) -> Settings:
             )
     for name, schema in _SCHEMA.items():
         _check(raw.get(name, {}), schema, name, path)
+    return raw
+
+
+def _chapters(raw: list[Any], path: Path, default_lang: str) -> tuple[Chapter, ...]:
+    """Read the [[chapters]] tables, whose ids must be unique."""
+    chapters = tuple(_chapter(c, i, path, default_lang) for i, c in enumerate(raw))
+    ids = [c.id for c in chapters]
+    if len(ids) != len(set(ids)):
+        raise ConfigError(f"{path}: two [[chapters]] share an id; chapter ids must be unique")
+    return chapters
+
+
+def _zotero_settings(zt: dict[str, Any]) -> ZoteroSettings:
+    return ZoteroSettings(
+        library_id=str(zt.get("library_id", "")),
+        library_type=zt.get("library_type", "user"),
+        collection=zt.get("collection", ""),
+        local=zt.get("local", False),
+        endpoint=zt.get("endpoint", ""),
+        storage=zt.get("storage", ""),
+        colours={str(k): str(v) for k, v in zt.get("colours", {}).items()},
+    )
+
+
+def _fieldwork_settings(fw: dict[str, Any], base: Path) -> FieldworkSettings:
+    return FieldworkSettings(
+        **{k: base / fw.get(k, getattr(FieldworkSettings, k)) for k in ("folder", "names", "key")}
+    )
+
+
+def load_settings(root: str | Path | None = None) -> Settings:
+    """Read ``evidence.toml`` of the workbook at (or above) ``root`` and return its settings."""
+    base = find_root(root)
+    path = base / CONFIG_NAME
+    raw = _read_config(path)
     wb, ex, zt = raw.get("workbook", {}), raw.get("extract", {}), raw.get("zotero", {})
     language = wb.get("language", "fr")
     if language not in LANGUAGES:
         raise ConfigError(f"{path}: [workbook] language '{language}' is not one of fr, nl, en")
-    library_type = zt.get("library_type", "user")
-    if library_type not in ("user", "group"):
+    if zt.get("library_type", "user") not in ("user", "group"):
         raise ConfigError(f'{path}: [zotero] library_type must be "user" or "group"')
-    chapters = tuple(_chapter(c, i, path, language) for i, c in enumerate(raw.get("chapters", [])))
-    ids = [c.id for c in chapters]
-    if len(ids) != len(set(ids)):
-        raise ConfigError(f"{path}: two [[chapters]] share an id; chapter ids must be unique")
+    chapters = _chapters(raw.get("chapters", []), path, language)
     # Every path setting defaults to the dataclass default, resolved against the root.
     paths = {name: base / wb.get(name, getattr(Settings, name)) for name in _PATH_KEYS}
     return Settings(
@@ -261,22 +290,9 @@ def load_settings(root: str | Path | None = None) -> Settings:
         timeout=float(ex.get("timeout", 120.0)),
         ocr=ex.get("ocr", False),
         coded_sections=tuple(ex.get("coded_sections", Settings.coded_sections)),
-        zotero=ZoteroSettings(
-            library_id=str(zt.get("library_id", "")),
-            library_type=library_type,
-            collection=zt.get("collection", ""),
-            local=zt.get("local", False),
-            endpoint=zt.get("endpoint", ""),
-            storage=zt.get("storage", ""),
-            colours={str(k): str(v) for k, v in zt.get("colours", {}).items()},
-        ),
+        zotero=_zotero_settings(zt),
         chapters=chapters,
-        fieldwork=FieldworkSettings(
-            **{
-                k: base / raw.get("fieldwork", {}).get(k, getattr(FieldworkSettings, k))
-                for k in ("folder", "names", "key")
-            }
-        ),
+        fieldwork=_fieldwork_settings(raw.get("fieldwork", {}), base),
     )
 
 

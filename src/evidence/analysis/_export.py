@@ -92,6 +92,52 @@ def _picture(matrix: pd.DataFrame, names: dict[str, str], lang: str) -> Image:
     return Image(buffer)
 
 
+def _matrix_table(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The matrix as a table of distinct sources, rows and columns named by their labels."""
+    table = pivot_matrix(matrix).rename(
+        index=lambda c: names.get(c, c), columns=lambda c: names.get(c, c)
+    )
+    table.index.name = ""
+    return table
+
+
+def _tidy_table(sheet: Worksheet, widths: dict[int, float], wrap: set[int]) -> None:
+    """Tidy a data sheet: its header frozen, filters on its columns."""
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    _tidy(sheet, widths, wrap)
+
+
+def _passage_widths(columns: list[str]) -> dict[int, float]:
+    widths = {
+        "text": 80,
+        "citation": 28,
+        "row": 24,
+        "col": 24,
+        "link": 40,
+        "codes": 30,
+        "provenance": 22,
+    }
+    return {i + 1: widths.get(c, 12) for i, c in enumerate(columns)}
+
+
+def _link_cells(sheet: Worksheet, at: int) -> None:
+    """Make every filled cell of column ``at`` (below the header) a link to its own text."""
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=at, max_col=at):
+        if isinstance(cell.value, str) and cell.value:
+            cell.hyperlink = cell.value
+            cell.style = "Hyperlink"
+
+
+def _tidy_passages(sheet: Worksheet, passages: pd.DataFrame) -> None:
+    """Size the passages sheet's columns, wrap the passage text and make the links clickable."""
+    columns = list(passages[[c for c in _PASSAGE_COLUMNS if c in passages.columns]].columns)
+    wrap = {columns.index("text") + 1} if "text" in columns else set()
+    _tidy_table(sheet, _passage_widths(columns), wrap)
+    if "link" in columns:
+        _link_cells(sheet, columns.index("link") + 1)
+
+
 def write_matrix_xlsx(
     path: str | Path,
     matrix: pd.DataFrame,
@@ -104,10 +150,7 @@ def write_matrix_xlsx(
     """Write the matrix, its cells, its gap map (a picture) and the passages behind every
     cell to one Excel workbook; return the path."""
     names = labels or {}
-    table = pivot_matrix(matrix).rename(
-        index=lambda c: names.get(c, c), columns=lambda c: names.get(c, c)
-    )
-    table.index.name = ""
+    table = _matrix_table(matrix, names)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(out, engine="openpyxl") as xl:
@@ -117,36 +160,10 @@ def write_matrix_xlsx(
         rows = _passages_frame(passages, names, lang)
         rows.to_excel(xl, sheet_name="passages", index=False)
         sheets = {name: xl.book[name] for name in xl.book.sheetnames}
-        matrix_sheet = sheets["matrix"]
-        matrix_sheet.freeze_panes = "B2"
-        _tidy(matrix_sheet, {1: 28}, set())
-        cells = sheets["cells"]
-        cells.freeze_panes = "A2"
-        cells.auto_filter.ref = cells.dimensions
-        _tidy(cells, {1: 22, 2: 28, 3: 22, 4: 28}, set())
-        sheet = sheets["passages"]
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        columns = list(passages[[c for c in _PASSAGE_COLUMNS if c in passages.columns]].columns)
-        widths = {
-            i + 1: {
-                "text": 80,
-                "citation": 28,
-                "row": 24,
-                "col": 24,
-                "link": 40,
-                "codes": 30,
-                "provenance": 22,
-            }.get(c, 12)
-            for i, c in enumerate(columns)
-        }
-        _tidy(sheet, widths, {columns.index("text") + 1} if "text" in columns else set())
-        if "link" in columns:
-            at = columns.index("link") + 1
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=at, max_col=at):
-                if isinstance(cell.value, str) and cell.value:
-                    cell.hyperlink = cell.value
-                    cell.style = "Hyperlink"
+        sheets["matrix"].freeze_panes = "B2"
+        _tidy(sheets["matrix"], {1: 28}, set())
+        _tidy_table(sheets["cells"], {1: 22, 2: 28, 3: 22, 4: 28}, set())
+        _tidy_passages(sheets["passages"], passages)
         if gap_map:
             sheets["gap map"].add_image(_picture(matrix, names, lang), "A1")
     return out

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -100,6 +101,77 @@ def plot_heatmap(
     return ax
 
 
+def _field_sources(matrix: pd.DataFrame, sources: np.ndarray) -> tuple[bool, np.ndarray]:
+    """Whether every cell's count of field sources is known, and those counts (NaN if not)."""
+    known = "field_sources" in matrix and matrix["field_sources"].notna().all()
+    field = (
+        pivot_matrix(matrix, "field_sources").to_numpy(dtype=float)
+        if known
+        else np.full_like(sources, np.nan)
+    )
+    return known, field
+
+
+def _draw_grid(ax: Axes, rows: list[str], cols: list[str], labels: dict[str, str]) -> None:
+    """Lay out one square cell per row and column, labelled, between light grid lines."""
+    ax.set_xlim(-0.5, len(cols) - 0.5)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_aspect("equal")
+    _label_axes(ax, rows, cols, labels)
+    ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="#dddddd", linewidth=0.6)
+    ax.tick_params(which="minor", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _hatch_gaps(ax: Axes, sources: np.ndarray) -> None:
+    """Hatch the cells no source speaks to, so gaps read on paper without colour."""
+    for i, j in zip(*np.nonzero(sources == 0), strict=True):
+        ax.add_patch(
+            Rectangle(
+                (j - 0.42, i - 0.42),
+                0.84,
+                0.84,
+                facecolor="none",
+                edgecolor=_GAP,
+                hatch="////",
+                linewidth=0.6,
+            )
+        )
+
+
+def _draw_bubbles(
+    ax: Axes, sources: np.ndarray, field: np.ndarray, known: bool, peak: float, area: float
+) -> tuple[PathCollection, np.ndarray]:
+    """Draw one numbered bubble per cell with sources; return the bubbles and their counts."""
+    yy, xx = np.nonzero(sources > 0)
+    values = sources[yy, xx]
+    share = field[yy, xx] / values
+    colour: dict[str, Any] = (
+        {"c": share, "cmap": _CMAP, "vmin": 0, "vmax": 1} if known else {"color": _UNKNOWN}
+    )
+    points = ax.scatter(
+        xx, yy, s=area * values / peak, edgecolors="black", linewidths=0.5, zorder=3, **colour
+    )
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    for x, y, n in zip(xx, yy, values, strict=True):
+        ax.text(
+            x, y, f"{int(n)}", ha="center", va="center", fontsize=8, zorder=4, path_effects=halo
+        )
+    return points, values
+
+
+def _share_bar(ax: Axes, points: PathCollection, words: dict[str, str]) -> None:
+    """Add the colour bar of the field sources' share, from literature to field."""
+    bar = ax.figure.colorbar(
+        points, ax=ax, fraction=0.04, pad=0.02, ticks=[0, 0.5, 1], shrink=0.5, anchor=(0.0, 1.0)
+    )
+    bar.ax.set_yticklabels([f"0 % {words['literature']}", "50 %", f"100 % {words['field']}"])
+    bar.set_label(words["field_share"])
+
+
 def plot_gap_map(
     matrix: pd.DataFrame,
     *,
@@ -117,56 +189,14 @@ def plot_gap_map(
     if ax is None:
         ax = _new_axes(len(rows), len(cols), extra=4.5)
     sources = pivot_matrix(matrix, "sources").to_numpy(dtype=float)
-    known = "field_sources" in matrix and matrix["field_sources"].notna().all()
-    field = (
-        pivot_matrix(matrix, "field_sources").to_numpy(dtype=float)
-        if known
-        else np.full_like(sources, np.nan)
-    )
-    ax.set_xlim(-0.5, len(cols) - 0.5)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_aspect("equal")
-    _label_axes(ax, rows, cols, labels or {})
-    ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="#dddddd", linewidth=0.6)
-    ax.tick_params(which="minor", length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    for i, j in zip(*np.nonzero(sources == 0), strict=True):
-        ax.add_patch(
-            Rectangle(
-                (j - 0.42, i - 0.42),
-                0.84,
-                0.84,
-                facecolor="none",
-                edgecolor=_GAP,
-                hatch="////",
-                linewidth=0.6,
-            )
-        )
+    known, field = _field_sources(matrix, sources)
+    _draw_grid(ax, rows, cols, labels or {})
+    _hatch_gaps(ax, sources)
     peak = max(float(np.nanmax(sources)) if sources.size else 0.0, 1.0)
     area = _bubble_area(ax)
-    yy, xx = np.nonzero(sources > 0)
-    values = sources[yy, xx]
-    share = field[yy, xx] / values
-    colour: dict[str, Any] = (
-        {"c": share, "cmap": _CMAP, "vmin": 0, "vmax": 1} if known else {"color": _UNKNOWN}
-    )
-    points = ax.scatter(
-        xx, yy, s=area * values / peak, edgecolors="black", linewidths=0.5, zorder=3, **colour
-    )
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-    for x, y, n in zip(xx, yy, values, strict=True):
-        ax.text(
-            x, y, f"{int(n)}", ha="center", va="center", fontsize=8, zorder=4, path_effects=halo
-        )
+    points, values = _draw_bubbles(ax, sources, field, known, peak, area)
     if known and len(values):
-        bar = ax.figure.colorbar(
-            points, ax=ax, fraction=0.04, pad=0.02, ticks=[0, 0.5, 1], shrink=0.5, anchor=(0.0, 1.0)
-        )
-        bar.ax.set_yticklabels([f"0 % {words['literature']}", "50 %", f"100 % {words['field']}"])
-        bar.set_label(words["field_share"])
+        _share_bar(ax, points, words)
     _size_legend(ax, peak, area, words, known)
     if title:
         ax.set_title(title)
@@ -184,10 +214,10 @@ def _bubble_area(ax: Axes) -> float:
     return float((0.85 * cell) ** 2)
 
 
-def _size_legend(ax: Axes, peak: float, area: float, words: dict[str, str], known: bool) -> None:
+def _bubble_handles(peak: float, area: float, words: dict[str, str]) -> list[Line2D]:
+    """Legend bubbles for one source, half the peak and the peak, sized as on the map."""
     steps = sorted({1, int(round(peak / 2)), int(peak)} - {0})
-    widest = float(np.sqrt(area))
-    handles = [
+    return [
         Line2D(
             [],
             [],
@@ -200,23 +230,33 @@ def _size_legend(ax: Axes, peak: float, area: float, words: dict[str, str], know
         )
         for n in steps
     ]
+
+
+def _unknown_handle(words: dict[str, str]) -> Line2D:
+    """The legend bubble of a cell whose share of field sources is not known."""
+    return Line2D(
+        [],
+        [],
+        linestyle="",
+        marker="o",
+        markersize=10,
+        markerfacecolor=_UNKNOWN,
+        markeredgecolor="black",
+        label=words["unknown"],
+    )
+
+
+def _size_legend(ax: Axes, peak: float, area: float, words: dict[str, str], known: bool) -> None:
+    """Add the legend beside the map: bubble sizes, the gap hatching, unknown shares."""
+    widest = float(np.sqrt(area))
+    handles: list[Line2D | Rectangle] = [*_bubble_handles(peak, area, words)]
     handles.append(
         Rectangle((0, 0), 1, 1, facecolor="none", edgecolor=_GAP, hatch="////", label=words["gap"])
     )
     if not known:
-        handles.append(
-            Line2D(
-                [],
-                [],
-                linestyle="",
-                marker="o",
-                markersize=10,
-                markerfacecolor=_UNKNOWN,
-                markeredgecolor="black",
-                label=words["unknown"],
-            )
-        )
+        handles.append(_unknown_handle(words))
     size = 8.0
+    # Handle length and row spacing count in font sizes: scaled to the widest bubble, it fits.
     ax.legend(
         handles=handles,
         loc="upper left",

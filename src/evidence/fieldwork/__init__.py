@@ -19,6 +19,7 @@ from evidence.fieldwork._metadata import (
 from evidence.fieldwork._notes import SUPPORTED, NoteFormatError, read_note_text
 from evidence.fieldwork._pseudonymise import (
     NameEntry,
+    NameMatcher,
     PseudonymKey,
     compile_names,
     find_pseudonym_tokens,
@@ -30,6 +31,7 @@ from evidence.fieldwork._pseudonymise import (
 )
 
 __all__ = [
+    "NameMatcher",
     "FIELD_VERSION",
     "SUPPORTED",
     "FieldItem",

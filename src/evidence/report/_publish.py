@@ -123,6 +123,44 @@ def _print_pdf(chromium: str, html: Path, pdf: Path) -> None:
         )
 
 
+def _pandoc_base(source_md: Path, folder: Path, bibliography: Path, lang: str) -> list[str]:
+    """The pandoc command line shared by every format: citations, language, resources."""
+    return [
+        _pandoc(),
+        str(source_md),
+        "--from=markdown-implicit_figures",
+        "--citeproc",
+        f"--bibliography={bibliography}",
+        f"--metadata=lang:{text('common', 'locale', lang)}",
+        f"--resource-path={folder}",
+    ]
+
+
+def _pandoc_formats(title: str) -> dict[str, list[str]]:
+    """The pandoc arguments of each format written, by file extension."""
+    return {
+        "md": ["--to=gfm-raw_html", "--wrap=none"],
+        "html": [
+            "--to=html5",
+            "--standalone",
+            "--embed-resources",
+            "--metadata=link-citations:true",
+            f"--metadata=pagetitle:{title}",
+        ],
+        "docx": ["--to=docx"],
+    }
+
+
+def _run_pandoc(
+    command: list[str], stem: str, target: Path, folder: Path, env: dict[str, str]
+) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, cwd=folder, env=env)
+    if result.returncode != 0:
+        raise ReportError(
+            f"chapter '{stem}': pandoc could not write {target.name}: {result.stderr.strip()}"
+        )
+
+
 def render_documents(
     source_md: Path,
     stem: str,
@@ -137,41 +175,12 @@ def render_documents(
 
     Citations become author-date references with a bibliography of the works cited only.
     """
-    base = [
-        _pandoc(),
-        str(source_md),
-        "--from=markdown-implicit_figures",
-        "--citeproc",
-        f"--bibliography={bibliography}",
-        f"--metadata=lang:{text('common', 'locale', lang)}",
-        f"--resource-path={folder}",
-    ]
-    outputs = {
-        "md": ["--to=gfm-raw_html", "--wrap=none"],
-        "html": [
-            "--to=html5",
-            "--standalone",
-            "--embed-resources",
-            "--metadata=link-citations:true",
-            f"--metadata=pagetitle:{title}",
-        ],
-        "docx": ["--to=docx"],
-    }
+    base = _pandoc_base(source_md, folder, bibliography, lang)
     env = {**os.environ, "SOURCE_DATE_EPOCH": _SOURCE_DATE_EPOCH}
     written = []
-    for ext, args in outputs.items():
+    for ext, args in _pandoc_formats(title).items():
         target = folder / f"{stem}.{ext}"
-        result = subprocess.run(
-            [*base, *args, f"--output={target}"],
-            capture_output=True,
-            text=True,
-            cwd=folder,
-            env=env,
-        )
-        if result.returncode != 0:
-            raise ReportError(
-                f"chapter '{stem}': pandoc could not write {target.name}: {result.stderr.strip()}"
-            )
+        _run_pandoc([*base, *args, f"--output={target}"], stem, target, folder, env)
         written.append(target)
     chromium = find_pdf_printer() if pdf else None
     if chromium:
@@ -287,8 +296,8 @@ def _hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
-def write_manifest(settings: Settings, folder: Path, extra: dict[str, Any]) -> Path:
-    """Write ``manifest.json``: input hashes, codebook version, package versions, git commit."""
+def _package_versions() -> dict[str, str]:
+    """The installed version of each package a build depends on ("" when it is absent)."""
     packages = {}
     for name in (
         "evidence",
@@ -307,16 +316,27 @@ def write_manifest(settings: Settings, folder: Path, extra: dict[str, Any]) -> P
             packages[name] = version(name)
         except PackageNotFoundError:
             packages[name] = ""
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=settings.root, capture_output=True, text=True
-    )
+    return packages
+
+
+def _git_state(root: Path) -> dict[str, Any]:
+    """The workbook's git commit and whether tracked files differ from it (None: no git)."""
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
     dirty = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=settings.root,
+        cwd=root,
         capture_output=True,
         text=True,
     )
-    inputs = {
+    return {
+        "git_commit": commit.stdout.strip() if commit.returncode == 0 else "",
+        "git_dirty": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None,
+    }
+
+
+def _input_hashes(settings: Settings) -> dict[str, str]:
+    """The sha256 of every file a chapter is built from, by path relative to the root."""
+    return {
         settings.relative(p): _hash(p)
         for p in sorted(
             {
@@ -329,10 +349,15 @@ def write_manifest(settings: Settings, folder: Path, extra: dict[str, Any]) -> P
             }
         )
     }
+
+
+def write_manifest(settings: Settings, folder: Path, extra: dict[str, Any]) -> Path:
+    """Write ``manifest.json``: input hashes, codebook version, package versions, git commit."""
+    packages = _package_versions()
+    git = _git_state(settings.root)
     manifest = {
-        "git_commit": commit.stdout.strip() if commit.returncode == 0 else "",
-        "git_dirty": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None,
-        "inputs": inputs,
+        **git,
+        "inputs": _input_hashes(settings),
         "packages": packages,
         "pandoc": subprocess.run(
             [_pandoc(), "--version"], capture_output=True, text=True

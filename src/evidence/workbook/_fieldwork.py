@@ -20,6 +20,7 @@ from evidence.fieldwork import (
     FieldItem,
     Metadata,
     NameEntry,
+    NameMatcher,
     NoteFormatError,
     PseudonymKey,
     Refusal,
@@ -99,16 +100,15 @@ def _names(settings: Settings) -> tuple[NameEntry, ...] | None:
     return parse_names(path.read_text(encoding="utf-8-sig"), settings.relative(path))
 
 
-def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
-    """Import the field notes: refuse those without consent, pseudonymise, store; return summary.
+# One note as read: its path, its body, its metadata (or why it is refused), its warnings.
+_Note = tuple[Path, str, Metadata | Refusal, list[str]]
 
-    The names list must exist when there are notes (empty if they name nobody): without it
-    nothing is imported and the store is left as it was.
-    """
-    fw = settings.fieldwork
-    summary: dict[str, Any] = {
+
+def _new_summary(settings: Settings) -> dict[str, Any]:
+    """The summary of an import before any note is read."""
+    return {
         "stage": "fieldwork",
-        "folder": settings.relative(fw.folder),
+        "folder": settings.relative(settings.fieldwork.folder),
         "notes": 0,
         "imported": 0,
         "changed": 0,
@@ -120,23 +120,20 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
         "review": [],
         "warnings": [],
     }
-    files = _note_files(settings) if fw.folder.is_dir() else []
-    summary["notes"] = len(files)
-    if not files:
-        summary["removed"] = store.replace_sources("field", [])["removed"]
-        store.replace_failures("fieldwork", [])
-        return summary
-    entries = _names(settings)
-    if entries is None:
-        detail = (
-            f"create {settings.relative(fw.names)} (one name per line, 'name;organisation' "
-            "for organisations; an empty file if the notes name nobody)"
-        )
-        store.replace_failures("fieldwork", [("names list", "no_names_list", detail)])
-        summary["refused"] = [{"item": "names list", "reason": "no_names_list", "detail": detail}]
-        return summary
-    tables = _tables(fw.folder)
-    read = [(path, *_read(path, tables)) for path in files]
+
+
+def _refuse_without_names(settings: Settings, store: Store, summary: dict[str, Any]) -> None:
+    """Record that the names list is missing and say how to create it."""
+    detail = (
+        f"create {settings.relative(settings.fieldwork.names)} (one name per line, "
+        "'name;organisation' for organisations; an empty file if the notes name nobody)"
+    )
+    store.replace_failures("fieldwork", [("names list", "no_names_list", detail)])
+    summary["refused"] = [{"item": "names list", "reason": "no_names_list", "detail": detail}]
+
+
+def _matcher(entries: tuple[NameEntry, ...], read: list[_Note]) -> NameMatcher:
+    """Match the listed names, and the notes' organisations the list does not name."""
     listed = {fold_name(n) for e in entries for n in e.names}
     organisations = sorted(
         {
@@ -147,15 +144,27 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
             and fold_name(m.organisation) not in listed
         }
     )
-    matcher = compile_names([*entries, *(NameEntry((o,), "organisation") for o in organisations)])
+    return compile_names([*entries, *(NameEntry((o,), "organisation") for o in organisations)])
+
+
+def _load_key(settings: Settings, read: list[_Note]) -> PseudonymKey:
+    """The re-identification key, with the pseudonym-like tokens of the notes reserved."""
+    fw = settings.fieldwork
     key = (
         parse_key(fw.key.read_text(encoding="utf-8"), settings.relative(fw.key))
         if fw.key.is_file()
         else PseudonymKey()
     )
-    key = key.with_reserved(set().union(*(find_pseudonym_tokens(b) for _, b, *_ in read)))
+    return key.with_reserved(set().union(*(find_pseudonym_tokens(b) for _, b, *_ in read)))
+
+
+def _compute_items(
+    settings: Settings, read: list[_Note], matcher: NameMatcher, key: PseudonymKey
+) -> tuple[list[FieldItem], list[tuple[str, str, str]], list[dict[str, str]], PseudonymKey]:
+    """Pseudonymise the notes; return the items, the refusals, the warnings and the key."""
     items: list[FieldItem] = []
     failures: list[tuple[str, str, str]] = []
+    warned: list[dict[str, str]] = []
 
     def clean(text: str) -> str:
         # Messages can quote metadata values or file paths: they are pseudonymised too.
@@ -173,10 +182,12 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
             settings.relative(path), body, meta, matcher, key, taken=frozenset(i.key for i in items)
         )
         items.append(item)
-        summary["warnings"] += [
-            {"item": item.key, "warning": clean(w)} for w in (*warnings, *item.warnings)
-        ]
-    write_atomic(fw.key, format_key(key), private=True, if_changed=True)
+        warned += [{"item": item.key, "warning": clean(w)} for w in (*warnings, *item.warnings)]
+    return items, failures, warned, key
+
+
+def _save_items(store: Store, items: list[FieldItem], summary: dict[str, Any]) -> None:
+    """Replace the field sources in the store and save each item, counting what changed."""
     summary["removed"] = store.replace_sources("field", [i.record for i in items])["removed"]
     for item in items:
         changed = store.save_field_item(
@@ -188,6 +199,34 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
             passages=item.passages,
         )
         summary["changed" if changed else "unchanged"] += 1
+
+
+def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
+    """Import the field notes: refuse those without consent, pseudonymise, store; return summary.
+
+    The names list must exist when there are notes (empty if they name nobody): without it
+    nothing is imported and the store is left as it was.
+    """
+    fw = settings.fieldwork
+    summary = _new_summary(settings)
+    files = _note_files(settings) if fw.folder.is_dir() else []
+    summary["notes"] = len(files)
+    if not files:
+        summary["removed"] = store.replace_sources("field", [])["removed"]
+        store.replace_failures("fieldwork", [])
+        return summary
+    entries = _names(settings)
+    if entries is None:
+        _refuse_without_names(settings, store, summary)
+        return summary
+    tables = _tables(fw.folder)
+    read = [(path, *_read(path, tables)) for path in files]
+    matcher = _matcher(entries, read)
+    key = _load_key(settings, read)
+    items, failures, warnings, key = _compute_items(settings, read, matcher, key)
+    summary["warnings"] += warnings
+    write_atomic(fw.key, format_key(key), private=True, if_changed=True)
+    _save_items(store, items, summary)
     store.replace_failures("fieldwork", failures)
     summary.update(_review(items))
     summary["imported"] = len(items)

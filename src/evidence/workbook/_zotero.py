@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from evidence.coding import load_codebook
-from evidence.config import Settings, read_secret
+from evidence.config import Settings, ZoteroSettings, read_secret
 from evidence.errors import ConfigError, ZoteroError
 from evidence.files import write_atomic
 from evidence.library import make_citation_keys, normalise_language, parse_bibtex, render_bibtex
@@ -34,6 +34,8 @@ from evidence.library.zotero import (
     CODING_COLUMNS,
     AnnotationSet,
     FileCheck,
+    FileResult,
+    LibraryView,
     Pull,
     ZoteroClient,
     ZoteroUnavailable,
@@ -189,6 +191,65 @@ def _merge(store: Store, pull: Pull | None, synced: bool) -> _Mirror:
     return _Mirror(new_items, new_colls, changed_items, gone_items, changed_colls, gone_colls)
 
 
+def _library_state(
+    store: Store, zs: ZoteroSettings, label: str, full: bool
+) -> tuple[str, bool, int]:
+    """The library's identity, whether the store holds it synced, and the version to pull from."""
+    identity = f"{label}@{'local' if zs.local else ''}{zs.endpoint}"
+    synced = store.get_meta(META_LIBRARY) == identity
+    since = int(store.get_meta(META_VERSION, "0") or 0) if synced and not full else 0
+    return identity, synced, since
+
+
+def _new_summary(settings: Settings, bib: Path, label: str, since: int) -> dict[str, Any]:
+    """The summary of a sync before anything is pulled."""
+    return {
+        "stage": "sync",
+        "route": "zotero-local" if settings.zotero.local else "zotero",
+        "file": settings.relative(bib),
+        "library": label,
+        "since": since,
+        "version": since,
+        "requests": 0,
+        **dict.fromkeys(("added", "updated", "removed", "sources", "files", "missing"), 0),
+        "skipped": [],
+    }
+
+
+def _without_key(summary: dict[str, Any], store: Store, synced: bool) -> dict[str, Any]:
+    """No key for the Web API: keep the library as last synced, else read the snapshot."""
+    reason = "ZOTERO_API_KEY is not set (environment or .env)"
+    if synced:
+        return _kept(summary, store, note=f"{reason}: the library is kept as last synced")
+    return _unavailable(summary, f"{reason}: the committed snapshot was read", failure=False)
+
+
+def _check_collection(zs: ZoteroSettings, label: str, mirror: _Mirror) -> None:
+    if zs.collection and zs.collection not in mirror.collections:
+        raise ZoteroError(
+            f"{label} has no collection '{zs.collection}': set [zotero] collection in "
+            "evidence.toml to a collection key (the 8 characters in the collection's web "
+            "address) or leave it empty"
+        )
+
+
+def _write_sync(
+    store: Store,
+    summary: dict[str, Any],
+    mirror: _Mirror,
+    derived: _Derived,
+    identity: str,
+    *,
+    reset: bool,
+) -> None:
+    """Write the pull and all it derives in one transaction, the library version last."""
+    with store.transaction():
+        mirror.write(store, reset=reset)
+        summary.update(derived.apply(store))
+        store.set_meta(META_LIBRARY, identity)
+        store.set_meta(META_VERSION, str(summary["version"]))  # last: the pull is now applied
+
+
 def sync_zotero(
     settings: Settings,
     store: Store,
@@ -213,26 +274,11 @@ def sync_zotero(
     codes, tag_map, colours = _codebook_maps(settings)
     key = read_secret("ZOTERO_API_KEY", settings.root) if api_key is None else api_key
     label = library_label(zs)
-    identity = f"{label}@{'local' if zs.local else ''}{zs.endpoint}"
-    synced = store.get_meta(META_LIBRARY) == identity
-    since = int(store.get_meta(META_VERSION, "0") or 0) if synced and not full else 0
+    identity, synced, since = _library_state(store, zs, label, full)
     bib = _bib_path(settings)
-    summary: dict[str, Any] = {
-        "stage": "sync",
-        "route": "zotero-local" if zs.local else "zotero",
-        "file": settings.relative(bib),
-        "library": label,
-        "since": since,
-        "version": since,
-        "requests": 0,
-        **dict.fromkeys(("added", "updated", "removed", "sources", "files", "missing"), 0),
-        "skipped": [],
-    }
+    summary = _new_summary(settings, bib, label, since)
     if not zs.local and not key:
-        reason = "ZOTERO_API_KEY is not set (environment or .env)"
-        if synced:
-            return _kept(summary, store, note=f"{reason}: the library is kept as last synced")
-        return _unavailable(summary, f"{reason}: the committed snapshot was read", failure=False)
+        return _without_key(summary, store, synced)
     client = ZoteroClient(zs, key, transport=transport, sleep=sleep)
     try:
         try:
@@ -243,12 +289,7 @@ def sync_zotero(
                 return _unavailable(summary, str(exc), failure=True)
             return _kept(summary, store, skipped=[{"item": label, "reason": str(exc)}])
         mirror = _merge(store, pull, synced)
-        if zs.collection and zs.collection not in mirror.collections:
-            raise ZoteroError(
-                f"{label} has no collection '{zs.collection}': set [zotero] collection in "
-                "evidence.toml to a collection key (the 8 characters in the collection's web "
-                "address) or leave it empty"
-            )
+        _check_collection(zs, label, mirror)
         derived = _derive(
             settings, store, client, mirror.items, mirror.collections, codes, tag_map, colours
         )
@@ -257,11 +298,7 @@ def sync_zotero(
     summary["version"] = pull.version if pull is not None else since
     summary["requests"] = client.requests
     summary["retries"] = client.transport.retried
-    with store.transaction():
-        mirror.write(store, reset=not synced)
-        summary.update(derived.apply(store))
-        store.set_meta(META_LIBRARY, identity)
-        store.set_meta(META_VERSION, str(summary["version"]))  # last: the pull is now applied
+    _write_sync(store, summary, mirror, derived, identity, reset=not synced)
     summary["changed"] = len(mirror.changed_items) + len(mirror.changed_collections)
     summary["deleted"] = len(mirror.gone_items) + len(mirror.gone_collections)
     summary["written"] = derived.write_snapshot(settings, bib)
@@ -316,20 +353,12 @@ class _Derived:
         return out
 
 
-def _derive(
-    settings: Settings,
-    store: Store,
-    client: ZoteroClient,
-    items: dict[str, Any],
-    collections: dict[str, Any],
-    codes: set[str],
-    tag_map: dict[str, str],
-    colours: dict[str, str],
-) -> _Derived:
+def _locate(
+    settings: Settings, store: Store, client: ZoteroClient, view: LibraryView
+) -> list[FileResult]:
+    """Find each PDF attachment on disk (or download it), checked against Zotero's md5."""
     zs = settings.zotero
-    view = select_library(items, collections, collection=zs.collection)
-    keys, key_problems = make_citation_keys(view.references.values())
-    results = locate_files(
+    return locate_files(
         view.attachments,
         root=settings.root,
         download_dir=settings.path(_DOWNLOADS),
@@ -340,21 +369,44 @@ def _derive(
         fetch=None if zs.local else client.fetch_file,
         local_path=client.local_file_path if zs.local else None,
     )
+
+
+def _documents(
+    view: LibraryView, keys: dict[str, str], results: list[FileResult]
+) -> dict[str, list[dict[str, Any]]]:
+    """The document records of each reference, by citation key (none for a reference alone)."""
     documents: dict[str, list[dict[str, Any]]] = {keys[z]: [] for z in view.references}
     for r in results:
         documents[keys[r.attachment.parent]].append(r.record)
+    return documents
+
+
+def _library_bibtex(
+    view: LibraryView,
+    keys: dict[str, str],
+    documents: dict[str, list[dict[str, Any]]],
+    langs: dict[str, str],
+    label: str,
+) -> str:
+    """The references.bib snapshot of the library: its references with their files."""
     files = {z: sorted(d["path"] for d in documents[keys[z]]) for z in view.references}
-    langs = {
-        z: normalise_language(str(d.get("language") or "")) for z, d in view.references.items()
-    }
     header = (
-        f"Written by `evidence sync` from the Zotero library {client.label}.\n"
+        f"Written by `evidence sync` from the Zotero library {label}.\n"
         "Edit the library in Zotero, not this file."
     )
-    bibtex = render_bibtex(
+    return render_bibtex(
         view.references.values(), keys, files=files, languages=langs, header=header
     )
-    versions = sorted((z, int(items[z].get("version") or 0)) for z in view.references)
+
+
+def _sources(
+    settings: Settings,
+    store: Store,
+    bibtex: str,
+    keys: dict[str, str],
+    versions: list[tuple[str, int]],
+) -> tuple[list[dict[str, Any]] | None, tuple[tuple[str, str], ...], str]:
+    """Return the sources (None: as the store holds them), the skipped entries and the digest."""
     digest = hashlib.sha256(json.dumps([bibtex, versions]).encode()).hexdigest()
     sources: list[dict[str, Any]] | None = None
     skipped: tuple[tuple[str, str], ...] = ()
@@ -376,6 +428,58 @@ def _derive(
         ]
         skipped = parsed.skipped
         digest = "" if skipped else digest
+    return sources, skipped, digest
+
+
+def _failures(
+    key_problems: list[tuple[str, str]],
+    view: LibraryView,
+    skipped: tuple[tuple[str, str], ...],
+) -> list[tuple[str, str, str]]:
+    """What the sync could not register, as (item, reason, detail), sorted."""
+    failures = [(f"zotero item {z}", "citation_key", why) for z, why in key_problems]
+    failures += [(i, r, d) for i, r, d in view.problems]
+    failures += [(i, "malformed_entry", why) for i, why in skipped]
+    return sorted(failures)
+
+
+def _languages(view: LibraryView) -> dict[str, str]:
+    """Each reference's language as fr, nl or en ("" when unknown), by Zotero key."""
+    return {z: normalise_language(str(d.get("language") or "")) for z, d in view.references.items()}
+
+
+def _counts(
+    keys: dict[str, str], results: list[FileResult], found: list[FileResult], view: LibraryView
+) -> dict[str, int]:
+    """The summary's counts of sources and files."""
+    return {
+        "sources": len(keys),
+        "files": len(found),
+        "missing": len(results) - len(found),
+        "downloaded": sum(r.downloaded for r in results),
+        "non_pdf_attachments": view.skipped_files,
+        "orphans": view.orphans,
+    }
+
+
+def _derive(
+    settings: Settings,
+    store: Store,
+    client: ZoteroClient,
+    items: dict[str, Any],
+    collections: dict[str, Any],
+    codes: set[str],
+    tag_map: dict[str, str],
+    colours: dict[str, str],
+) -> _Derived:
+    view = select_library(items, collections, collection=settings.zotero.collection)
+    keys, key_problems = make_citation_keys(view.references.values())
+    results = _locate(settings, store, client, view)
+    documents = _documents(view, keys, results)
+    langs = _languages(view)
+    bibtex = _library_bibtex(view, keys, documents, langs, client.label)
+    versions = sorted((z, int(items[z].get("version") or 0)) for z in view.references)
+    sources, skipped, digest = _sources(settings, store, bibtex, keys, versions)
     annotations = build_annotations(
         view.annotations,
         source_keys=keys,
@@ -385,9 +489,6 @@ def _derive(
         tag_map=tag_map,
         colours=colours,
     )
-    failures = [(f"zotero item {z}", "citation_key", why) for z, why in key_problems]
-    failures += [(i, r, d) for i, r, d in view.problems]
-    failures += [(i, "malformed_entry", why) for i, why in skipped]
     found = [r for r in results if r.check is not None]
     return _Derived(
         sources=sources,
@@ -395,14 +496,7 @@ def _derive(
         documents=documents,
         annotations=annotations,
         checks=[r.check for r in found],
-        failures=sorted(failures),
+        failures=_failures(key_problems, view, skipped),
         bibtex=bibtex,
-        counts={
-            "sources": len(keys),
-            "files": len(found),
-            "missing": len(results) - len(found),
-            "downloaded": sum(r.downloaded for r in results),
-            "non_pdf_attachments": view.skipped_files,
-            "orphans": view.orphans,
-        },
+        counts=_counts(keys, results, found, view),
     )

@@ -17,11 +17,18 @@ from evidence.library.zotero._annotations import (
     read_snapshot,
     render_snapshot,
 )
-from evidence.library.zotero._files import FileCheck, locate_files
+from evidence.library.zotero._files import FileCheck, FileResult, locate_files
 from evidence.library.zotero._http import Pull, ZoteroClient, ZoteroUnavailable, library_label
-from evidence.library.zotero._items import merge_items, read_annotation, select_library
+from evidence.library.zotero._items import (
+    LibraryView,
+    merge_items,
+    read_annotation,
+    select_library,
+)
 
 __all__ = [
+    "FileResult",
+    "LibraryView",
     "ANNOTATION_COLUMNS",
     "CODING_COLUMNS",
     "AnnotationSet",

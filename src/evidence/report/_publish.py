@@ -9,7 +9,6 @@ the same inputs give byte-identical Markdown and HTML.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -27,6 +26,7 @@ import nbformat
 
 from evidence.config import Chapter, Settings
 from evidence.errors import BuildLockedError, ReportError
+from evidence.files import LockHeld, hold_lock
 from evidence.i18n import text
 
 __all__ = [
@@ -49,18 +49,14 @@ _SOURCE_DATE_EPOCH = "946684800"
 @contextmanager
 def build_lock(reports: Path) -> Iterator[None]:
     """Hold the build lock of ``reports`` for the block; refuse if another build holds it."""
-    reports.mkdir(parents=True, exist_ok=True)
-    with open(reports / _LOCK_NAME, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BuildLockedError(
-                f"{reports}: another build is running (lock {_LOCK_NAME}); wait for it to end"
-            ) from exc
-        try:
+    try:
+        with hold_lock(reports / _LOCK_NAME):
             yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    except LockHeld as exc:
+        raise BuildLockedError(
+            f"{reports}: another build is running (process {exc.holder or 'unknown'}, lock "
+            f"{_LOCK_NAME}); wait for it to end"
+        ) from exc
 
 
 def strip_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -10,6 +10,7 @@ __all__ = [
     "EvidenceError",
     "ConfigError",
     "CodebookError",
+    "DecisionsError",
     "StoreError",
     "LibraryError",
     "ZoteroError",
@@ -43,6 +44,11 @@ class CodebookError(ConfigError):
         self.path = path
         self.line = line
         self.code = code
+
+
+class DecisionsError(ConfigError):
+    """The coding decisions file cannot be read whole, or a decision names an unknown code or
+    passage; the message lists each line and what to do. Nothing is written."""
 
 
 class StoreError(EvidenceError):

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from evidence.coding import Coding, Decision
+from evidence.coding import Coding, Decision, Labels
 from evidence.coding._agreement import (
     _binary_stats,
     compute_agreement,
@@ -118,8 +118,39 @@ def test_coder_sets_from_decisions_and_rules() -> None:
         Decision("p2", "pop.women", "add", "bert", "2025-01-02"),
     ]
     assert compute_coder_sets(decisions) == {
-        "ana": {"p1": {"form.verbal"}},
-        "bert": {"p1": set(), "p2": {"pop.women"}},
+        "ana": {"p1": Labels(frozenset({"form.verbal"}), frozenset({"form.physical"}))},
+        "bert": {
+            "p1": Labels(frozenset(), frozenset({"form.verbal"})),
+            "p2": Labels(frozenset({"pop.women"})),
+        },
     }
     codings = [Coding("p1", "form.verbal"), Coding("p1", "pop.women", "human", "ana")]
     assert compute_rule_sets(codings) == {"p1": {"form.verbal"}}
+
+
+def test_a_code_a_reviewer_did_not_decide_is_not_counted_as_absent() -> None:
+    """The rules coded form.physical and pop.women on p1 and p2; the person only said
+    whether form.physical applies (and marked p3 complete)."""
+    rules = {"p1": {"form.physical", "pop.women"}, "p2": {"pop.women"}, "p3": {"pop.women"}}
+    person = {
+        "p1": Labels(frozenset({"form.physical"})),
+        "p2": Labels(absent=frozenset({"form.physical"})),
+        "p3": Labels(frozenset(), complete=True),
+    }
+    result = compute_agreement(rules, person, ["form.physical", "pop.women"], n_boot=0)
+    physical, women = result["per_code"]["form.physical"], result["per_code"]["pop.women"]
+    assert physical["units"] == 3 and physical["kappa"] == 1.0
+    # pop.women was decided on p3 only (complete): one unit, where the two disagree.
+    assert women["units"] == 1 and women["observed_agreement"] == 0.0
+
+
+def test_decisions_marked_complete_make_every_other_code_absent() -> None:
+    decisions = [
+        Decision("p1", "form.verbal", "accept", "ana", "2025-01-01"),
+        Decision("p1", "*", "complete", "ana", "2025-01-01"),
+        Decision("p2", "form.verbal", "accept", "ana", "2025-01-01"),
+    ]
+    labels = compute_coder_sets(decisions)["ana"]
+    assert labels["p1"].value("form.physical") is False
+    assert labels["p2"].value("form.physical") is None
+    assert labels["p1"].value("form.verbal") is labels["p2"].value("form.verbal") is True

@@ -83,8 +83,8 @@ def test_malformed_rows_are_skipped_with_their_line() -> None:
     assert [d.passage_id for d in loaded] == ["p1", "p5"]
     assert loaded.decisions[1].decision == "add"
     assert loaded.skipped == [
-        (3, "decision 'maybe' is not accept, reject or add"),
-        (5, "coder is empty"),
+        (3, "decision 'maybe' is not accept, reject, add or complete"),
+        (5, "coder is empty; fill it in or delete the row"),
         (6, "date 'yesterday' is not an ISO date (2025-01-31 or 2025-01-31T14:05:00)"),
     ]
 
@@ -104,12 +104,13 @@ def test_add_decision_replaces_the_coders_earlier_decision() -> None:
         ("ana", "reject"),
         ("bert", "accept"),
     ]
-    with pytest.raises(ValueError, match="not accept, reject or add"):
+    with pytest.raises(ValueError, match="not accept, reject, add or complete"):
         add_decision(decisions, "p1", "form.verbal", "perhaps", "ana")
     with pytest.raises(ValueError, match="needs a passage id"):
         add_decision(decisions, "", "form.verbal", "accept", "ana")
     stamped = add_decision([], "p1", "form.verbal", "accept", "ana")[0]
-    assert len(stamped.date) == 19 and stamped.date[10] == "T"
+    # Local time with its offset, to the second: 2025-01-31T14:05:00+01:00.
+    assert len(stamped.date) == 25 and stamped.date[10] == "T" and stamped.date[19] in "+-"
 
 
 def test_latest_decision_per_passage_code_and_coder() -> None:

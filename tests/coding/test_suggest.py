@@ -114,7 +114,14 @@ def test_training_set_comes_from_the_latest_decisions() -> None:
         Decision("p3", "form.verbal", "accept", "ana", "2025-01-01"),
     ]
     texts = {"p1": "insultes et coups", "p2": "rien", "p9": "unused"}
+    # A code nobody decided on a passage is not reviewed there: not a negative example.
     assert compute_training_set(decisions, texts) == [
-        Example("p1", "insultes et coups", frozenset({"form.verbal"})),
-        Example("p2", "rien", frozenset()),
+        Example(
+            "p1",
+            "insultes et coups",
+            frozenset({"form.verbal"}),
+            absent=frozenset({"form.physical"}),
+            complete=False,
+        ),
+        Example("p2", "rien", frozenset(), absent=frozenset({"form.verbal"}), complete=False),
     ]

@@ -10,8 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evidence.coding import format_evaluation, render_highlighted
+from evidence.coding import ALL_CODES, format_evaluation, render_highlighted
 from evidence.config import Settings, load_settings
+from evidence.errors import ConfigError
 from evidence.workbook import (
     run_agreement,
     run_codebook_export,
@@ -59,19 +60,26 @@ def cmd_explain(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     """``evidence review``: one person's decision, into the decisions file."""
-    data = run_review(
-        settings, args.passage_id, args.code, args.decision, args.coder, note=args.note
-    )
-    emit(
-        args,
-        data,
-        lambda d: (
-            f"{d['decision']} {d['code']} on {d['passage_id']} by "
-            f"{d['coder']}: written to {d['file']} ({d['decisions']} decisions); "
-            "run `evidence code` to apply it"
-        ),
-    )
+    if bool(args.code) != bool(args.decision) or not (args.code or args.complete):
+        raise ConfigError(
+            "give a code and a decision (evidence review PASSAGE_ID CODE accept|reject|add), "
+            "--complete, or both"
+        )
+    decisions = [(args.code, args.decision)] if args.code else []
+    decisions += [(ALL_CODES, "complete")] if args.complete else []
+    done = [
+        run_review(settings, args.passage_id, code, decision, args.coder, note=args.note)
+        for code, decision in decisions
+    ]
+    emit(args, done[0] if len(done) == 1 else done, lambda _: "\n".join(map(_review_text, done)))
     return 0
+
+
+def _review_text(d: dict[str, Any]) -> str:
+    return (
+        f"{d['decision']} {d['code']} on {d['passage_id']} by {d['coder']}: written to "
+        f"{d['file']} ({d['decisions']} decisions); run `evidence code` to apply it"
+    )
 
 
 def _suggest_text(d: dict[str, Any]) -> str:

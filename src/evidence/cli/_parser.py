@@ -93,6 +93,14 @@ def _add_matrix_filters(p: argparse.ArgumentParser) -> None:
         "suggestions of at least --min-score",
     )
     p.add_argument(
+        "--with-suggestions",
+        type=float,
+        default=None,
+        metavar="P",
+        help="show beside each count what model suggestions of probability P or more would "
+        "add (labelled +n; never counted)",
+    )
+    p.add_argument(
         "--min-score",
         type=float,
         default=0.5,
@@ -172,11 +180,18 @@ def _add_coding(add: _Add) -> None:
     p = add(
         "review",
         _coding.cmd_review,
-        "accept, reject or add a code on a passage (decisions file)",
+        "accept, reject or add a code on a passage, or mark it fully reviewed (--complete), "
+        "in the decisions file",
     )
     p.add_argument("passage_id")
-    p.add_argument("code")
-    p.add_argument("decision", choices=("accept", "reject", "add"))
+    p.add_argument("code", nargs="?", default="", help="a code id of codebook.yml")
+    p.add_argument("decision", nargs="?", default="", choices=("", "accept", "reject", "add"))
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="every code of the passage was reviewed: the codes not accepted or added are "
+        "absent (for agreement and learning)",
+    )
     p.add_argument("--coder", default="", help="who decides (kept in the file)")
     p.add_argument("--note", default="", help="why, in a few words")
     p = add(

@@ -20,10 +20,17 @@
 from evidence.coding._agreement import compute_agreement, compute_coder_sets
 from evidence.coding._codebook import Codebook, load_codebook
 from evidence.coding._decisions import (
+    ALL_CODES,
     Decision,
+    Labels,
     add_decision,
+    check_codes,
+    closest,
     compute_final_decisions,
+    compute_final_labels,
+    describe_problems,
     load_decisions,
+    record_decision,
     write_decisions,
 )
 from evidence.coding._evaluate import compute_evaluation, format_evaluation, load_jsonl
@@ -41,6 +48,9 @@ from evidence.coding._suggest import (
 
 __all__ = [
     "add_decision",
+    "ALL_CODES",
+    "check_codes",
+    "closest",
     "code_passages",
     "Codebook",
     "Coding",
@@ -49,17 +59,21 @@ __all__ = [
     "compute_coder_sets",
     "compute_evaluation",
     "compute_final_decisions",
+    "compute_final_labels",
     "compute_review_queue",
     "compute_training_set",
     "Decision",
+    "describe_problems",
     "explain_passage",
     "format_evaluation",
+    "Labels",
     "load_codebook",
     "load_decisions",
     "load_jsonl",
     "load_qdc",
     "Match",
     "Matcher",
+    "record_decision",
     "render_codebook_yaml",
     "render_highlighted",
     "suggest_codes",

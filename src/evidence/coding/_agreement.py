@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from evidence.coding._decisions import Decision, compute_latest_decisions
+from evidence.coding._decisions import Decision, Labels, compute_coder_labels
 from evidence.coding._match import Coding
 
 __all__ = [
@@ -114,9 +114,14 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 4)
 
 
+def _as_labels(value: Labels | Iterable[str]) -> Labels:
+    """A coder's view of one passage: labels, or the set of its codes (every code decided)."""
+    return value if isinstance(value, Labels) else Labels(frozenset(value), complete=True)
+
+
 def compute_agreement(
-    coder_a: Mapping[str, Iterable[str]],
-    coder_b: Mapping[str, Iterable[str]],
+    coder_a: Mapping[str, Labels | Iterable[str]],
+    coder_b: Mapping[str, Labels | Iterable[str]],
     codes: Iterable[str],
     *,
     units: Sequence[str] | None = None,
@@ -126,21 +131,29 @@ def compute_agreement(
 ) -> dict[str, Any]:
     """Return kappa and alpha per code between two coders, with bootstrap intervals.
 
-    ``coder_a`` and ``coder_b`` map passage ids to the codes each coder gave; ``units`` are
-    the passages both reviewed (by default those in both mappings). The result is JSON-able:
+    ``coder_a`` and ``coder_b`` map passage ids to what each coder said: :class:`Labels`
+    (codes present, absent, whether the passage is complete), or the set of codes given, when
+    every code was decided (the rules). ``units`` are the passages both reviewed (by default
+    those in both mappings); a passage missing from a mapping of sets has no code there. Each
+    code is compared on the units where both coders said whether it applies, so a code a
+    reviewer did not decide is not counted as absent. The result is JSON-able:
     ``{"units": n, "per_code": {code: {...}}, "mean_kappa", "mean_alpha"}``.
     """
     if units is None:
         units = sorted(set(coder_a) & set(coder_b))
-    sets_a = {u: set(coder_a.get(u, ())) for u in units}
-    sets_b = {u: set(coder_b.get(u, ())) for u in units}
+    view_a = {u: _as_labels(coder_a.get(u, ())) for u in units}
+    view_b = {u: _as_labels(coder_b.get(u, ())) for u in units}
     rng = np.random.default_rng(seed)
-    resample = rng.integers(0, len(units), size=(n_boot, len(units))) if units else None
     per_code: dict[str, dict[str, Any]] = {}
     for code in dict.fromkeys(codes):
-        a = np.array([code in sets_a[u] for u in units], dtype=bool)
-        b = np.array([code in sets_b[u] for u in units], dtype=bool)
-        per_code[code] = _code_agreement(a, b, resample if n_boot > 1 else None, level)
+        pairs = [(view_a[u].value(code), view_b[u].value(code)) for u in units]
+        known = [(x, y) for x, y in pairs if x is not None and y is not None]
+        a = np.array([x for x, _ in known], dtype=bool)
+        b = np.array([y for _, y in known], dtype=bool)
+        resample = (
+            rng.integers(0, len(known), size=(n_boot, len(known))) if known and n_boot > 1 else None
+        )
+        per_code[code] = _code_agreement(a, b, resample, level)
     kappas = [e["kappa"] for e in per_code.values() if e["kappa"] is not None]
     alphas = [e["alpha"] for e in per_code.values() if e["alpha"] is not None]
     return {
@@ -180,14 +193,10 @@ def _code_agreement(
     return entry
 
 
-def compute_coder_sets(decisions: Iterable[Decision]) -> dict[str, dict[str, set[str]]]:
-    """Return, per coder, the passages they reviewed and the codes they accepted or added."""
-    out: dict[str, dict[str, set[str]]] = {}
-    for d in compute_latest_decisions(decisions):
-        codes = out.setdefault(d.coder, {}).setdefault(d.passage_id, set())
-        if d.decision != "reject":
-            codes.add(d.code)
-    return out
+def compute_coder_sets(decisions: Iterable[Decision]) -> dict[str, dict[str, Labels]]:
+    """Return, per coder, the passages they reviewed and what their own latest decisions say:
+    codes present, codes absent, and whether they marked the passage complete."""
+    return compute_coder_labels(decisions)
 
 
 def compute_rule_sets(codings: Iterable[Coding]) -> dict[str, set[str]]:

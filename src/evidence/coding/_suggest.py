@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from evidence.coding._decisions import Decision, compute_final_decisions
+from evidence.coding._decisions import Decision, compute_final_labels
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -47,11 +47,21 @@ DEFAULT_PARAMS: dict[str, Any] = {
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    """A passage a person has coded: its id, text and the codes it carries."""
+    """A passage a person has coded: its id, text, the codes it carries and those it does not.
+
+    ``absent`` codes were rejected; with ``complete``, every code not in ``codes`` is absent.
+    Any other code was not reviewed on this passage: it teaches nothing about that code.
+    """
 
     passage_id: str
     text: str
     codes: frozenset[str]
+    absent: frozenset[str] = frozenset()
+    complete: bool = True
+
+    def knows(self, code: str) -> bool:
+        """Return whether a person said whether ``code`` is on this passage."""
+        return self.complete or code in self.codes or code in self.absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,20 +107,15 @@ class Suggester:
 def compute_training_set(
     decisions: Iterable[Decision], passages: Mapping[str, str]
 ) -> list[Example]:
-    """Return the passages people have reviewed, with the codes they accepted or added.
+    """Return the passages people have reviewed, with what the decisions that stand say.
 
-    A passage counts as reviewed when it has a decision; its codes are those whose most recent
-    decision is accept or add. Passages whose text is unknown are left out.
+    A code is present where its standing decision is accept or add, absent where it is
+    reject, and, on a passage a coder marked complete, absent wherever it is not present;
+    elsewhere it is not reviewed. Passages whose text is unknown are left out.
     """
-    final = {key: d.decision for key, d in compute_final_decisions(decisions).items()}
-    coded: dict[str, set[str]] = {}
-    for (passage_id, code), decision in final.items():
-        codes = coded.setdefault(passage_id, set())
-        if decision != "reject":
-            codes.add(code)
     return [
-        Example(pid, passages[pid], frozenset(codes))
-        for pid, codes in sorted(coded.items())
+        Example(pid, passages[pid], labels.present, labels.absent, labels.complete)
+        for pid, labels in compute_final_labels(decisions).items()
         if pid in passages
     ]
 
@@ -119,7 +124,9 @@ def _version(examples: Sequence[Example], params: Mapping[str, Any]) -> str:
     import sklearn  # imported when training only, as in _fit
 
     payload = {
-        "examples": sorted((e.passage_id, e.text, sorted(e.codes)) for e in examples),
+        "examples": sorted(
+            (e.passage_id, e.text, sorted(e.codes), sorted(e.absent), e.complete) for e in examples
+        ),
         "params": dict(sorted(params.items())),
         "sklearn": sklearn.__version__,
     }
@@ -149,13 +156,14 @@ def train_suggester(
 
 def _labels(
     examples: Sequence[Example], codes: Iterable[str], minimum: int
-) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Return the 0/1 labels of the codes with ``minimum`` examples of each kind, and why the
-    others have none."""
-    labels: dict[str, np.ndarray] = {}
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, str]]:
+    """Return, per code with ``minimum`` examples of each kind, the rows of the examples a
+    person labelled for it and their 0/1 labels; and why the other codes have none."""
+    labels: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     skipped: dict[str, str] = {}
     for code in dict.fromkeys(codes):
-        y = np.array([code in e.codes for e in examples], dtype=int)
+        rows = np.array([i for i, e in enumerate(examples) if e.knows(code)], dtype=int)
+        y = np.array([code in examples[i].codes for i in rows], dtype=int)
         positive, negative = int(y.sum()), int(len(y) - y.sum())
         if positive < minimum or negative < minimum:
             skipped[code] = (
@@ -163,11 +171,15 @@ def _labels(
                 f"{minimum} of each are needed before suggesting"
             )
         else:
-            labels[code] = y
+            labels[code] = (rows, y)
     return labels, skipped
 
 
-def _fit(suggester: Suggester, examples: Sequence[Example], labels: dict[str, np.ndarray]) -> None:
+def _fit(
+    suggester: Suggester,
+    examples: Sequence[Example],
+    labels: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> None:
     """Fit the vectorizer on the examples' texts and one model per code of ``labels``."""
     # scikit-learn takes a second to import: only training pays for it, not every
     # command or notebook that imports the coding package.
@@ -187,11 +199,11 @@ def _fit(suggester: Suggester, examples: Sequence[Example], labels: dict[str, np
     )
     features = vectorizer.fit_transform([e.text for e in examples])
     suggester._vectorizer = vectorizer
-    for code, y in labels.items():
+    for code, (rows, y) in labels.items():
         model = LogisticRegression(
             C=settings["C"], class_weight="balanced", max_iter=2000, solver="liblinear"
         )
-        suggester._models[code] = model.fit(features, y)
+        suggester._models[code] = model.fit(features[rows], y)
 
 
 def suggest_codes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -86,6 +87,17 @@ class StoreReads(StoreCore):
         """Return the ids of every stored passage."""
         return {r[0] for r in self.db.execute("SELECT id FROM passages")}
 
+    def passage_ids_like(self, passage_id: str, limit: int = 3) -> list[str]:
+        """Return up to ``limit`` stored passage ids closest to ``passage_id`` (a typo, a cut)."""
+        head = passage_id[:4]
+        rows = self.db.execute(
+            "SELECT id FROM passages WHERE id >= ? AND id < ? ORDER BY id LIMIT 5000",
+            (head, head + "\uffff"),
+        ).fetchall()
+        ids = [r[0] for r in rows]
+        starting = [i for i in ids if i.startswith(passage_id)][:limit]
+        return starting or difflib.get_close_matches(passage_id, ids, n=limit, cutoff=0.7)
+
     def passage(self, passage_id: str) -> dict[str, Any] | None:
         """Return one passage with its source and codings, or None."""
         row = self.db.execute(
@@ -151,6 +163,42 @@ class StoreReads(StoreCore):
                 ).fetchall()
             ),
         }
+
+    def overview(self, kinds: Sequence[str] = ()) -> dict[str, Any]:
+        """Return the sources, documents read, passages and coded passages of ``kinds`` of
+        source (every kind when empty), and the documents that could not be read.
+
+        A coded passage carries at least one coding that counts: a rule's or a person's,
+        never a model suggestion alone.
+        """
+        where = f"s.kind IN ({','.join('?' * len(kinds))})" if kinds else "1"
+        one = lambda sql: int(self.db.execute(sql, list(kinds)).fetchone()[0])  # noqa: E731
+        coded = (
+            f"SELECT count(DISTINCT e.passage_id) FROM ({EFFECTIVE_CODINGS} "
+            "AND c.origin != 'model') e JOIN passages p ON p.id = e.passage_id "
+            f"JOIN sources s ON s.key = p.source_key WHERE {where}"
+        )
+        documents = f"FROM documents d JOIN sources s ON s.key = d.source_key WHERE {where}"
+        return {
+            "sources": one(f"SELECT count(*) FROM sources s WHERE {where}"),
+            "documents_ok": one(f"SELECT count(*) {documents} AND d.status = 'ok'"),
+            "passages": one(
+                f"SELECT count(*) FROM passages p JOIN sources s ON s.key = p.source_key "
+                f"WHERE {where}"
+            ),
+            "coded": one(coded),
+            "unread": one(f"SELECT count(*) {documents} AND d.status NOT IN ('ok', 'pending')"),
+        }
+
+    def passage_counts(self, kinds: Sequence[str] = ()) -> dict[str, int]:
+        """Return the number of passages per source key, for ``kinds`` of source (all: empty)."""
+        where = f"WHERE s.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
+        rows = self.db.execute(
+            "SELECT p.source_key, count(*) FROM passages p JOIN sources s ON s.key = p.source_key "
+            f"{where} GROUP BY p.source_key ORDER BY p.source_key",
+            list(kinds),
+        )
+        return dict(rows.fetchall())
 
     def search_page(
         self, query: str, limit: int = 20, rank_limit: int = RANK_LIMIT
@@ -246,19 +294,20 @@ class StoreReads(StoreCore):
             params,
         )
 
-    def codings_frame(self, *, effective: bool = True) -> pd.DataFrame:
+    def codings_frame(self, *, effective: bool = True, suggestions: bool = False) -> pd.DataFrame:
         """Return codings joined to their passage's source (passage_id, source_key, code, origin).
 
-        With ``effective`` (the default), human decisions are applied: a person's rejection
-        removes rule codings of that code on that passage.
+        With ``effective`` (the default), the decisions that stand are applied: a person's
+        rejection removes every other coding of that code on that passage. Model suggestions
+        are left out unless ``suggestions``: they count only once a person accepts them.
         """
-        base = (
-            EFFECTIVE_CODINGS
-            if effective
-            else (
+        if effective:
+            base = EFFECTIVE_CODINGS + ("" if suggestions else " AND c.origin != 'model'")
+        else:
+            base = (
                 "SELECT passage_id, code, origin, provenance, score FROM codings WHERE negated = 0"
             )
-        )
+            base += "" if suggestions else " AND origin != 'model'"
         return self._frame(
             f"SELECT e.passage_id, p.source_key, e.code, e.origin, e.provenance, e.score "
             f"FROM ({base}) e JOIN passages p ON p.id = e.passage_id "

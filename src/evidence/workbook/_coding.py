@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from evidence.coding import (
+    Decision,
     Match,
     Suggester,
-    add_decision,
     compile_codebook,
     compute_agreement,
     compute_coder_sets,
@@ -24,14 +24,14 @@ from evidence.coding import (
     load_decisions,
     load_jsonl,
     load_qdc,
+    record_decision,
     render_codebook_yaml,
     suggest_codes,
     train_suggester,
-    write_decisions,
     write_qdc,
 )
 from evidence.config import Settings
-from evidence.errors import ConfigError
+from evidence.errors import ConfigError, DecisionsError
 from evidence.records import CodingRow
 from evidence.store import open_store
 
@@ -59,28 +59,51 @@ def run_explain(settings: Settings, passage_id: str) -> tuple[dict[str, Any], li
     return {**passage, "matches": [m._asdict() for m in matches]}, matches
 
 
-def run_review(
-    settings: Settings, passage_id: str, code: str, decision: str, coder: str, note: str = ""
-) -> dict[str, Any]:
-    """Record one person's decision in the decisions file; return what was written."""
-    if not coder:
-        raise ConfigError("say who decides: --coder NAME (kept in the decisions file)")
+def _passage(settings: Settings, passage_id: str) -> dict[str, Any]:
+    """Return the passage ``passage_id``, or say which stored ids come closest."""
     with open_store(settings.store) as store:
         passage = store.passage(passage_id)
-    if passage is None:
-        raise ConfigError(f"no passage {passage_id} in the store")
-    existing = load_decisions(settings.decisions).decisions if settings.decisions.is_file() else []
-    decisions = add_decision(
-        existing, passage_id, code, decision, coder, passage_text=passage["text"], note=note
+        if passage is not None:
+            return passage
+        near = store.passage_ids_like(passage_id)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    raise DecisionsError(
+        f"no passage {passage_id} in the store{hint} Find ids with `evidence search QUERY` "
+        "or `evidence explain`; nothing was written"
     )
-    write_decisions(settings.decisions, decisions)
+
+
+def run_review(
+    settings: Settings,
+    passage_id: str,
+    code: str,
+    decision: str,
+    coder: str,
+    note: str = "",
+) -> dict[str, Any]:
+    """Record one person's decision in the decisions file; return what was written.
+
+    ``decision`` ``complete`` (code ``*``) says the coder reviewed every code of the
+    passage. The file is checked whole and written under a lock; nothing is written when it
+    has a problem, or the code or the passage is unknown (the closest are named).
+    """
+    if not coder:
+        raise ConfigError("say who decides: --coder NAME (kept in the decisions file)")
+    passage = _passage(settings, passage_id)
+    new = Decision(passage_id, code, decision, coder, "", " ".join(note.split()))
+    count = record_decision(
+        settings.decisions,
+        new,
+        codes=list(load_codebook(settings.codebook).codes),
+        passage_text=passage["text"],
+    )
     return {
         "file": settings.relative(settings.decisions),
         "passage_id": passage_id,
         "code": code,
         "decision": decision,
         "coder": coder,
-        "decisions": len(decisions),
+        "decisions": count,
     }
 
 
@@ -130,6 +153,7 @@ def run_evaluate(codebook: Path, file: str, *, boot: int = 1000) -> tuple[dict[s
 
 
 def _rule_sets(settings: Settings) -> dict[str, set[str]]:
+    """Return the rules' codes per passage: the rules decide every code of every passage."""
     with open_store(settings.store) as store:
         frame = store.codings_frame(effective=False)
     rules: dict[str, set[str]] = {}
@@ -146,7 +170,12 @@ def run_agreement(
     rules: str = "",
     boot: int = 1000,
 ) -> dict[str, Any]:
-    """Return kappa and alpha per code between two coders, or between the rules and one."""
+    """Return kappa and alpha per code between two coders, or between the rules and one.
+
+    Each code is compared on the passages where both said whether it applies: a code a
+    reviewer did not decide on a passage is not reviewed there, unless they marked the
+    passage complete (``evidence review PASSAGE '*' complete``).
+    """
     if not settings.decisions.is_file():
         raise ConfigError(f"{settings.decisions}: no coding decisions yet; review passages first")
     sets = compute_coder_sets(load_decisions(settings.decisions).decisions)
@@ -155,17 +184,19 @@ def run_agreement(
         person = sets.get(rules)
         if person is None:
             raise ConfigError(f"no decisions by coder '{rules}'; coders: {', '.join(sets)}")
-        names, a, b, units = ("rules", rules), _rule_sets(settings), person, sorted(person)
-    else:
-        ranked = sorted(sets, key=lambda c: (-len(sets[c]), c))
-        names = tuple(coders) if coders else tuple(ranked[:2])
-        if len(names) != 2 or any(n not in sets for n in names):
-            raise ConfigError(
-                f"agreement needs two coders with decisions; found: "
-                f"{', '.join(sets) or 'none'} (name them with --coders A B)"
-            )
-        a, b, units = sets[names[0]], sets[names[1]], None
-    result = compute_agreement(a, b, codes, units=units, n_boot=boot)
+        result = compute_agreement(
+            _rule_sets(settings), person, codes, units=sorted(person), n_boot=boot
+        )
+        result["coders"] = ["rules", rules]
+        return result
+    ranked = sorted(sets, key=lambda c: (-len(sets[c]), c))
+    names = tuple(coders) if coders else tuple(ranked[:2])
+    if len(names) != 2 or any(n not in sets for n in names):
+        raise ConfigError(
+            f"agreement needs two coders with decisions; found: "
+            f"{', '.join(sets) or 'none'} (name them with --coders A B)"
+        )
+    result = compute_agreement(sets[names[0]], sets[names[1]], codes, n_boot=boot)
     result["coders"] = list(names)
     return result
 

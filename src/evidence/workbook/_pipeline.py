@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from evidence.coding import (
+    check_codes,
     code_passages,
     compile_codebook,
     compute_final_decisions,
@@ -230,11 +231,17 @@ def run_extract(
     }
 
 
-def _decision_rows(settings: Settings) -> tuple[list[CodingRow], list[dict[str, str]]]:
-    """Human codings from the decisions file: the decision that stands per passage and code."""
+def _decision_rows(
+    settings: Settings, codes: Collection[str]
+) -> tuple[list[CodingRow], list[dict[str, str]]]:
+    """Human codings from the decisions file: the decision that stands per passage and code,
+    and the file's problems by line (a decision on a code not in the codebook is left out)."""
     if not settings.decisions.is_file():
         return [], []
     loaded = load_decisions(settings.decisions)
+    unknown = check_codes(loaded, codes)
+    wrong = {line for line, _ in unknown}
+    kept = [d for d in loaded.decisions if d.line not in wrong]
     rows = [
         CodingRow(
             passage_id=p,
@@ -244,11 +251,11 @@ def _decision_rows(settings: Settings) -> tuple[list[CodingRow], list[dict[str, 
             negated=d.decision == "reject",
             spans=json.dumps([{"date": d.date, "note": d.note}], ensure_ascii=False),
         )
-        for (p, c), d in compute_final_decisions(loaded.decisions).items()
+        for (p, c), d in compute_final_decisions(kept).items()
     ]
     skipped = [
         {"item": f"{settings.relative(settings.decisions)}:{line}", "reason": reason}
-        for line, reason in loaded.skipped
+        for line, reason in sorted([*loaded.skipped, *unknown])
     ]
     return rows, skipped
 
@@ -281,7 +288,7 @@ def run_code(settings: Settings, store: Store, *, progress: bool = True) -> dict
         )
         documents += 1
         codings += len(coded)
-    human, skipped = _decision_rows(settings)
+    human, skipped = _decision_rows(settings, codebook.codes)
     applied = store.replace_codings("human", human, prefix="review:")
     store.replace_failures(
         "code", [(s["item"], "malformed_decision", s["reason"]) for s in skipped]

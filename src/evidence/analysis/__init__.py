@@ -27,6 +27,13 @@ from ._matrix import (
     pivot_matrix,
     select_codings,
 )
+from ._support import (
+    CLOSE,
+    SUPPORT_COLUMNS,
+    compute_confirmation,
+    compute_support,
+    rank_by_support,
+)
 from ._triangulation import (
     compute_cell_evidence,
     compute_recommendations,
@@ -36,16 +43,20 @@ from ._triangulation import (
 
 __all__ = [
     "CELL_COLUMNS",
+    "CLOSE",
+    "SUPPORT_COLUMNS",
     "PROVENANCES",
     "SHEETS",
     "STYLES",
     "MatrixFilters",
     "compute_cell_codings",
     "compute_cell_evidence",
+    "compute_confirmation",
     "compute_field_references",
     "compute_matrix",
     "compute_matrix_codings",
     "compute_recommendations",
+    "compute_support",
     "compute_triangulation",
     "describe_cells",
     "describe_passages",
@@ -55,6 +66,7 @@ __all__ = [
     "pivot_matrix",
     "plot_gap_map",
     "plot_heatmap",
+    "rank_by_support",
     "read_authors",
     "render_passage_html",
     "select_codes",

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ._citations import format_citation, read_authors
+from ._support import SUPPORT_COLUMNS, rank_by_support
 
 __all__ = [
     "CELL_COLUMNS",
@@ -40,6 +41,7 @@ CELL_COLUMNS = [
     "text",
     "kind",
     "codes",
+    "confirmed_codes",
     "provenance",
     "spans",
     "highlighted",
@@ -143,7 +145,8 @@ def _rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
 def _coded(
     counted: pd.DataFrame, codings: pd.DataFrame
 ) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, list[list[object]]]]:
-    """Return per passage id the codes counted, their provenances and the rules' spans."""
+    """Return per passage id the codes counted (a person's marked ``+``), their provenances
+    and the rules' spans."""
     keys = counted[["id", "code", "origin"]].astype(str).drop_duplicates()
     details = codings.astype({"id": str, "code": str, "origin": str}).merge(keys)
     details = details.reindex(columns=["id", "code", "origin", "provenance", "score", "spans"])
@@ -154,9 +157,17 @@ def _coded(
         if origin == "rule":
             spans.setdefault(pid, []).extend(_rule_spans(stored, code))
     codes: dict[str, set[str]] = {}
-    for pid, code in _rows(keys[["id", "code"]]):
+    for pid, code, origin in _rows(keys):
         codes.setdefault(pid, set()).add(code)
+        if origin == "human":
+            codes[pid].add("+" + code)
     return codes, origins, spans
+
+
+def _split_confirmed(codes: set[str]) -> tuple[list[str], list[str]]:
+    """Return the codes counted, and those a person confirmed (marked ``+``)."""
+    people = sorted(c[1:] for c in codes if c.startswith("+"))
+    return sorted({c.lstrip("+") for c in codes}), people
 
 
 def _cited_sources(sources: pd.DataFrame) -> dict[str, tuple[list[str], object, str, str]]:
@@ -210,12 +221,8 @@ def describe_passages(
         records.append(
             (
                 *(p.id, p.source_key, citation, p.page_index, p.page_label, p.lang, p.section),
-                *(
-                    p.text,
-                    kind,
-                    sorted(codes.get(p.id, ())),
-                    "; ".join(sorted(origins.get(p.id, ()))),
-                ),
+                *(p.text, kind, *_split_confirmed(codes.get(p.id, set()))),
+                "; ".join(sorted(origins.get(p.id, ()))),
                 *(marked, render_passage_html(str(p.text), marked), pdf, zotero, zotero or pdf),
                 0 if pd.isna(p.seq) else p.seq,
             )
@@ -236,14 +243,15 @@ def describe_cells(
     lang: str = "fr",
 ) -> pd.DataFrame:
     """Return :func:`describe_passages` for each cell of ``members`` (row, col, id, code,
-    origin), with ``row`` and ``col`` first, in the order the cells come."""
+    origin), with ``row`` and ``col`` first, in the order the cells come, and each cell's
+    passages ranked by how well they argue it (:func:`rank_by_support`)."""
     frames = [
         describe_passages(
             passages, codings, sources, group, root=root, zotero_library=zotero_library, lang=lang
         ).assign(row=r, col=c)
         for (r, c), group in members.groupby(["row", "col"], sort=False, observed=True)
     ]
-    columns = ["row", "col", *CELL_COLUMNS]
+    columns = ["row", "col", *CELL_COLUMNS, *SUPPORT_COLUMNS]
     if not frames:
         return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+    return rank_by_support(pd.concat(frames, ignore_index=True))[columns]

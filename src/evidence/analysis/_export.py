@@ -10,6 +10,8 @@ carry filters.
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from evidence.files import write_atomic
 from evidence.i18n import texts
 
 from ._figures import plot_gap_map
@@ -166,6 +169,7 @@ def write_matrix_xlsx(
         _tidy_passages(sheets["passages"], passages)
         if gap_map:
             sheets["gap map"].add_image(_picture(matrix, names, lang), "A1")
+    _make_reproducible(out)
     return out
 
 
@@ -219,4 +223,26 @@ def write_recommendations_xlsx(
             sheet.freeze_panes = "A2"
             if sheet.max_row > 1:
                 sheet.auto_filter.ref = sheet.dimensions
+    _make_reproducible(out)
     return out
+
+
+# The date every rebuilt spreadsheet carries (as SOURCE_DATE_EPOCH does for chapters).
+_FIXED_DATE = "2000-01-01T00:00:00Z"
+_STAMPS = re.compile(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def _make_reproducible(path: Path) -> None:
+    """Rewrite the workbook at ``path`` with fixed dates, so the same data give the same
+    bytes: openpyxl stamps the save time in its properties and the zip entries."""
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = _STAMPS.sub(rf"\g<1>{_FIXED_DATE}\g<3>", data.decode("utf-8")).encode()
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    write_atomic(path, buffer.getvalue())

@@ -19,6 +19,7 @@ from evidence.analysis import (
     compute_matrix_codings,
     describe_cells,
     describe_passages,
+    rank_by_support,
 )
 from evidence.store import RANK_LIMIT, MatrixData, Store, load_cell_frames
 
@@ -47,11 +48,12 @@ def load_cell_passages(
     limit: int | None = None,
     lang: str = "fr",
 ) -> pd.DataFrame:
-    """Return the passages behind one cell with citation, highlights and links to the PDF.
+    """Return the passages behind one cell with citation, highlights and links to the PDF,
+    those that argue the cell best first (``rank_by_support``).
 
-    Columns ``evidence.analysis.CELL_COLUMNS``; ``passage_ids`` are rowids (e.g. from
-    :meth:`Store.search_ids`). ``limit`` keeps the first passages (by source, then in
-    document order), for a screen that shows a few of a large cell.
+    Columns ``evidence.analysis.CELL_COLUMNS`` and ``SUPPORT_COLUMNS``; ``passage_ids`` are
+    rowids (e.g. from :meth:`Store.search_ids`). ``limit`` keeps the first passages (by
+    source, then in document order), for a screen that shows a few of a large cell.
     """
     members = compute_cell_codings(
         data.codings, row, col, filters=filters, sources=data.sources, passage_ids=passage_ids
@@ -66,7 +68,7 @@ def load_cell_passages(
         )
         members = members[members["passage_id"].isin(first["passage_id"]).to_numpy()]
     passages, codings = load_cell_frames(store, members["passage_id"], [row, col])
-    return describe_passages(
+    cell = describe_passages(
         passages,
         codings,
         data.sources,
@@ -75,6 +77,7 @@ def load_cell_passages(
         zotero_library=zotero_library,
         lang=lang,
     )
+    return rank_by_support(cell, row, col)
 
 
 def load_matrix_passages(

@@ -142,3 +142,35 @@ def test_rebuild_from_scratch_gives_the_same_passages_codings_and_chapter(
     assert again.returncode == 1, again.stderr
     assert content() == before
     assert (sample / "reports" / "literature.md").read_bytes() == md_before
+
+
+def _published(root: Path) -> dict[str, bytes]:
+    reports = root / "reports"
+    names = [p for p in reports.rglob("*") if p.is_file() and p.suffix in (".md", ".html", ".docx")]
+    names += [reports / "recommendations.xlsx"]
+    return {str(p.relative_to(reports)): p.read_bytes() for p in names}
+
+
+def test_suggestions_change_no_count_and_no_byte_of_what_readers_get(sample: Path, build) -> None:
+    """Model suggestions wait in their review queue: chapters, briefs and recommendations
+    count rule codings and people's decisions only."""
+    before = _published(sample)
+    matrices = [
+        _evidence(sample, "matrix", "--rows", r, "--cols", c, "--json").stdout
+        for r, c in (("form", "cons"), ("form", "resp"))
+    ]
+    suggested = _evidence(sample, "suggest", "--json")
+    assert suggested.returncode == 0, suggested.stderr
+    assert json.loads(suggested.stdout)["suggestions"] > 0
+    again = _evidence(sample, "build", "--json")
+    assert again.returncode == 1, again.stderr
+    assert [
+        _evidence(sample, "matrix", "--rows", r, "--cols", c, "--json").stdout
+        for r, c in (("form", "cons"), ("form", "resp"))
+    ] == matrices
+    after = _published(sample)
+    assert sorted(after) == sorted(before)
+    assert [name for name in before if before[name] != after[name]] == []
+    with_them = _evidence(sample, "matrix", "--with-suggestions", "0.5", "--json")
+    assert with_them.returncode == 0, with_them.stderr
+    assert any(cell["suggested_passages"] > 0 for cell in json.loads(with_them.stdout))

@@ -18,6 +18,7 @@ from evidence.i18n import LANGUAGES
 
 __all__ = [
     "CONFIG_NAME",
+    "EVIDENCE_KINDS",
     "Chapter",
     "FieldworkSettings",
     "Settings",
@@ -69,6 +70,15 @@ class Chapter:
     narrative: str = ""
     language: str = ""
     quotes: int = 12
+    #: which evidence the chapter counts: "literature" (the default), "field" or "both"
+    evidence: str = "literature"
+    #: count only codings a person confirmed (accepted, added, or tagged in Zotero)
+    confirmed_only: bool = False
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Return the source kinds the chapter counts (empty: every kind)."""
+        return () if self.evidence == "both" else (self.evidence,)
 
     def title_in(self, lang: str) -> str:
         """Return the title in ``lang``, falling back to any title given."""
@@ -146,7 +156,10 @@ _CHAPTER_KEYS: dict[str, type | tuple[type, ...]] = {
     "narrative": str,
     "language": str,
     "quotes": int,
+    "evidence": str,
+    "confirmed_only": bool,
 }
+EVIDENCE_KINDS = ("literature", "field", "both")
 
 
 _PATH_KEYS = (
@@ -210,6 +223,12 @@ def _chapter(raw: dict[str, Any], index: int, path: Path, default_lang: str) -> 
         raise ConfigError(
             f"{path}: chapter {raw['id']}: language '{lang}' is not one of fr, nl, en"
         )
+    evidence = raw.get("evidence", "literature")
+    if evidence not in EVIDENCE_KINDS:
+        raise ConfigError(
+            f'{path}: chapter {raw["id"]}: evidence = "{evidence}"; write "literature", '
+            '"field" or "both"'
+        )
     return Chapter(
         id=raw["id"],
         title=titles,
@@ -219,6 +238,8 @@ def _chapter(raw: dict[str, Any], index: int, path: Path, default_lang: str) -> 
         narrative=raw.get("narrative", ""),
         language=lang,
         quotes=raw.get("quotes", 12),
+        evidence=evidence,
+        confirmed_only=raw.get("confirmed_only", False),
     )
 
 

@@ -34,6 +34,24 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "changed_cells": "Cellules dont le nombre de sources a changé :",
             "annex": "Annexe : les passages de chaque cellule",
             "more": "… et {n} autre(s) passage(s) ; voir le classeur Excel de la matrice.",
+            "confirmation": (
+                "Sur les {n} codages qui fondent ce chapitre, {k} ({share} %) ont été "
+                "confirmés par une personne ; les autres viennent des règles du "
+                "codebook."
+            ),
+            "confirmation_only": (
+                "Ce chapitre ne compte que des codages confirmés par une personne ({n})."
+            ),
+            "confirmed": "confirmé par une personne",
+            "automatic": "codage automatique",
+            "literature": "littérature",
+            "field": "terrain",
+            "scope_literature": "Ce chapitre ne compte que la littérature.",
+            "scope_field": "Ce chapitre ne compte que le matériau de terrain.",
+            "scope_both": (
+                "Ce chapitre compte la littérature et le matériau de terrain, chacun "
+                "indiqué à part (L : littérature ; T : terrain)."
+            ),
         },
         "nl": {
             "overview": "Overzicht van het corpus",
@@ -55,6 +73,24 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "changed_cells": "Cellen waarvan het aantal bronnen veranderde:",
             "annex": "Bijlage: de passages van elke cel",
             "more": "… en nog {n} passage(s); zie de Excel-werkmap van de matrix.",
+            "confirmation": (
+                "Van de {n} coderingen waarop dit hoofdstuk steunt, werden er {k} "
+                "({share}%) door een persoon bevestigd; de andere komen van de regels "
+                "van het codeboek."
+            ),
+            "confirmation_only": (
+                "Dit hoofdstuk telt enkel coderingen die een persoon bevestigde ({n})."
+            ),
+            "confirmed": "bevestigd door een persoon",
+            "automatic": "automatische codering",
+            "literature": "literatuur",
+            "field": "veld",
+            "scope_literature": "Dit hoofdstuk telt enkel de literatuur.",
+            "scope_field": "Dit hoofdstuk telt enkel het veldmateriaal.",
+            "scope_both": (
+                "Dit hoofdstuk telt literatuur en veldmateriaal, telkens apart vermeld "
+                "(L: literatuur; V: veld)."
+            ),
         },
         "en": {
             "overview": "Overview of the corpus",
@@ -76,6 +112,21 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "changed_cells": "Cells whose number of sources changed:",
             "annex": "Annex: the passages of each cell",
             "more": "… and {n} more passage(s); see the matrix workbook in Excel.",
+            "confirmation": (
+                "Of the {n} codings this chapter rests on, {k} ({share}%) were "
+                "confirmed by a person; the others come from the codebook's rules."
+            ),
+            "confirmation_only": "This chapter counts only codings a person confirmed ({n}).",
+            "confirmed": "confirmed by a person",
+            "automatic": "automatic coding",
+            "literature": "literature",
+            "field": "field",
+            "scope_literature": "This chapter counts the literature only.",
+            "scope_field": "This chapter counts field material only.",
+            "scope_both": (
+                "This chapter counts both the literature and field material, each shown "
+                "apart (L: literature; F: field)."
+            ),
         },
     },
     # theme briefs and the recommendations note

@@ -148,9 +148,12 @@ def make_odt(path: Path, paragraphs: list[str | tuple[str, str]], extra: str = "
 
 
 def add_fieldwork(root: Path, *, names: bool = True) -> Path:
-    """Give a tiny workbook a [fieldwork] table and four notes, one of them without consent."""
+    """Give a tiny workbook a [fieldwork] table and four notes, one of them without consent;
+    its chapter counts literature and field material."""
     with open(root / "evidence.toml", "a", encoding="utf-8") as fh:
+        # The chapters table comes last: this key is the tiny chapter's.
         fh.write(
+            'evidence = "both"\n'
             '\n[fieldwork]\nfolder = "field"\nnames = "private/names.txt"\n'
             'key = "private/key.csv"\n'
         )

@@ -82,15 +82,36 @@ def test_no_quotes_is_said_in_the_language() -> None:
 
 
 def test_overview_counts_and_failed_documents() -> None:
-    status = {
-        "sources": 3,
-        "documents_ok": 2,
-        "passages": 40,
-        "failures": [{"stage": "extract", "item": "x", "reason": "encrypted"}],
-    }
-    text = ch.render_overview(status, coded=12, lang="en")
+    overview = {"sources": 3, "documents_ok": 2, "passages": 40, "coded": 12, "unread": 1}
+    text = ch.render_overview(overview, "en")
     assert "3 sources, 2 documents read (40 passages) and 12 coded passages" in text
+    assert "This chapter counts the literature only." in text
     assert "1 document(s) could not be read" in text
+    both = ch.render_overview({**overview, "unread": 0}, "fr", "both")
+    assert "littérature et le matériau de terrain" in both and "pas pu être lus" not in both
+
+
+def test_each_chapter_says_how_much_of_its_evidence_a_person_confirmed() -> None:
+    assert ch.render_confirmation({"codings": 40, "confirmed": 10}, "en") == (
+        "Of the 40 codings this chapter rests on, 10 (25%) were confirmed by a person; the "
+        "others come from the codebook's rules."
+    )
+    assert ch.render_confirmation({"codings": 0, "confirmed": 0}, "fr").startswith("Sur les 0")
+    only = ch.render_confirmation({"codings": 7, "confirmed": 7}, "nl", only=True)
+    assert only == "Dit hoofdstuk telt enkel coderingen die een persoon bevestigde (7)."
+
+
+def test_each_quote_says_whether_a_person_confirmed_it_and_its_kind() -> None:
+    quotes = pd.DataFrame(
+        [
+            ("form.physical", "cons.user.health", "p1", "s1", "Coups.", "3", True, "literature"),
+            ("form.verbal", "cons.user.health", "p2", "s2", "Cris.", "§2", False, "field"),
+        ],
+        columns=["row", "col", "id", "source_key", "text", "page_label", "confirmed", "kind"],
+    )
+    text = ch.render_quotes(quotes, LABELS, "fr", {"s2": "Entretien ORG01, 2025"}, both=True)
+    assert "> [@{s1}, p. 3] · *littérature · confirmé par une personne*" in text
+    assert "> (Entretien ORG01, 2025, §2) · *terrain · codage automatique*" in text
 
 
 def test_annex_lists_every_cell_and_caps_when_asked() -> None:
@@ -130,8 +151,7 @@ def test_changes_since_the_last_build() -> None:
 
 
 def test_snapshot_counts_passages_per_source_and_non_empty_cells() -> None:
-    passages = pd.DataFrame({"source_key": ["s1", "s1", "s2"]})
-    snap = ch.compute_snapshot(passages, MATRIX)
+    snap = ch.compute_snapshot({"s2": 1, "s1": 2}, MATRIX)
     assert snap["sources"] == {"s1": 2, "s2": 1}
     assert snap["cells"] == {
         "form.physical|cons.user.health": 2,

@@ -45,7 +45,7 @@ def _plain(store: Store) -> pd.DataFrame:
     """Codings the simple way: the store's effective codings joined to each passage's
     language and document, computed without the fast loader."""
     places = store._frame("SELECT id AS passage_id, lang, document_id FROM passages")
-    return store.codings_frame(effective=True).merge(places, on="passage_id")
+    return store.codings_frame(effective=True, suggestions=True).merge(places, on="passage_id")
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=repr)

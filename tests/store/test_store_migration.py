@@ -114,7 +114,7 @@ def test_migration_keeps_every_coding_and_gives_it_its_passage_rowid(version_2: 
 def test_the_matrix_of_a_migrated_store_is_the_matrix_of_its_codings(version_2: Path) -> None:
     with open_store(version_2) as store:
         places = store._frame("SELECT id AS passage_id, lang, document_id FROM passages")
-        plain = store.codings_frame().merge(places, on="passage_id")
+        plain = store.codings_frame(suggestions=True).merge(places, on="passage_id")
         data = load_matrix_codings(store, ROWS + COLS, langs=True)
         for filters in (
             MatrixFilters(),

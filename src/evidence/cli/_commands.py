@@ -8,6 +8,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from evidence.analysis import (
     MatrixFilters,
     pivot_matrix,
@@ -153,7 +155,12 @@ def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
     filters = _matrix_filters(args)
     with Workbook(settings) as wb:
         _check_codes(wb, args, filters)
-        matrix = wb.matrix(args.rows, args.cols, filters, search=args.search)
+        if args.with_suggestions is None:
+            matrix = wb.matrix(args.rows, args.cols, filters, search=args.search)
+        else:
+            matrix = wb.matrix_with_suggestions(
+                args.rows, args.cols, filters, min_score=args.with_suggestions, search=args.search
+            )
         labels = wb.labels(args.labels or None)
         language = args.labels or settings.language
         if args.xlsx:
@@ -166,8 +173,22 @@ def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
                 ax = plot(matrix, labels=labels, lang=language)
                 write_figure(ax.figure, Path(path))
                 plt.close(ax.figure)
-    emit(args, matrix.to_dict(orient="records"), lambda _: pivot_matrix(matrix).to_string())
+    emit(args, matrix.to_dict(orient="records"), lambda _: _matrix_text(matrix))
     return EXIT_OK
+
+
+def _matrix_text(matrix: pd.DataFrame) -> str:
+    """The matrix of sources as a table; suggestions, when asked for, as ``+n`` beside."""
+    if "suggested_sources" not in matrix:
+        return pivot_matrix(matrix).to_string()
+    shown = matrix.assign(
+        sources=[
+            f"{n} (+{s})" if s else str(n)
+            for n, s in zip(matrix["sources"], matrix["suggested_sources"], strict=True)
+        ]
+    )
+    note = "(+n: sources that model suggestions would add; not counted until a person accepts)"
+    return pivot_matrix(shown).to_string() + "\n" + note
 
 
 def cmd_passages(args: argparse.Namespace, settings: Settings | None) -> int:

@@ -7,13 +7,12 @@ sequence of calls and every sentence of a chapter can be tested without running 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from evidence import i18n
-from evidence.analysis import pivot_matrix
 from evidence.config import Chapter
 
 __all__ = [
@@ -24,6 +23,7 @@ __all__ = [
     "escape_markdown",
     "render_changes",
     "compute_key_quotes",
+    "render_confirmation",
     "render_cell_annex",
     "render_evidence_table",
     "render_overview",
@@ -62,34 +62,64 @@ def render_title(chapter: Chapter, lang: str) -> str:
     return f"# {chapter.title_in(lang)}"
 
 
-def render_overview(status: dict[str, object], coded: int, lang: str) -> str:
-    """Return the overview paragraph: sources, documents read, passages, coded passages."""
+def render_overview(overview: dict[str, int], lang: str, evidence: str = "literature") -> str:
+    """Return the overview paragraph: what the chapter counts, its sources, documents read,
+    passages and coded passages (``Workbook.overview``), and the documents not read."""
     lines = [f"## {chapter_text('overview', lang)}", ""]
     lines.append(
         chapter_text(
             "overview_line",
             lang,
-            sources=status["sources"],
-            documents=status["documents_ok"],
-            passages=status["passages"],
-            coded=coded,
+            sources=overview["sources"],
+            documents=overview["documents_ok"],
+            passages=overview["passages"],
+            coded=overview["coded"],
         )
+        + " "
+        + chapter_text(f"scope_{evidence}", lang)
     )
-    failed = [f for f in status.get("failures", []) if f["stage"] == "extract"]  # type: ignore[union-attr]
-    if failed:
-        lines += ["", chapter_text("skipped", lang, n=len(failed))]
+    if overview.get("unread"):
+        lines += ["", chapter_text("skipped", lang, n=overview["unread"])]
     return "\n".join(lines)
 
 
-def render_evidence_table(matrix: pd.DataFrame, labels: dict[str, str]) -> str:
-    """Return the matrix as a Markdown table of source counts, with code labels."""
-    table = pivot_matrix(matrix)
-    cols = list(table.columns)
+def render_confirmation(confirmation: dict[str, int], lang: str, *, only: bool = False) -> str:
+    """Return the sentence saying how much of the chapter's evidence a person confirmed."""
+    n, k = confirmation["codings"], confirmation["confirmed"]
+    if only:
+        return chapter_text("confirmation_only", lang, n=n)
+    share = round(100 * k / n) if n else 0
+    return chapter_text("confirmation", lang, n=n, k=k, share=share)
+
+
+def _count(row: pd.Series, both: bool, field_letter: str) -> str:
+    total = int(row["sources"])
+    if not both or not total:
+        return str(total)
+    field = int(row["field_sources"])
+    parts = [
+        f"L{total - field}" if total - field else "",
+        f"{field_letter}{field}" if field else "",
+    ]
+    return f"{total} ({' · '.join(p for p in parts if p)})"
+
+
+def render_evidence_table(
+    matrix: pd.DataFrame, labels: dict[str, str], *, both: bool = False, lang: str = "fr"
+) -> str:
+    """Return the matrix as a Markdown table of source counts, with code labels.
+
+    With ``both`` (a chapter counting literature and field material), each count says how
+    many sources are literature (L) and field material (T, V or F).
+    """
+    letter = i18n.text("common", "field_letter", lang)
+    cells = {(r["row"], r["col"]): _count(r, both, letter) for _, r in matrix.iterrows()}
+    rows = list(dict.fromkeys(matrix["row"]))
+    cols = list(dict.fromkeys(matrix["col"]))
     head = "| | " + " | ".join(labels.get(c, c) for c in cols) + " |"
     rule = "|---|" + "|".join("---:" for _ in cols) + "|"
     body = [
-        f"| {labels.get(r, r)} | " + " | ".join(str(int(v)) for v in table.loc[r]) + " |"
-        for r in table.index
+        f"| {labels.get(r, r)} | " + " | ".join(cells[(r, c)] for c in cols) + " |" for r in rows
     ]
     return "\n".join([head, rule, *body])
 
@@ -99,10 +129,10 @@ def compute_key_quotes(
 ) -> pd.DataFrame:
     """Return up to ``limit`` quotes, one per cell, from the best-supported cells first.
 
-    ``cells`` holds the passages behind the cells (``compute_matrix_passages``); a passage
-    already quoted for one cell is not quoted again for another. Passages of the sources in
-    ``last`` (e.g. field material in a literature chapter) are quoted only when a cell has
-    no other.
+    ``cells`` holds the passages behind the cells, each cell's best-supported first (the
+    drill-down, ``Workbook.matrix_passages``), so a cell's quote is the passage that argues
+    it best; a passage already quoted for one cell is not quoted again for another.
+    Passages of the sources in ``last`` are quoted only when a cell has no other.
     """
     demoted = set(last)
     ranked = matrix[matrix["sources"] > 0].sort_values(
@@ -126,13 +156,28 @@ def compute_key_quotes(
         if len(picked) >= limit:
             break
     columns = ["row", "col", "id", "source_key", "citation", "page_label", "lang", "text"]
+    columns += [c for c in ("kind", "confirmed", "far") if c in cells.columns]
     return pd.DataFrame(picked, columns=columns)
 
 
+def _provenance(p: pd.Series | dict[str, object], lang: str, both: bool) -> str:
+    """Return what a quote rests on: confirmed by a person or automatic, and its kind."""
+    words = [chapter_text("confirmed" if bool(p.get("confirmed")) else "automatic", lang)]
+    if both:
+        words.insert(0, chapter_text("field" if p.get("kind") == "field" else "literature", lang))
+    return " · ".join(words)
+
+
 def render_quotes(
-    quotes: pd.DataFrame, labels: dict[str, str], lang: str, refs: dict[str, str] | None = None
+    quotes: pd.DataFrame,
+    labels: dict[str, str],
+    lang: str,
+    refs: dict[str, str] | None = None,
+    *,
+    both: bool = False,
 ) -> str:
-    """Return the key quotes as Markdown block quotes, each with its citation and page."""
+    """Return the key quotes as Markdown block quotes, each with its citation and page and
+    what it rests on (a person's confirmation or the rules; with ``both``, its kind)."""
     lines = [f"## {chapter_text('quotes', lang)}", ""]
     if quotes.empty:
         return "\n".join([*lines, chapter_text("no_quotes", lang)])
@@ -140,7 +185,10 @@ def render_quotes(
         lines.append(f"**{labels.get(q['row'], q['row'])} × {labels.get(q['col'], q['col'])}**")
         lines.append("")
         lines.append(f"> {escape_markdown(str(q['text']))}")
-        lines.append(f"> {cite(str(q['source_key']), str(q['page_label']), refs)}")
+        lines.append(
+            f"> {cite(str(q['source_key']), str(q['page_label']), refs)} · "
+            f"*{_provenance(q, lang, both)}*"
+        )
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -151,8 +199,11 @@ def render_cell_annex(
     lang: str,
     per_cell: int = 0,
     refs: dict[str, str] | None = None,
+    *,
+    both: bool = False,
 ) -> str:
-    """Return every non-empty cell's passages (``per_cell`` at most; 0: all) with citations."""
+    """Return every non-empty cell's passages (``per_cell`` at most; 0: all) with citations
+    and what each rests on, best-supported first."""
     lines = [f"## {chapter_text('annex', lang)}"]
     for (row, col), group in cells.groupby(["row", "col"], sort=False):
         lines += ["", f"### {labels.get(row, row)} × {labels.get(col, col)}", ""]
@@ -163,7 +214,8 @@ def render_cell_annex(
         )
         lines += [
             f"- {open_q}{escape_markdown(str(p['text']))}{close_q} "
-            f"{cite(str(p['source_key']), str(p['page_label']), refs)}"
+            f"{cite(str(p['source_key']), str(p['page_label']), refs)} · "
+            f"*{_provenance(p, lang, both)}*"
             for _, p in shown.iterrows()
         ]
         if len(group) > len(shown):
@@ -171,9 +223,9 @@ def render_cell_annex(
     return "\n".join(lines)
 
 
-def compute_snapshot(passages: pd.DataFrame, matrix: pd.DataFrame) -> dict[str, Any]:
-    """Return the chapter's data in brief: passages per source and sources per non-empty cell."""
-    per_source = passages.groupby("source_key").size()
+def compute_snapshot(per_source: Mapping[str, int], matrix: pd.DataFrame) -> dict[str, Any]:
+    """Return the chapter's data in brief: passages per source (``per_source``, e.g.
+    ``Workbook.passage_counts``) and sources per non-empty cell."""
     cells = matrix[matrix["sources"] > 0]
     return {
         "sources": {str(k): int(v) for k, v in sorted(per_source.items())},

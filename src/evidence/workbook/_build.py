@@ -88,8 +88,12 @@ def run_build(
 def compute_snapshots(settings: Settings, chapters: Sequence[Chapter]) -> dict[str, dict[str, Any]]:
     """Return each chapter's data snapshot (as its notebook computes it) for "what changed"."""
     with Workbook(settings) as wb:
-        passages = wb.passages()
-        return {c.id: compute_snapshot(passages, wb.matrix(c.rows, c.cols)) for c in chapters}
+        snapshots = {}
+        for c in chapters:
+            filters = wb.chapter_filters(c)
+            matrix = wb.matrix(c.rows, c.cols, filters)
+            snapshots[c.id] = compute_snapshot(wb.passage_counts(filters), matrix)
+        return snapshots
 
 
 def run_render(

@@ -7,13 +7,19 @@ reports, so a notebook and ``evidence ...`` are two faces of one API.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from evidence.analysis import MatrixFilters, compute_matrix
+from evidence.analysis import (
+    MatrixFilters,
+    compute_confirmation,
+    compute_matrix,
+    compute_matrix_codings,
+)
 from evidence.coding import Codebook, load_codebook
 from evidence.config import Chapter, Settings, load_settings
 from evidence.errors import ConfigError
@@ -98,6 +104,31 @@ class Workbook:
             )
         return path.read_text(encoding="utf-8")
 
+    def chapter_filters(self, chapter: Chapter) -> MatrixFilters:
+        """Return what ``chapter`` counts: its kinds of evidence, people's codings only when
+        it asks for confirmed codings (``confirmed_only``)."""
+        provenance = "human" if chapter.confirmed_only else "rules"
+        return MatrixFilters(kinds=chapter.kinds, provenance=provenance)
+
+    def overview(self, filters: MatrixFilters | None = None) -> dict[str, Any]:
+        """Return the sources, documents read, passages and coded passages that ``filters``'
+        kinds of evidence hold (every kind by default), and the documents not read."""
+        return self.store.overview((filters or MatrixFilters()).kinds)
+
+    def passage_counts(self, filters: MatrixFilters | None = None) -> dict[str, int]:
+        """Return the number of passages per source of ``filters``' kinds (all by default)."""
+        return self.store.passage_counts((filters or MatrixFilters()).kinds)
+
+    def confirmation(
+        self, matrix: pd.DataFrame, filters: MatrixFilters | None = None
+    ) -> dict[str, int]:
+        """Return how many of the codings behind ``matrix``'s cells a person confirmed."""
+        f = filters or MatrixFilters()
+        codes = sorted(set(matrix["row"]) | set(matrix["col"]) | set(f.context))
+        data = self.matrix_data(codes, filters=f)
+        members = compute_matrix_codings(data.codings, matrix, filters=f, sources=data.sources)
+        return compute_confirmation(members)
+
     # -- codes ---------------------------------------------------------------------------------
     def codes(self, facet_or_codes: str | list[str]) -> list[str]:
         """Return code ids of a facet (``"form"``), a prefix (``"cons.user.*"``) or a list."""
@@ -162,6 +193,27 @@ class Workbook:
             filters=f,
             sources=data.sources,
             passage_ids=self._hits(search),
+        )
+
+    def matrix_with_suggestions(
+        self,
+        rows: str | list[str] = "form",
+        cols: str | list[str] = "cons",
+        filters: MatrixFilters | None = None,
+        *,
+        min_score: float = 0.5,
+        search: str = "",
+    ) -> pd.DataFrame:
+        """Return :meth:`matrix` (rule codings and people's decisions) with, beside each count,
+        what model suggestions of at least ``min_score`` would add: ``suggested_sources`` and
+        ``suggested_passages``. The counts themselves never include suggestions."""
+        f = filters or MatrixFilters()
+        counted = self.matrix(rows, cols, replace(f, provenance="rules"), search=search)
+        suggesting = replace(f, provenance="suggestions", min_score=min_score)
+        wider = self.matrix(rows, cols, suggesting, search=search)
+        return counted.assign(
+            suggested_sources=wider["sources"] - counted["sources"],
+            suggested_passages=wider["passages"] - counted["passages"],
         )
 
     def matrix_data(self, codes: list[str], filters: MatrixFilters | None = None) -> MatrixData:

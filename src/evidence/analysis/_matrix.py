@@ -129,6 +129,12 @@ def select_codings(
         data = data[_is(data["passage_id"], passage_ids)]
     if f.context:
         data = _filter_context(data, f)
+    if "origin" in data.columns:
+        # One row per (passage, code), a person's when there is one: the drill-down then says
+        # that a person confirmed the code.
+        human = _is(data["origin"], ["human"])
+        if human.any() and not human.all():
+            data = data.iloc[np.argsort(~human, kind="stable")]
     key = _numbers(data["passage_id"]) * (
         int(_numbers(data["code"]).max(initial=0)) + 1
     ) + _numbers(data["code"])

@@ -78,20 +78,24 @@ def test_model_version_hashes_data_and_parameters() -> None:
         train_suggester(examples(), ["form.verbal"], {"alpha": 1})
 
 
-def test_review_queue_puts_the_most_uncertain_first(suggester) -> None:
+def test_review_queue_puts_the_expected_corrections_first(suggester) -> None:
     passages = [
         ("clear_yes", "Insultes, menaces et insultes encore: il a été insulté."),
         ("clear_no", "Het onthaal is open van maandag tot vrijdag, de bedden zijn klaar."),
         ("unsure", "A visitor at the hostel garden."),
     ]
-    queue = compute_review_queue(suggester, passages)
-    uncertainties = [item.uncertainty for item in queue]
-    assert uncertainties == sorted(uncertainties, reverse=True)
-    assert queue[0].passage_id != "clear_yes"
+    # The rules already coded the insults: reviewing that passage would correct little.
+    queue = compute_review_queue(suggester, passages, coded={"clear_yes": {"form.verbal"}})
+    gains = [item.uncertainty for item in queue]
+    assert gains == sorted(gains, reverse=True)
+    assert queue[-1].passage_id in ("clear_yes", "clear_no")
     assert all(item.code == "form.verbal" for item in queue)
     assert all(0 <= item.uncertainty <= 1 for item in queue)
+    # Not coded, the same passage is the likeliest correction: a code the coding misses.
+    uncoded = compute_review_queue(suggester, passages)
+    assert uncoded[0].passage_id == "clear_yes"
     assert [i.passage_id for i in compute_review_queue(suggester, passages, limit=1)] == [
-        queue[0].passage_id
+        uncoded[0].passage_id
     ]
     assert "clear_no" not in [
         i.passage_id for i in compute_review_queue(suggester, passages, reviewed={"clear_no"})

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
 .DEFAULT_GOAL := help
-.PHONY: help report test build status lab notebooks lint format bench lock clean clean-store sample
+.PHONY: help report test build status lab notebooks lint format bench lock clean clean-store sample model
 
 help: ## list the targets with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,9 @@ format: $(TSTAMP) ## format the code with ruff
 
 bench: $(TSTAMP) ## run the benchmarks (speed and scale; minutes)
 	$(BIN)/python benchmarks/run_all.py
+
+model: $(STAMP) ## retrain the shipped coder model from ../shared/evaluation/train.jsonl (reproducible)
+	$(BIN)/evidence model train ../shared/evaluation/train.jsonl --out src/evidence/coding/coder-model.json
 
 sample: $(STAMP) ## regenerate the fictional sample PDFs and references.bib from data/sample/sources
 	$(BIN)/python scripts/make_sample_library.py

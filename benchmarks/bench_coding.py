@@ -18,7 +18,14 @@ import time
 import timeit
 from pathlib import Path
 
-from evidence.coding import code_passages, compile_codebook, load_codebook
+from evidence.coding import (
+    SHIPPED_MODEL,
+    apply_model,
+    code_passages,
+    compile_codebook,
+    load_codebook,
+    load_model,
+)
 
 
 def _bank(text: str) -> list[str]:
@@ -100,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--codebook", type=Path, default=Path("codebook.yml"))
+    parser.add_argument(
+        "--model",
+        default=str(SHIPPED_MODEL),
+        help="the learned layer applied after the rules, as evidence code does (none: rules alone)",
+    )
     args = parser.parse_args(argv)
+    model = None if args.model == "none" else load_model(Path(args.model))
 
     started = time.perf_counter()
     matcher = compile_codebook(load_codebook(args.codebook))
@@ -111,11 +124,19 @@ def main(argv: list[str] | None = None) -> int:
     reference = reference_microseconds()
     started, cpu = time.perf_counter(), time.process_time()
     codings = code_passages(passages, matcher)
+    ruled = time.perf_counter() - started
+    if model is not None:
+        codings = apply_model(model, codings, passages)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 
     coded = len({c.passage_id for c in codings})
     rate = len(passages) / elapsed
     print(f"codebook {matcher.version}: compiled in {compiled * 1000:.0f} ms")
+    if model is not None:
+        print(
+            f"model {model.version}: rules {ruled:.2f} s, model {elapsed - ruled:.2f} s "
+            f"({len(passages) / max(elapsed - ruled, 1e-9):,.0f} passages/second alone)"
+        )
     print(
         f"{len(passages):,} passages ({chars / len(passages):.0f} characters on average), "
         f"{coded:,} coded, {len(codings):,} codings"

@@ -104,6 +104,9 @@ class Settings:
     timeout: float = 120.0
     ocr: bool = False
     coded_sections: tuple[str, ...] = ("body", "abstract", "footnote", "caption")
+    #: the coder's learned layer: this file when it exists, else the model shipped with the
+    #: package; None (``model = "none"``) codes with the rules alone
+    model: Path | None = Path("data/coder-model.json")
     zotero: ZoteroSettings = field(default_factory=ZoteroSettings)
     chapters: tuple[Chapter, ...] = ()
     fieldwork: FieldworkSettings = field(default_factory=FieldworkSettings)
@@ -134,6 +137,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "reports": str,
         "notebooks": str,
         "chapter_template": str,
+        "model": str,
     },
     "extract": {"jobs": int, "timeout": (int, float), "ocr": bool, "coded_sections": list},
     "zotero": {
@@ -311,10 +315,15 @@ def load_settings(root: str | Path | None = None) -> Settings:
         timeout=float(ex.get("timeout", 120.0)),
         ocr=ex.get("ocr", False),
         coded_sections=tuple(ex.get("coded_sections", Settings.coded_sections)),
+        model=_model_path(wb.get("model", "data/coder-model.json"), base),
         zotero=_zotero_settings(zt),
         chapters=chapters,
         fieldwork=_fieldwork_settings(raw.get("fieldwork", {}), base),
     )
+
+
+def _model_path(value: str, base: Path) -> Path | None:
+    return None if value.strip().lower() in ("", "none") else base / value
 
 
 def read_secret(name: str, root: str | Path | None = None) -> str:

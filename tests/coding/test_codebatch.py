@@ -55,7 +55,10 @@ codes:
     patterns:
       fr: ["(agression|violen*|menace*) NEAR/10 @staff"]
       nl: ["(agressie|geweld) NEAR/6 @staff"]
-      en: ["(assault*|violen*|threat*) NEAR/6 @staff", "staff NEAR/3 staff"]
+      en:
+        - "(assault*|violen*|threat*) NEAR/6 @staff"
+        - "staff NEAR/3 staff"
+        - "exhaust* NEAR/8s @staff"
   setting.shelter:
     labels: {fr: Hébergement, nl: Opvang, en: Shelters}
     definition: Night shelters and hostels.
@@ -90,6 +93,8 @@ PIECES = [
     "Assault 3 Hostels 7 2.1 Staff 12 Night shelter 15",
     "Agression\u00a03\u00a0Abri de nuit 7\u2003Équipe 12\u3000Maison d'accueil 19",
     "In 12 Brussels hostels, 30 staff reported an assault in 2019.",
+    "Residents were exhausted. Staff (e.g. workers) stayed; exhaustion of staff, p. 4 workers.",
+    "Exhaustion! «Staff» said: \u00abexhausted.\u00bb workers exhausted?staff",
 ]
 
 

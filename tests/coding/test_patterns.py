@@ -102,6 +102,22 @@ def test_near_pairs_each_left_with_its_nearest_right() -> None:
     ]
 
 
+def test_near_in_one_sentence_does_not_cross_a_sentence_end() -> None:
+    pattern = ["exhaust* NEAR/8s (staff|workers)"]
+    assert words(pattern, "Residents were exhausted. Staff stayed.", "en") == []
+    assert words(pattern, "Staff stayed! Residents were exhausted", "en") == []
+    assert words(pattern, "the exhaustion of staff (p. 4, e.g. j. Doe).", "en") == [
+        "exhaustion / staff"
+    ]
+    # an abbreviation, an initial or a list number does not end the sentence
+    assert words(pattern, "exhausted, e.g. 3. staff", "en") == ["exhausted / staff"]
+    # without s, NEAR crosses sentences as before
+    assert words(["exhaust* NEAR/8 staff"], "They were exhausted. Staff stayed.", "en") == [
+        "exhausted / Staff"
+    ]
+    assert parse_pattern("a NEAR/8s b").sentence and not parse_pattern("a NEAR/8 b").sentence
+
+
 def test_word_lists_expand_in_place() -> None:
     lists = {"people": parse_phrases("(homeless people|rough sleepers|residents)")}
     text = "Rough sleepers were assaulted."

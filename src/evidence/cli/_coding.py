@@ -10,15 +10,24 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evidence.coding import ALL_CODES, format_evaluation, render_highlighted
+from evidence.coding import (
+    ALL_CODES,
+    SHIPPED_MODEL,
+    CoderModel,
+    format_evaluation,
+    load_model,
+    render_highlighted,
+)
 from evidence.config import Settings, load_settings
 from evidence.errors import ConfigError
 from evidence.workbook import (
+    coder_model,
     run_agreement,
     run_codebook_export,
     run_codebook_import,
     run_evaluate,
     run_explain,
+    run_model_train,
     run_review,
     run_suggest,
 )
@@ -30,6 +39,7 @@ __all__ = [
     "cmd_codebook",
     "cmd_evaluate",
     "cmd_explain",
+    "cmd_model",
     "cmd_review",
     "cmd_suggest",
 ]
@@ -89,10 +99,18 @@ def _suggest_text(d: dict[str, Any]) -> str:
         "(origin model; never counted until a person accepts them)"
     ]
     lines += [f"  no model for {c}: {why}" for c, why in sorted(d["not_trained"].items())]
-    if d["queue"]:
-        lines.append("review first (most uncertain):")
+    if d["reliability"]:
+        lines.append("reliability on held-out folds (probability: how often right):")
         lines += [
-            f"  {q['passage_id']}  {q['code']}  uncertainty {q['uncertainty']}" for q in d["queue"]
+            f"  {r['bin'][0]:.1f}-{r['bin'][1]:.1f}: mean {r['mean_probability']:.2f}, "
+            f"observed {r['observed']:.2f} (n={r['n']})"
+            for r in d["reliability"]
+        ]
+    if d["queue"]:
+        lines.append("review first (most corrections expected):")
+        lines += [
+            f"  {q['passage_id']}  {q['code']}  expected corrections {q['expected_gain']}"
+            for q in d["queue"]
         ]
     return "\n".join(lines)
 
@@ -103,12 +121,93 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _evaluated_model(args: argparse.Namespace) -> CoderModel | None:
+    """The model ``evaluate`` measures: --model PATH, none, or the one the workbook codes with
+    (the shipped model outside a workbook)."""
+    if args.model == "none":
+        return None
+    if args.model:
+        return load_model(args.model)
+    try:
+        return coder_model(load_settings(args.root))
+    except ConfigError:
+        return load_model(SHIPPED_MODEL) if SHIPPED_MODEL.is_file() else None
+
+
 def cmd_evaluate(args: argparse.Namespace, settings: Settings | None) -> int:
-    """``evidence evaluate``: the rules against hand-coded passages."""
+    """``evidence evaluate``: the coder against hand-coded passages."""
     codebook = Path(args.codebook) if args.codebook else load_settings(args.root).codebook
-    result, problems = run_evaluate(codebook, args.file, boot=args.boot)
+    result, problems = run_evaluate(
+        codebook,
+        args.file,
+        boot=args.boot,
+        model=_evaluated_model(args),
+        learning_curve=args.learning_curve,
+    )
     emit(args, result, format_evaluation)
     return 1 if problems or result.get("skipped") else 0
+
+
+def _model_text(d: dict[str, Any]) -> str:
+    cv = d.get("cross_validation", {})
+    rules, both = cv.get("rules", {}).get("f1"), cv.get("rules_and_model", {}).get("f1")
+    lines = [
+        f"model {d['model_version']} written to {d['file']}: {d['passages']} passages of "
+        f"{d['training_file']} (sha256 {d['training_sha256'][:12]}…)"
+        + (f" and {d['reviewed_passages']} reviewed passages" if d["reviewed_passages"] else ""),
+        f"  {cv.get('folds')}-fold cross-validated micro-F1: rules {rules}, rules and model {both}",
+        f"  keeps rule hits in context for: {', '.join(d['keeps']) or 'no code'}",
+        f"  adds codes no rule found for: {', '.join(d['adds']) or 'no code'}",
+    ]
+    changed = d.get("changed", {})
+    if changed.get("previous"):
+        f1 = changed["cross_validated_f1"]
+        lines.append(
+            f"  changed from {changed['previous']}: cross-validated F1 {f1['before']} -> "
+            f"{f1['after']}; parts changed for {len(changed['parts'])} code(s)"
+        )
+    return "\n".join(lines)
+
+
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence model train|show``: the coder's learned layer."""
+    if args.action == "train":
+        if not args.file:
+            raise ConfigError("evidence model train needs the hand-coded JSONL file to learn from")
+        data = run_model_train(
+            settings,
+            args.file,
+            out=args.out or None,
+            with_decisions=args.with_decisions,
+            folds=args.folds,
+            seed=args.seed,
+        )
+        emit(args, data, _model_text)
+        return 0
+    model = coder_model(settings)
+    shown = (
+        {"model": None}
+        if model is None
+        else {"model_version": model.version, **model.about, "codes": len(model.codes)}
+    )
+    emit(args, shown, _model_show_text)
+    return 0
+
+
+def _model_show_text(d: dict[str, Any]) -> str:
+    if d.get("model") is None and "model_version" not in d:
+        return 'no model: the rules code alone ([workbook] model = "none" or no model file)'
+    cv = d.get("cross_validation", {})
+    rules, both = cv.get("rules", {}).get("f1"), cv.get("rules_and_model", {}).get("f1")
+    return "\n".join(
+        [
+            f"model {d['model_version']} for codebook {d['codebook_version']}, {d['codes']} codes",
+            f"  trained on {d['passages']} passages of {d['training_file']} "
+            f"(sha256 {d['training_sha256'][:12]}…) and {d['reviewed_passages']} reviewed",
+            f"  {cv.get('folds')}-fold cross-validated micro-F1: rules {rules}, "
+            f"rules and model {both}",
+        ]
+    )
 
 
 def _agreement_text(d: dict[str, Any]) -> str:

@@ -87,9 +87,12 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
         args,
         summary,
         lambda s: (
-            f"code (codebook {s['codebook_version']}): {s['documents']} document(s) coded, "
+            f"code (codebook {s['codebook_version']}"
+            + (f", model {s['model_version']}" if s["model_version"] else "")
+            + f"): {s['documents']} document(s) coded, "
             f"{s['rule_codings']} rule codings; {s['human_decisions_applied']} human decisions "
             f"applied, {s['human_decisions_orphaned']} for passages not in the store"
+            + (f"\n  {s['model_note']}" if s["model_note"] else "")
             + skipped_text(s["skipped"])
         ),
     )

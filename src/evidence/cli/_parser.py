@@ -222,6 +222,29 @@ def _add_measures(add: _Add) -> None:
     p.add_argument(
         "--boot", type=int, default=1000, help="bootstrap resamples for the intervals (0: none)"
     )
+    p.add_argument(
+        "--model",
+        default="",
+        metavar="PATH|none",
+        help="the coder's model to measure (default: the one the workbook codes with); none: "
+        "the rules alone",
+    )
+    p.add_argument(
+        "--learning-curve",
+        action="store_true",
+        help="also simulate reviewing 25, 50, 100, 200 passages in uncertainty order",
+    )
+    p = add("model", _coding.cmd_model, "train or show the coder's learned layer")
+    p.add_argument("action", choices=("train", "show"))
+    p.add_argument("file", nargs="?", default="", help="hand-coded JSONL file to learn from")
+    p.add_argument("--out", default="", help="where the model is written (default: the workbook's)")
+    p.add_argument(
+        "--with-decisions",
+        action="store_true",
+        help="also learn from the workbook's reviewed passages (the decisions file)",
+    )
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    p.add_argument("--seed", type=int, default=0, help="seed of the folds")
     p = add(
         "agreement",
         _coding.cmd_agreement,

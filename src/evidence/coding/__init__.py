@@ -10,6 +10,9 @@
 - people's decisions (:class:`Decision`): :func:`load_decisions`, :func:`add_decision`,
   :func:`write_decisions`, and :func:`compute_final_decisions`, the decision that stands per
   passage and code;
+- the learned layer of the coder: a :class:`CoderModel` (:func:`load_model`, shipped as
+  :data:`SHIPPED_MODEL`, trained by :func:`train_model` on :class:`TrainingPassage` and measured
+  by :func:`cross_validate`) refines the rules' codings with :func:`apply_model`;
 - learned suggestions: :func:`compute_training_set`, :func:`train_suggester` (a
   :class:`Suggester`), :func:`suggest_codes` and :func:`compute_review_queue`;
 - measures: :func:`compute_evaluation` of the rules against passages coded by people (read
@@ -17,8 +20,14 @@
   :func:`compute_agreement` between two coders (:func:`compute_coder_sets`).
 """
 
-from evidence.coding._agreement import compute_agreement, compute_coder_sets
-from evidence.coding._codebook import Codebook, load_codebook
+from evidence.coding._agreement import (
+    compute_agreement,
+    compute_coder_sets,
+)
+from evidence.coding._codebook import (
+    Codebook,
+    load_codebook,
+)
 from evidence.coding._decisions import (
     ALL_CODES,
     Decision,
@@ -33,26 +42,64 @@ from evidence.coding._decisions import (
     record_decision,
     write_decisions,
 )
-from evidence.coding._evaluate import compute_evaluation, format_evaluation, load_jsonl
-from evidence.coding._highlight import render_highlighted
-from evidence.coding._match import Coding, Match
-from evidence.coding._matcher import Matcher, code_passages, compile_codebook, explain_passage
-from evidence.coding._qdc import load_qdc, render_codebook_yaml, write_qdc
+from evidence.coding._evaluate import (
+    PARTS,
+    compute_evaluation,
+    format_evaluation,
+    load_jsonl,
+)
+from evidence.coding._highlight import (
+    render_highlighted,
+)
+from evidence.coding._match import (
+    Coding,
+    Match,
+)
+from evidence.coding._matcher import (
+    Matcher,
+    code_passages,
+    compile_codebook,
+    explain_passage,
+)
+from evidence.coding._model import (
+    SHIPPED_MODEL,
+    CoderModel,
+    Passage,
+    apply_model,
+    load_model,
+    render_model,
+)
+from evidence.coding._qdc import (
+    load_qdc,
+    render_codebook_yaml,
+    write_qdc,
+)
 from evidence.coding._suggest import (
+    Example,
     Suggester,
+    compute_reliability,
     compute_review_queue,
     compute_training_set,
     suggest_codes,
     train_suggester,
 )
+from evidence.coding._training import (
+    TrainingPassage,
+    compute_learning_curve,
+    cross_validate,
+    file_digest,
+    train_model,
+)
 
 __all__ = [
     "add_decision",
     "ALL_CODES",
+    "apply_model",
     "check_codes",
     "closest",
     "code_passages",
     "Codebook",
+    "CoderModel",
     "Coding",
     "compile_codebook",
     "compute_agreement",
@@ -60,25 +107,37 @@ __all__ = [
     "compute_evaluation",
     "compute_final_decisions",
     "compute_final_labels",
+    "compute_reliability",
     "compute_review_queue",
+    "compute_learning_curve",
     "compute_training_set",
+    "cross_validate",
     "Decision",
+    "Example",
     "describe_problems",
     "explain_passage",
+    "file_digest",
     "format_evaluation",
     "Labels",
     "load_codebook",
     "load_decisions",
     "load_jsonl",
+    "load_model",
     "load_qdc",
     "Match",
     "Matcher",
+    "PARTS",
+    "Passage",
     "record_decision",
     "render_codebook_yaml",
     "render_highlighted",
+    "render_model",
+    "SHIPPED_MODEL",
     "suggest_codes",
     "Suggester",
+    "train_model",
     "train_suggester",
+    "TrainingPassage",
     "write_decisions",
     "write_qdc",
 ]

@@ -9,6 +9,7 @@ continue; NEAR rules pair the occurrences of their two sides.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
@@ -16,7 +17,14 @@ from operator import itemgetter
 
 import snowballstemmer
 
-from evidence.coding._patterns import STEMMERS, Pattern, PatternError, Word, fold_word
+from evidence.coding._patterns import (
+    STEMMERS,
+    Pattern,
+    PatternError,
+    Word,
+    ends_sentence,
+    fold_word,
+)
 
 __all__ = ["ANY_WORD", "TOKEN_SPLIT", "PatternSet", "TrieNode"]
 
@@ -26,6 +34,7 @@ _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060"
 #: splits a text into separator, token, separator, ... (tokens at the odd positions)
 TOKEN_SPLIT = re.compile(rf"([^\W_]+(?:[{_INVISIBLE}]+[^\W_]+)*)")
 _DROP_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))
+_CHUNK = re.compile(r"\S+")
 _MAX_CACHE = 400_000
 _COMPOUNDING = {"nl", "de"}
 _MIN_HEAD = 4
@@ -39,6 +48,7 @@ _ACTIVE = itemgetter(5)
 class _Rule:
     near: int | None
     regex: re.Pattern[str] | None
+    sentence: bool = False
 
 
 class TrieNode:
@@ -163,7 +173,7 @@ class PatternSet:
         return tuple(out)
 
     def _add(self, index: int, pattern: Pattern) -> None:
-        self._rules.append(_Rule(pattern.near, pattern.regex))
+        self._rules.append(_Rule(pattern.near, pattern.regex, pattern.sentence))
         if pattern.regex is not None:
             self._regex_rules.append(index)
             return
@@ -314,7 +324,7 @@ class PatternSet:
                 continue
             self._continue_phrases(i, conts, vals, ends, out, near_hits)
         if near_hits:
-            self._pair_near(near_hits, ends, out)
+            self._pair_near(near_hits, ends, out, low)
         return list(dict.fromkeys(out)) if len(out) > 1 else out
 
     def _continue_phrases(
@@ -353,9 +363,12 @@ class PatternSet:
         near_hits: dict[int, list[tuple[int, int]]],
         ends: list[int],
         out: list[tuple[int, tuple[tuple[int, int], ...]]],
+        low: str,
     ) -> None:
-        """Add to ``out`` each left occurrence of a NEAR rule paired with its nearest right."""
+        """Add to ``out`` each left occurrence of a NEAR rule paired with its nearest right
+        (in the same sentence for ``NEAR/ns``)."""
         present = near_hits.keys()
+        bounds: list[int] | None = None
         lefts = rights = 0
         left_bits, right_bits = self._left_bits, self._right_bits
         for pid in present:
@@ -373,17 +386,33 @@ class PatternSet:
                 continue
             distance = self._rules[index].near
             assert distance is not None
+            scoped = self._rules[index].sentence
+            if scoped and bounds is None:
+                bounds = _sentence_ends(low)
             for pid in left_pids & present:
                 for ls, le in near_hits[pid]:
                     best = None
                     for rs, re_ in right_hits:
                         gap = rs - le if rs >= le else ls - re_
+                        if scoped and not _same_sentence(bounds, ends[2 * ls], ends[2 * rs]):
+                            continue
                         if 0 <= gap <= distance and (best is None or gap < best[0]):
                             best = (gap, rs, re_)
                     if best is not None:
                         left = (ends[2 * ls], ends[2 * le - 1])
                         right = (ends[2 * best[1]], ends[2 * best[2] - 1])
                         out.append((index, (left, right)))
+
+
+def _sentence_ends(low: str) -> list[int]:
+    """Return the offsets where the sentences of ``low`` end (see ``ends_sentence``)."""
+    return [m.end() for m in _CHUNK.finditer(low) if ends_sentence(m.group())]
+
+
+def _same_sentence(bounds: list[int] | None, a: int, b: int) -> bool:
+    """Return whether offsets ``a`` and ``b`` lie in the same sentence."""
+    assert bounds is not None
+    return bisect_right(bounds, a) == bisect_right(bounds, b)
 
 
 def _children(nodes: list[TrieNode], atoms: frozenset[int]) -> list[TrieNode]:

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from evidence.coding._arrays import Growing, IntArray, csr, expand, run_starts, spread
 from evidence.coding._automaton import ANY_WORD, TOKEN_SPLIT, PatternSet, TrieNode
+from evidence.coding._patterns import ends_sentence
 
 __all__ = ["BatchFinder", "Occurrences"]
 
@@ -82,7 +83,16 @@ def _required_literal(regex: re.Pattern[str]) -> str:
 class _Tokens:
     """Where the tokens of a batch are: computed for the tokens asked about only."""
 
-    __slots__ = ("_owner", "_tok", "_chunk_start", "_chunk_passage", "_ends", "_start", "_end")
+    __slots__ = (
+        "_owner",
+        "_tok",
+        "_chunk_start",
+        "_chunk_passage",
+        "_ends",
+        "_start",
+        "_end",
+        "_chunk_sentence",
+    )
 
     def __init__(
         self,
@@ -93,10 +103,12 @@ class _Tokens:
         passage_ends: IntArray,
         tok_start: IntArray,
         tok_end: IntArray,
+        chunk_sentence: IntArray,
     ) -> None:
         self._owner, self._tok = owner, tok
         self._chunk_start, self._chunk_passage = chunk_start, chunk_passage
         self._ends, self._start, self._end = passage_ends, tok_start, tok_end
+        self._chunk_sentence = chunk_sentence
 
     def passage(self, index: IntArray) -> IntArray:
         """Return the passage of each token."""
@@ -105,6 +117,10 @@ class _Tokens:
     def limit(self, index: IntArray) -> IntArray:
         """Return the index after the last token of each token's passage."""
         return self._ends[self.passage(index)]
+
+    def sentence(self, index: IntArray) -> IntArray:
+        """Return the sentence of each token: sentences ended before it in the batch."""
+        return self._chunk_sentence[self._owner[index]]
 
     def start(self, index: IntArray) -> IntArray:
         """Return the character offset where each token starts in its passage."""
@@ -179,6 +195,7 @@ class BatchFinder:
             [rule.near if rule.near is not None else -1 for rule in pset._rules] or [-1],
             dtype=_INT,
         )
+        self._sentence = np.asarray([rule.sentence for rule in pset._rules] or [False])
         self._n_rules = max(len(pset._rules), 1)
         self._regex_only = not pset._n_phrases
         self._regexes = [
@@ -194,6 +211,7 @@ class BatchFinder:
         self._shapes: dict[tuple[int, ...], int] = {}
         self._chunk_len = Growing()
         self._chunk_ptr = Growing([0])
+        self._chunk_stop = Growing()
         self._tok_set = Growing()
         self._tok_start = Growing()
         self._tok_end = Growing()
@@ -237,7 +255,9 @@ class BatchFinder:
             ends = list(accumulate(map(len, parts)))
             cache, set_id = self._pset._cache, self._set_id
             sets = [set_id(cache[token][0]) for token in parts[1::2]]
-            shape = (-len(chunk), *sets, *ends)  # negative: never the shape of one token
+            stop = int(ends_sentence(chunk))
+            # negative: never the shape of one token
+            shape = (-len(chunk), stop, *sets, *ends)
             cid = self._shapes.get(shape)
             if cid is not None:
                 return cid
@@ -247,6 +267,7 @@ class BatchFinder:
             self._n_tokens += len(sets)
         cid = self._shapes[shape] = len(self._chunk_len)
         self._chunk_len.append(len(chunk))
+        self._chunk_stop.append(0 if shape[0] > 0 else shape[1])
         self._chunk_ptr.append(self._n_tokens)
         return cid
 
@@ -323,6 +344,7 @@ class BatchFinder:
         chunk_ptr = self._chunk_ptr.array()
         owner, tok = spread(chunk_ptr[chunk], chunk_ptr[chunk + 1] - chunk_ptr[chunk])
         tok_set = self._tok_set.array()[tok]
+        stop = self._chunk_stop.array()[chunk]
         tokens = _Tokens(
             owner,
             tok,
@@ -331,6 +353,7 @@ class BatchFinder:
             np.cumsum(np.bincount(passage_of_chunk[owner], minlength=n)),
             self._tok_start.array(),
             self._tok_end.array(),
+            np.cumsum(stop) - stop,
         )
         if irregular:
             tok_set = np.where(regular[tokens.passage(np.arange(len(tok)))], tok_set, 0)
@@ -414,7 +437,7 @@ class BatchFinder:
         if not keep.any():
             return
         sides = _distinct_sides(group[keep], side[keep], t0[owner[keep]], t1[owner[keep]])
-        pairs = self._nearest_pairs(*sides)
+        pairs = self._nearest_pairs(*sides, tokens)
         if pairs is None:
             return
         r, ls, le, rs, re_ = pairs
@@ -432,13 +455,14 @@ class BatchFinder:
         )
 
     def _nearest_pairs(
-        self, group: IntArray, side: IntArray, a: IntArray, b: IntArray
+        self, group: IntArray, side: IntArray, a: IntArray, b: IntArray, tokens: _Tokens
     ) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray] | None:
         """Return (rule, left start, left end, right start, right end) of each NEAR occurrence.
 
         Of the rows of :func:`_distinct_sides` (token ranges ``a`` to ``b``), every left is
-        paired with every right of its group within the rule's distance; a left keeps its
-        nearest right, the first in the text among equally near ones. None: no pair.
+        paired with every right of its group within the rule's distance (and its sentence for
+        ``NEAR/ns``); a left keeps its nearest right, the first in the text among equally near
+        ones. None: no pair.
         """
         left, right = side == 0, side == 1
         lg, la, lb = group[left], a[left], b[left]
@@ -447,7 +471,11 @@ class BatchFinder:
         counts = np.searchsorted(rg, lg, side="right") - lo
         li, ri = spread(lo, counts)
         gap = np.where(ra[ri] >= lb[li], ra[ri] - lb[li], la[li] - rb[ri])
-        fine = (gap >= 0) & (gap <= self._distance[lg[li] % self._n_rules])
+        rule = lg[li] % self._n_rules
+        fine = (gap >= 0) & (gap <= self._distance[rule])
+        scoped = self._sentence[rule]
+        if scoped.any():
+            fine &= ~scoped | (tokens.sentence(la[li]) == tokens.sentence(ra[ri]))
         li, ri, gap = li[fine], ri[fine], gap[fine]
         if not len(li):
             return None

@@ -25,8 +25,9 @@ import numpy as np
 from evidence.coding._agreement import percentile_interval
 from evidence.coding._match import Match
 from evidence.coding._matcher import Matcher
+from evidence.coding._model import CoderModel, Passage, model_decisions
 
-__all__ = ["load_jsonl", "compute_evaluation", "format_evaluation"]
+__all__ = ["PARTS", "compute_evaluation", "format_evaluation", "load_jsonl"]
 
 _log = logging.getLogger(__name__)
 _SNIPPET = 160
@@ -86,19 +87,29 @@ def _check(record: Any) -> str:
     return ""
 
 
+PARTS = ("combined", "rules", "model")
+
+
 def compute_evaluation(
     records: Iterable[Mapping[str, Any]],
     matcher: Matcher,
     *,
+    model: CoderModel | None = None,
+    part: str = "combined",
     worst: int = 10,
     n_boot: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Return the evaluation of ``matcher`` on human-coded ``records`` as a JSON-able dict.
+    """Return the evaluation of the coder on human-coded ``records`` as a JSON-able dict.
+
+    The coder is ``matcher``'s rules, refined by ``model`` when one is given: ``part``
+    ``combined`` measures the two together (what ``evidence code`` uses), ``rules`` the rules
+    alone, ``model`` the model's own decision (probability 0.5 or more) for its codes.
 
     Keys: ``micro``, ``macro``, ``per_code``, ``per_facet``, ``per_language``,
     ``language_gap``, ``per_pattern``, ``worst_false_positives``, ``worst_false_negatives``,
-    ``n_records``, ``skipped``, ``unknown_codes`` and ``codebook_version``.
+    ``n_records``, ``skipped``, ``unknown_codes``, ``codebook_version``, ``model_version``
+    and ``part``.
 
     ``micro``, each language and ``language_gap`` carry ``f1_ci95``, a bootstrap interval from
     ``n_boot`` resamples of the passages (``None`` with fewer than two passages or ``n_boot``
@@ -106,13 +117,24 @@ def compute_evaluation(
     code was right (``tp``) or wrong (``fp``), and those where it was the code's only pattern
     (``_alone``: removing the pattern would remove that coding); the costliest come first.
     """
+    if part not in PARTS:
+        raise ValueError(f"part {part!r} is not one of {', '.join(PARTS)}")
     tally = _Tally(set(matcher.codebook.codes))
-    for position, record in enumerate(records):
-        tally.add(position, record, matcher)
+    rows = list(records)
+    matches = {
+        i: matcher.match(r["text"], str(r.get("lang") or "other"))
+        for i, r in enumerate(rows)
+        if not _check(r)
+    }
+    predicted = _predicted(rows, matches, model, part)
+    for position, record in enumerate(rows):
+        tally.add(position, record, matches.get(position, []), predicted.get(position, set()))
     per_code = _per_code(tally.counts, matcher)
     micro, per_language, language_gap = _overall_scores(tally, n_boot, seed)
     return {
         "codebook_version": matcher.version,
+        "model_version": model.version if model is not None and part != "rules" else "",
+        "part": part if model is not None else "rules",
         "n_records": tally.n_records,
         "micro": micro,
         "macro": _macro(per_code),
@@ -125,6 +147,28 @@ def compute_evaluation(
         "worst_false_negatives": _worst(tally.false_neg, worst),
         "skipped": tally.skipped,
         "unknown_codes": dict(sorted(tally.unknown.items())),
+    }
+
+
+def _predicted(
+    rows: list[Any], matches: Mapping[int, list[Match]], model: CoderModel | None, part: str
+) -> dict[int, set[str]]:
+    """Return the codes the coder gives each record: the rules', refined by the model."""
+    rules = {i: {m.code for m in found} for i, found in matches.items()}
+    if model is None or part == "rules":
+        return rules
+    order = sorted(rules)
+    passages = [
+        Passage(str(i), rows[i]["text"], str(rows[i].get("lang") or "other"), frozenset(rules[i]))
+        for i in order
+    ]
+    decided, prob = model_decisions(model, passages)
+    if part == "combined":
+        return {i: set(codes) for i, codes in zip(order, decided, strict=True)}
+    own = {c: j for j, c in enumerate(model.codes)}
+    return {
+        i: {c for c in rules[i] if c not in own} | {c for c, j in own.items() if prob[k, j] >= 0.5}
+        for k, i in enumerate(order)
     }
 
 
@@ -145,8 +189,9 @@ class _Tally:
     #: per (code, pattern): passages by outcome
     patterns: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
 
-    def add(self, position: int, record: Any, matcher: Matcher) -> None:
-        """Count ``record``, the ``position``-th, or list it as skipped when malformed."""
+    def add(self, position: int, record: Any, matches: list[Match], predicted: set[str]) -> None:
+        """Count ``record``, the ``position``-th, coded ``predicted`` (the rules' ``matches``
+        behind them), or list it as skipped when malformed."""
         reason = _check(record)
         if reason:
             rid = record.get("id") if isinstance(record, Mapping) else None
@@ -158,8 +203,6 @@ class _Tally:
         text = record["text"]
         gold = set(record["codes"])
         self.unknown.update(c for c in gold if c not in self.known)
-        matches = matcher.match(text, lang)
-        predicted = {m.code for m in matches}
         self._count_patterns(matches, gold)
         fps = sorted(predicted - gold)
         fns = sorted(gold - predicted)
@@ -170,8 +213,8 @@ class _Tally:
             )
             self.counts.setdefault(code, Counter())[outcome] += 1
         if fps:
-            first = next(m for m in matches if m.code in fps)
-            start = max(0, first.start - _SNIPPET // 2)
+            first = next((m for m in matches if m.code in fps), None)
+            start = max(0, first.start - _SNIPPET // 2) if first is not None else 0
             snippet = text[start : start + _SNIPPET]
             self.false_pos.append(
                 {"id": record["id"], "lang": lang, "codes": fps, "snippet": snippet}
@@ -333,8 +376,11 @@ def format_evaluation(result: Mapping[str, Any], *, patterns: int = 15) -> str:
 
     It lists the ``patterns`` patterns behind most false positives (0: none).
     """
+    coder = f"codebook {result['codebook_version']}"
+    if result.get("model_version"):
+        coder += f" with model {result['model_version']}"
     lines = [
-        f"Evaluation of codebook {result['codebook_version']} on {result['n_records']} passages",
+        f"Evaluation of {coder} on {result['n_records']} passages",
         "",
         f"{'':32} {'support':>7} {'P':>6} {'R':>6} {'F1':>6}   tp  fp  fn",
     ]
@@ -344,6 +390,8 @@ def format_evaluation(result: Mapping[str, Any], *, patterns: int = 15) -> str:
         _row(lang, s) + _shown(s.get("f1_ci95")) for lang, s in result["per_language"].items()
     ]
     lines += _overall_lines(result)
+    lines += _part_lines(result)
+    lines += _curve_lines(result)
     lines += _costly_pattern_lines(result, patterns)
     lines += _problem_lines(result)
     return "\n".join(lines)
@@ -371,6 +419,33 @@ def _overall_lines(result: Mapping[str, Any]) -> list[str]:
             f"F1 gap between languages: {gap['f1']:.2f} ({gap['best']} - {gap['worst']})"
             + _shown(gap.get("f1_ci95"))
         )
+    return lines
+
+
+def _part_lines(result: Mapping[str, Any]) -> list[str]:
+    """Return the micro F1 of each part of the coder alone, by facet and language."""
+    parts = result.get("parts")
+    if not parts:
+        return []
+    lines = ["", "Each part alone (micro F1; by facet; by language)"]
+    for name, part in parts.items():
+        facets = " ".join(f"{f} {s['f1']:.2f}" for f, s in part["per_facet"].items())
+        langs = " ".join(f"{lang} {s['f1']:.2f}" for lang, s in part["per_language"].items())
+        lines.append(f"  {name:<8} {part['micro']['f1']:.2f}   {facets}   {langs}")
+    return lines
+
+
+def _curve_lines(result: Mapping[str, Any]) -> list[str]:
+    """Return the simulated reviews: F1 on the passages not yet reviewed."""
+    curve = result.get("learning_curve")
+    if not curve:
+        return []
+    lines = ["", "Learning curve (reviews in uncertainty order; F1 on the passages not reviewed)"]
+    lines += [
+        f"  {row['reviewed']:>4} reviewed: rules {row['rules']:.2f}, "
+        f"rules and model {row['rules_and_model']:.2f}"
+        for row in curve
+    ]
     return lines
 
 

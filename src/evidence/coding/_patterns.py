@@ -9,6 +9,7 @@ A pattern is one of (full reference in ``docs/patterns.md``):
 - ``(a|b c)``: alternatives inside a phrase; ``(a|b)?`` an optional group;
 - ``@name``: any phrase of the named word list (defined once in the codebook);
 - ``A NEAR/n B``: A and B with at most n words between them, in either order;
+  ``A NEAR/ns B``: the same, within one sentence (see :func:`ends_sentence`);
 - ``re:REGEX``: a regular expression over the lowercased text (accents kept: write ``[eé]``).
 
 :class:`~evidence.coding._automaton.PatternSet` compiles all parsed patterns of one language
@@ -34,6 +35,7 @@ __all__ = [
     "parse_phrases",
     "lower_text",
     "fold_word",
+    "ends_sentence",
 ]
 
 #: snowball algorithm per supported language code
@@ -48,9 +50,18 @@ STEMMERS: dict[str, str] = {
 }
 
 _TOKEN = re.compile(r"[^\W_]+")
-_LEXEME = re.compile(r"\s+|NEAR/(\d+)|NEAR\b|@([a-z][a-z0-9_]*)|[()|?]|=?(?:[^\W_]|\*)+|[-'’.,/]|.")
+_LEXEME = re.compile(
+    r"\s+|NEAR/(\d+s?)\b|NEAR\b|@([a-z][a-z0-9_]*)|[()|?]|=?(?:[^\W_]|\*)+|[-'’.,/]|."
+)
 _EXPANDING = {"œ": "oe", "æ": "ae", "ß": "ss", "ĳ": "ij", "ﬁ": "fi", "ﬂ": "fl"}
 _MAX_PHRASES = 4096
+# A sentence ends with a whitespace-separated chunk ending in . ! ? … (closing quotes and
+# brackets aside), unless the chunk is a one-letter initial or a usual abbreviation.
+_SENTENCE_END = re.compile(r"[.!?…][\"'’”»)\]]*$")
+_NOT_AN_END = re.compile(
+    r"^[(\[\"'‘“«]*(?:[^\W\d_]|\d{1,2}|e\.g|i\.e|cf|etc|vs|dr|mr|mrs|ms|prof|p|pp|art|nr|n°|no|"
+    r"bv|vb|o\.a|m\.a\.w|d\.w\.z|z\.b|ca|fig|vol|éd|ed|eds|al|mme|mlle|st|ste)\.$"
+)
 
 
 class PatternError(ValueError):
@@ -93,6 +104,7 @@ class Pattern:
     near: int | None = None
     right: tuple[tuple[Word, ...], ...] = ()
     regex: re.Pattern[str] | None = None
+    sentence: bool = False
 
 
 Phrases = tuple[tuple[Word, ...], ...]
@@ -114,10 +126,16 @@ def parse_pattern(source: str, lists: Mapping[str, Phrases] | None = None) -> Pa
         raise PatternError("only one NEAR/n per pattern: split it into several patterns")
     if near_at:
         i = near_at[0]
-        distance = int(lexemes[i][1])
+        spec = lexemes[i][1]
         left = _parse_side(lexemes[:i], "left of NEAR")
         right = _parse_side(lexemes[i + 1 :], "right of NEAR")
-        return Pattern(source=source, left=left, near=distance, right=right)
+        return Pattern(
+            source=source,
+            left=left,
+            near=int(spec.rstrip("s")),
+            right=right,
+            sentence=spec.endswith("s"),
+        )
     return Pattern(source=source, left=_parse_side(lexemes, "pattern"))
 
 
@@ -137,6 +155,15 @@ def _compile_regex(body: str) -> re.Pattern[str]:
         return re.compile(body, flags)
     except re.error as err:
         raise PatternError(f"invalid regular expression: {err}") from err
+
+
+def ends_sentence(chunk: str) -> bool:
+    """Return whether a whitespace-separated chunk of lowercased text ends a sentence.
+
+    ``violence.`` and ``(2019).`` do; ``p.``, ``e.g.`` and the initial ``j.`` do not. Both
+    matchers use it, so ``NEAR/ns`` gives the same result passage by passage and in batches.
+    """
+    return _SENTENCE_END.search(chunk) is not None and _NOT_AN_END.match(chunk) is None
 
 
 def _lex(text: str, lists: Mapping[str, Phrases]) -> list[tuple[str, Any]]:

@@ -13,15 +13,18 @@ from ._coding import (
     run_codebook_import,
     run_evaluate,
     run_explain,
+    run_model_train,
     run_review,
     run_suggest,
 )
 from ._fieldwork import run_fieldwork
-from ._pipeline import passage_rows, register_sources, run_code, run_extract, run_sync
+from ._pipeline import coder_model, passage_rows, register_sources, run_code, run_extract, run_sync
 from ._workbook import Workbook, open_workbook
 from ._zotero import load_annotation_snapshot, sync_zotero
 
 __all__ = [
+    "coder_model",
+    "run_model_train",
     "Workbook",
     "compute_snapshots",
     "delete_store",

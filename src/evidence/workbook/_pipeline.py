@@ -19,12 +19,18 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from evidence.coding import (
+    SHIPPED_MODEL,
+    Codebook,
+    CoderModel,
+    Coding,
+    apply_model,
     check_codes,
     code_passages,
     compile_codebook,
     compute_final_decisions,
     load_codebook,
     load_decisions,
+    load_model,
 )
 from evidence.config import Settings
 from evidence.library import Source, hash_file, load_references
@@ -35,6 +41,7 @@ from evidence.store import Store
 from ._zotero import load_annotation_snapshot, sync_zotero
 
 __all__ = [
+    "coder_model",
     "passage_rows",
     "run_code",
     "run_extract",
@@ -260,32 +267,63 @@ def _decision_rows(
     return rows, skipped
 
 
+def coder_model(settings: Settings, codebook: Codebook | None = None) -> CoderModel | None:
+    """Return the learned layer the workbook codes with: its own model file when there is
+    one, else the model shipped with the package; None when ``model = "none"``, or when the
+    model knows codes the workbook's codebook lacks (it was trained for another codebook)."""
+    if settings.model is None:
+        return None
+    path = settings.model if settings.model.is_file() else SHIPPED_MODEL
+    if not path.is_file():
+        return None
+    model = load_model(path)
+    if codebook is not None and not set(model.codes) <= set(codebook.codes):
+        return None
+    return model
+
+
+def _model_note(model: CoderModel | None, codebook: Codebook) -> str:
+    """Say when the model was trained on top of other rules than the codebook's."""
+    if model is None:
+        return "coded with the rules alone"
+    trained = model.about.get("codebook_version", "")
+    if trained and trained != codebook.version:
+        return (
+            f"model {model.version} was trained on codebook {trained}, this one is "
+            f"{codebook.version}: retrain it (evidence model train) when you can"
+        )
+    return ""
+
+
+def _rule_rows(codings: Iterable[Coding]) -> list[CodingRow]:
+    return [
+        CodingRow(
+            passage_id=c.passage_id,
+            code=c.code,
+            origin="rule",
+            provenance=c.provenance,
+            spans=json.dumps([[m.start, m.end, m.pattern] for m in c.spans], ensure_ascii=False),
+        )
+        for c in codings
+    ]
+
+
 def run_code(settings: Settings, store: Store, *, progress: bool = True) -> dict[str, Any]:
-    """Apply codebook.yml to passages not yet coded with this codebook, then human decisions."""
+    """Apply codebook.yml (refined by the coder's model) to passages not yet coded with them,
+    then the human decisions."""
     codebook = load_codebook(settings.codebook)
+    model = coder_model(settings, codebook)
+    version = codebook.version + (f"+{model.version}" if model is not None else "")
     documents = 0
     codings = 0
-    todo = list(store.passages_to_code(codebook.version, settings.coded_sections))
+    todo = list(store.passages_to_code(version, settings.coded_sections))
     # Compiling the patterns costs about a second: only when there is something to code.
     matcher = compile_codebook(codebook) if todo else None
     for doc_id, rows in _progress(todo, total=len(todo), desc="code", show=progress):
         coded = code_passages(rows, matcher) if matcher is not None else []
-        store.save_rule_codings(
-            doc_id,
-            codebook.version,
-            [
-                CodingRow(
-                    passage_id=c.passage_id,
-                    code=c.code,
-                    origin="rule",
-                    provenance=c.provenance,
-                    spans=json.dumps(
-                        [[m.start, m.end, m.pattern] for m in c.spans], ensure_ascii=False
-                    ),
-                )
-                for c in coded
-            ],
-        )
+        if model is not None:
+            coded = apply_model(model, coded, rows)
+        store.save_rule_codings(doc_id, version, _rule_rows(coded))
         documents += 1
         codings += len(coded)
     human, skipped = _decision_rows(settings, codebook.codes)
@@ -296,6 +334,8 @@ def run_code(settings: Settings, store: Store, *, progress: bool = True) -> dict
     return {
         "stage": "code",
         "codebook_version": codebook.version,
+        "model_version": model.version if model is not None else "",
+        "model_note": _model_note(model, codebook),
         "documents": documents,
         "rule_codings": codings,
         "human_decisions": len(human),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from evidence.coding import code_passages, compile_codebook
 from evidence.coding._codebook import load_codebook, parse_codebook
 from evidence.errors import CodebookError
 
@@ -241,3 +242,34 @@ def test_repository_codebook_has_every_specified_code() -> None:
             p.lang == "any" for p in code.patterns
         ), code.id
     assert set(cb.tag_map.values()) <= set(cb.codes)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "denied"),
+    [
+        (
+            "en",
+            "Violence against staff was reported in the night shelter last winter.",
+            "No violence against staff was reported in the night shelter last winter.",
+        ),
+        (
+            "fr",
+            "Une agression contre les travailleurs a été signalée dans l'abri de nuit cet hiver.",
+            "Aucune agression contre les travailleurs n'a été signalée dans l'abri de nuit.",
+        ),
+        (
+            "nl",
+            "Er werd geweld tegen hulpverleners gemeld in de nachtopvang die winter.",
+            "Er werd geen geweld tegen hulpverleners gemeld in de nachtopvang die winter.",
+        ),
+    ],
+)
+def test_repository_codebook_does_not_code_violence_that_is_denied(
+    lang: str, said: str, denied: str
+) -> None:
+    matcher = compile_codebook(load_codebook(REPO / "codebook.yml"))
+    coded = {c.code for c in code_passages([("said", said, lang)], matcher)}
+    assert "target.workers" in coded
+    denied_codes = {c.code for c in code_passages([("denied", denied, lang)], matcher)}
+    assert "target.workers" not in denied_codes and "form.physical" not in denied_codes
+    assert "setting.shelter" in denied_codes  # the place is still where the passage is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from pathlib import Path
 
@@ -89,9 +90,10 @@ def test_small_codebook_loads_with_its_parts() -> None:
     assert [(p.lang, p.source) for p in cb.vetoes] == [("en", "non-violent communication")]
 
 
-def test_version_is_the_declared_version_plus_a_content_hash() -> None:
+def test_version_is_the_declared_version_plus_a_content_hash_and_the_stemmer() -> None:
     first = parse_codebook(SMALL).version
-    assert re.fullmatch(r"3\+[0-9a-f]{10}", first)
+    stemmer = importlib.metadata.version("snowballstemmer")
+    assert re.fullmatch(rf"3\+[0-9a-f]{{10}}\+snowball-{re.escape(stemmer)}", first)
     assert parse_codebook(SMALL).version == first
     assert parse_codebook(SMALL.replace("coups]", "coups, gifle]")).version != first
 

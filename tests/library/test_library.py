@@ -90,6 +90,60 @@ def test_names_with_particles_and_braces() -> None:
     assert split_name("Plato") == ("Plato", "")
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # a braced corporate name is one family name, "and" and all
+        (
+            "{{National Aeronautics and Space Administration}}",
+            ("National Aeronautics and Space Administration", ""),
+        ),
+        ("{World Health Organization}", ("World Health Organization", "")),
+        # particles, lower case (BibTeX's von part) and Flemish capitals
+        ("Ludwig von Beethoven", ("von Beethoven", "Ludwig")),
+        ("Charles de Gaulle", ("de Gaulle", "Charles")),
+        ("de Beauvoir, Simone", ("de Beauvoir", "Simone")),
+        ("Jan Van den Broeck", ("Van den Broeck", "Jan")),
+        ("{boven d'Eert}, Christianus", ("boven d'Eert", "Christianus")),
+        # family name first, then initials only (PubMed and Vancouver styles)
+        ("Liu R.", ("Liu", "R.")),
+        ("Smith JA", ("Smith", "JA")),
+        ("D. E. Knuth", ("Knuth", "D. E.")),
+        # BibTeX's three-part form, and LaTeX in names
+        ("King, Jr., Martin Luther", ("King", "Martin Luther, Jr.")),
+        ("Oxenl{\\o}we, Leif K.", ("Oxenløwe", "Leif K.")),
+        ("Dupont, Marie", ("Dupont", "Marie")),
+    ],
+)
+def test_names_split_as_bibtex_reads_them(name: str, expected: tuple[str, str]) -> None:
+    assert split_name(name) == expected
+
+
+def test_an_author_list_keeps_a_braced_and_whole() -> None:
+    text = (
+        "@report{nasa2020,\n  author = {{National Aeronautics and Space Administration} and "
+        "Liu R. and Jan van der Meer},\n  title = {T},\n  year = {2020}\n}\n"
+    )
+    (source,) = parse_bibtex(text).sources
+    assert source.authors == (
+        "National Aeronautics and Space Administration",
+        "Liu, R.",
+        "van der Meer, Jan",
+    )
+
+
+def test_string_macros_apply_and_an_unclosed_entry_costs_only_itself() -> None:
+    text = (
+        "@string{rev = {Revue de la nuit}}\n"
+        "@article{a, title = {Unclosed {brace, year = {2020}\n"
+        "@article{b, title = {Fine}, journal = rev, year = 2021}\n"
+    )
+    report = parse_bibtex(text, "x.bib")
+    assert [s.key for s in report.sources] == ["b"]
+    assert report.sources[0].container == "Revue de la nuit"
+    assert [item for item, _ in report.skipped] == ["x.bib:2"]
+
+
 def test_language_names_and_codes() -> None:
     assert normalise_language("fr-BE") == "fr"
     assert normalise_language("Nederlands") == "nl"

@@ -176,6 +176,7 @@ def _by_text(extraction: Extraction, start: str) -> Passage:
 def test_public_api_is_what_the_store_and_pipeline_call():
     assert evidence.pdf.__all__ == [
         "CODED_SECTIONS",
+        "ENGINE",
         "EXTRACTOR_VERSION",
         "SECTIONS",
         "Extraction",
@@ -186,6 +187,13 @@ def test_public_api_is_what_the_store_and_pipeline_call():
     assert set(CODED_SECTIONS) <= set(SECTIONS)
     assert "references" not in CODED_SECTIONS and "table" not in CODED_SECTIONS
     assert isinstance(EXTRACTOR_VERSION, str) and EXTRACTOR_VERSION
+
+
+def test_the_extraction_key_names_the_mupdf_that_read_the_file():
+    import pymupdf  # noqa: PLC0415 - the engine the key must name
+
+    assert {"pymupdf": pymupdf.VersionBind, "mupdf": pymupdf.VersionFitz} == evidence.pdf.ENGINE
+    assert EXTRACTOR_VERSION.endswith(f"+pymupdf-{pymupdf.VersionBind}+mupdf-{pymupdf.VersionFitz}")
 
 
 def test_report_labels_follow_the_printed_numbers_and_furniture_is_gone(report_fr):

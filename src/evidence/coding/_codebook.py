@@ -11,6 +11,8 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
 from pathlib import Path
 
 import yaml
@@ -25,6 +27,18 @@ from evidence.coding._patterns import (
     parse_phrases,
 )
 from evidence.errors import CodebookError
+
+
+def _stemmer_version() -> str:
+    try:
+        return _dist_version("snowballstemmer")
+    except PackageNotFoundError:  # run from a source tree without metadata
+        return "unknown"
+
+
+#: The stemmers code words, so their version is part of every codebook's: another
+#: snowballstemmer (whose Dutch and French stemmers change between versions) recodes.
+_STEMMER_VERSION = _stemmer_version()
 
 __all__ = ["Codebook", "Code", "PatternEntry", "SkipRule", "load_codebook", "parse_codebook"]
 
@@ -84,7 +98,8 @@ class SkipRule:
 
 @dataclass(frozen=True)
 class Codebook:
-    """A validated codebook; ``version`` is the declared version plus a hash of the file."""
+    """A validated codebook; ``version`` is the declared version, a hash of the file and the
+    stemmer's version (``2.1+0123456789+snowball-3.1.1``)."""
 
     path: str
     version: str
@@ -210,7 +225,7 @@ class _Reader:
         )
         return Codebook(
             path=self.path,
-            version=f"{declared}+{digest[:10]}",
+            version=f"{declared}+{digest[:10]}+snowball-{_STEMMER_VERSION}",
             languages=languages,
             facets=tuple(facet_labels),
             facet_labels=facet_labels,

@@ -8,15 +8,19 @@ content hash by which documents are registered and extraction is made incrementa
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-import bibtexparser
-from bibtexparser import middlewares as mw
+from pybtex.bibtex.utils import split_name_list
+from pybtex.database import Person
+from pybtex.database.input.bibtex import LowLevelParser, UndefinedMacro, month_names
+from pybtex.exceptions import PybtexError
+from pybtex.scanner import PybtexSyntaxError
+from pybtex.utils import CaseInsensitiveDict
 from pylatexenc.latex2text import LatexNodes2Text
 
 from evidence.errors import LibraryError
@@ -163,18 +167,43 @@ def normalise_language(value: str) -> str:
 
 
 def split_name(name: str) -> tuple[str, str]:
-    """Return (family, given) of a name: ``Family, Given`` or ``Given [particles] Family``."""
-    name = " ".join(name.replace("{", "").replace("}", "").split())
-    if "," in name:
-        family, _, given = name.partition(",")
-        return family.strip(), given.strip(" ,")
-    words = name.split(" ")
-    if len(words) == 1:
-        return name, ""
-    start = len(words) - 1
-    while start > 1 and words[start - 1].lower() in _PARTICLES:
-        start -= 1
-    return " ".join(words[start:]), " ".join(words[:start])
+    """Return (family, given) of one BibTeX name, by BibTeX's own rules (pybtex).
+
+    ``Family, Given``, ``Given von Family`` and ``von Family, Jr, Given`` split as BibTeX does;
+    a braced name (``{National Aeronautics and Space Administration}``) is one family name;
+    capitalised particles before the family name (``Jan Van den Broeck``) belong to it, and a
+    family name followed by initials only (``Liu R.``, ``Smith JA``) is read as such.
+    """
+    name = " ".join(name.split())
+    if not name:
+        return "", ""
+    try:
+        person = Person(name)
+    except PybtexError:  # more than two commas: not a BibTeX name, read as written
+        return _unbrace(name), ""
+    given_words = [*person.first_names, *person.middle_names]
+    family_words = [*person.prelast_names, *person.last_names]
+    if "," not in name:
+        initials = [bool(_INITIALS.match(_unbrace(w))) for w in (*given_words, *family_words)]
+        if len(initials) == 2 and initials == [False, True] and not person.prelast_names:
+            given_words, family_words = family_words, given_words  # "Liu R.": family first
+        # Capitalised particles (Flemish "Van", "De") BibTeX reads as given names.
+        while len(given_words) > 1 and _unbrace(given_words[-1]).lower() in _PARTICLES:
+            family_words.insert(0, given_words.pop())
+    family = _unbrace(" ".join(family_words))
+    given = _unbrace(" ".join(given_words))
+    if person.lineage_names:
+        given = ", ".join(filter(None, (given, _unbrace(" ".join(person.lineage_names)))))
+    return family, given
+
+
+# Initials only: "R.", "RJ", "R.J.", "J.-P." (a family name is never written like this).
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
+
+
+def _unbrace(text: str) -> str:
+    """Return a name part as text: LaTeX decoded, braces gone, NFC, single spaces."""
+    return _clean(text)
 
 
 def split_file_field(value: str) -> list[str]:
@@ -207,8 +236,6 @@ def _year(fields: dict[str, str]) -> int | None:
 
 
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
-# bibtexparser logs every malformed block itself; the workbook reports them once, with lines.
-logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 
 def _decode(text: str) -> str:
@@ -238,31 +265,40 @@ _CONTAINER_FIELDS = (
 )
 
 
-def _entry_fields(entry: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Entry:
+    """One entry as read: its type, key, fields in order and the line it starts on (1-based)."""
+
+    entry_type: str
+    key: str
+    fields: tuple[tuple[str, str], ...]
+    line: int
+
+
+def _entry_fields(entry: _Entry) -> dict[str, str]:
     """Return an entry's fields by lower-case name; repeated ``file`` fields are joined."""
-    fields: dict[str, Any] = {}
-    for f in entry.fields:
-        key = f.key.lower()
+    fields: dict[str, str] = {}
+    for name, value in entry.fields:
+        key = name.lower()
         if key == "file" and key in fields:
-            fields[key] = f"{fields[key]};{f.value}"
+            fields[key] = f"{fields[key]};{value}"
         else:
-            fields[key] = f.value
+            fields[key] = value
     return fields
 
 
 def _authors(fields: dict[str, Any]) -> list[str]:
     """Return the authors (else the editors) as ``Family, Given`` or ``Family``."""
-    names = fields.get("author") or fields.get("editor") or []
-    if isinstance(names, str):
-        names = [n for n in re.split(r"\s+and\s+", names) if n.strip()]
+    value = fields.get("author") or fields.get("editor") or ""
     authors = []
-    for n in names:
-        family, given = split_name(_decode(str(n)))
-        authors.append(f"{_clean(family)}, {_clean(given)}" if given else _clean(family))
+    for n in split_name_list(" ".join(str(value).split())):
+        family, given = split_name(n)
+        if family or given:
+            authors.append(f"{family}, {given}" if given else family)
     return authors
 
 
-def _source(entry: Any) -> Source:
+def _source(entry: _Entry) -> Source:
     fields = _entry_fields(entry)
     authors = _authors(fields)
     text_fields = {k: _clean(str(v)) for k, v in fields.items() if k in _KEPT}
@@ -282,22 +318,59 @@ def _source(entry: Any) -> Source:
     )
 
 
+# Where a block starts: "@type{" or "@type(" at the start of a line.
+_BLOCK = re.compile(r"^[ \t]*@[ \t]*[A-Za-z][\w-]*[ \t]*[{(]", re.MULTILINE)
+
+
+def _blocks(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (line, text) of each block: a malformed one ends where the next one starts."""
+    starts = [m.start() for m in _BLOCK.finditer(text)]
+    line, previous = 1, 0
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        line += text.count("\n", previous, start)
+        previous = start
+        yield line, text[start:end]
+
+
+def _raise(error: Exception) -> None:
+    if not isinstance(error, UndefinedMacro):  # an unknown @string name reads as empty
+        raise error
+
+
+def _read_entries(text: str, name: str) -> tuple[list[_Entry], list[tuple[str, str]]]:
+    """Return the entries of BibTeX text, and the blocks skipped with line and reason."""
+    macros = CaseInsensitiveDict(month_names)
+    entries: list[_Entry] = []
+    skipped: list[tuple[str, str]] = []
+    for line, block in _blocks(text):
+        parser = LowLevelParser(block, macros=macros, handle_error=_raise)
+        try:
+            command, body = next(iter(parser), ("comment", ()))
+        except (PybtexSyntaxError, PybtexError) as exc:
+            first = block.strip().splitlines()[0][:60]
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            skipped.append((f"{name}:{line}", f"entry skipped ({reason}): {first}"))
+            continue
+        kind = command.lower()
+        if kind == "string":
+            macro, value = body
+            macros[macro] = "".join(value)
+        elif kind not in ("comment", "preamble"):
+            key, fields = body
+            entries.append(_Entry(command, key, tuple((f, "".join(v)) for f, v in fields), line))
+    return entries, skipped
+
+
 def parse_bibtex(text: str, name: str = "references.bib") -> LoadReport:
     """Parse BibTeX text; return its sources and the entries skipped with line and reason."""
-    library = bibtexparser.parse_string(text, append_middleware=[mw.SeparateCoAuthors()])
-    skipped: list[tuple[str, str]] = []
-    for block in library.failed_blocks:
-        line = block.start_line + 1
-        first = block.raw.strip().splitlines()[0][:60] if block.raw.strip() else ""
-        error = getattr(block, "error", None) or type(block).__name__
-        skipped.append((f"{name}:{line}", f"entry skipped ({error}): {first}"))
+    entries, skipped = _read_entries(text, name)
     sources = []
     seen: set[str] = set()
-    for entry in library.entries:
+    for entry in entries:
         if entry.key in seen:
             skipped.append(
                 (
-                    f"{name}:{entry.start_line + 1}",
+                    f"{name}:{entry.line}",
                     f"duplicate citation key '{entry.key}': keys must be unique",
                 )
             )

@@ -8,6 +8,7 @@ label as printed, section and language, and warnings. A bad PDF never raises.
 
 from evidence.pdf._extract import (
     CODED_SECTIONS,
+    ENGINE,
     EXTRACTOR_VERSION,
     SECTIONS,
     Extraction,
@@ -18,6 +19,7 @@ from evidence.pdf._extract import (
 
 __all__ = [
     "CODED_SECTIONS",
+    "ENGINE",
     "EXTRACTOR_VERSION",
     "SECTIONS",
     "Extraction",

@@ -56,6 +56,7 @@ from ._reading import OCR_HINT, page_warnings, read_pages
 from ._text import Vocabulary
 
 __all__ = [
+    "ENGINE",
     "EXTRACTOR_VERSION",
     "SECTIONS",
     "CODED_SECTIONS",
@@ -65,7 +66,12 @@ __all__ = [
     "extract_many",
 ]
 
-EXTRACTOR_VERSION = "1.3"
+#: The PDF engine: the PyMuPDF bindings and the MuPDF library they carry.
+ENGINE = {"pymupdf": pymupdf.VersionBind, "mupdf": pymupdf.VersionFitz}
+#: The extraction key stored with every document: the extractor's own version and the
+#: engine's. A document extracted under another key is extracted again, since another
+#: MuPDF may order or join words differently (and so change passage ids).
+EXTRACTOR_VERSION = f"1.3+pymupdf-{ENGINE['pymupdf']}+mupdf-{ENGINE['mupdf']}"
 SECTIONS = ("body", "abstract", "heading", "footnote", "caption", "table", "references")
 CODED_SECTIONS = ("body", "abstract", "footnote", "caption")
 
@@ -101,16 +107,29 @@ class Extraction:
 
 @contextlib.contextmanager
 def _quiet_mupdf() -> Iterator[None]:
-    """Keep MuPDF's own messages off stderr: problems are reported as reasons and warnings."""
-    errors = pymupdf.TOOLS.mupdf_display_errors()
-    warnings = pymupdf.TOOLS.mupdf_display_warnings()
-    pymupdf.TOOLS.mupdf_display_errors(False)
-    pymupdf.TOOLS.mupdf_display_warnings(False)
+    """Keep MuPDF's own messages off stderr: problems are reported as reasons and warnings.
+
+    Also fixes the two process-wide settings that change what is read: word boxes without
+    quad corrections, and no anti-aliasing when a page is rendered for OCR. These are the
+    settings passages have always been extracted with (the layout engine of the full pymupdf
+    package set them on import); fixed here, they no longer depend on what else is installed.
+    """
+    tools = pymupdf.TOOLS
+    errors = tools.mupdf_display_errors()
+    warnings = tools.mupdf_display_warnings()
+    quads = tools.unset_quad_corrections()
+    aa = tools.show_aa_level()["graphics"]
+    tools.mupdf_display_errors(False)
+    tools.mupdf_display_warnings(False)
+    tools.unset_quad_corrections(True)
+    tools.set_aa_level(0)
     try:
         yield
     finally:
-        pymupdf.TOOLS.mupdf_display_errors(errors)
-        pymupdf.TOOLS.mupdf_display_warnings(warnings)
+        tools.set_aa_level(aa)
+        tools.unset_quad_corrections(quads)
+        tools.mupdf_display_errors(errors)
+        tools.mupdf_display_warnings(warnings)
         # MuPDF keeps every message in a process-wide list: emptied, so a long run stays small.
         pymupdf.TOOLS.reset_mupdf_warnings()
 

@@ -296,15 +296,16 @@ def _package_versions() -> dict[str, str]:
     """The installed version of each package a build depends on ("" when it is absent)."""
     packages = {}
     for name in (
-        "evidence",
-        "pymupdf",
+        "evidence-workbook",
+        "pymupdf-lite",
+        "numpy",
         "pandas",
         "matplotlib",
         "seaborn",
         "papermill",
         "nbconvert",
         "pyzotero",
-        "bibtexparser",
+        "pybtex",
         "snowballstemmer",
         "pypandoc-binary",
     ):

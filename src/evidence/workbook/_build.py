@@ -14,6 +14,7 @@ from typing import Any
 
 from evidence.config import Chapter, Settings
 from evidence.errors import EvidenceError
+from evidence.pdf import ENGINE as PDF_ENGINE
 from evidence.report import build_lock, compute_snapshot, render_chapters
 from evidence.store import open_store
 
@@ -72,6 +73,7 @@ def run_build(
                     manifest={
                         "codebook_version": summary["code"]["codebook_version"],
                         "extractor_version": summary["extract"]["extractor_version"],
+                        "pdf_engine": dict(PDF_ENGINE),
                         "counts": summary["status"],
                     },
                 )

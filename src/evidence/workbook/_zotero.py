@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from evidence.coding import load_codebook
 from evidence.config import Settings, ZoteroSettings, read_secret
@@ -255,7 +255,7 @@ def sync_zotero(
     store: Store,
     *,
     api_key: str | None = None,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx2.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
     full: bool = False,
 ) -> dict[str, Any]:

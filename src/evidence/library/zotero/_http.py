@@ -1,9 +1,15 @@
 """Talking to Zotero through pyzotero: bounded retries, ``Backoff``, and pulling what changed.
 
-The pyzotero client gets an httpx transport that retries 429, 5xx and dropped connections
-with bounded exponential backoff, honours ``Retry-After`` and ``Backoff`` itself, and counts
-requests. Errors become :class:`ZoteroError` messages that say what to change; they never
-carry the API key or a response body (a body may quote the request).
+The pyzotero client is handed (through its ``client`` argument) an HTTP client whose
+transport retries 429, 5xx and dropped connections with bounded exponential backoff, honours
+``Retry-After`` and ``Backoff`` itself, and counts requests. Errors become
+:class:`ZoteroError` messages that say what to change; they never carry the API key or a
+response body (a body may quote the request).
+
+Two things pyzotero's public API does not offer are done on its public attributes: the
+endpoint (a Zotero server other than zotero.org or the desktop's default address) is set
+on ``endpoint``, and ``url_params`` is cleared before each call, since a failed call leaves
+its parameters behind for the next one.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-import httpx
+import httpx2
 from pyzotero import zotero, zotero_errors
 
 from evidence.config import ZoteroSettings
@@ -43,12 +49,12 @@ def library_label(settings: ZoteroSettings) -> str:
     return f"{settings.library_type}s/{ident}"
 
 
-class _RetryTransport(httpx.BaseTransport):
+class _RetryTransport(httpx2.BaseTransport):
     """An httpx transport that retries transient failures and respects Zotero's backoff."""
 
     def __init__(
         self,
-        inner: httpx.BaseTransport,
+        inner: httpx2.BaseTransport,
         *,
         retries: int,
         base_delay: float,
@@ -75,7 +81,7 @@ class _RetryTransport(httpx.BaseTransport):
             self.sleep(seconds)
 
     @staticmethod
-    def _seconds(response: httpx.Response, *names: str) -> float | None:
+    def _seconds(response: httpx2.Response, *names: str) -> float | None:
         for name in names:
             try:
                 return max(0.0, float(response.headers[name]))
@@ -83,7 +89,7 @@ class _RetryTransport(httpx.BaseTransport):
                 continue
         return None
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         """Return Zotero's answer to ``request``, retried while it fails for a while."""
         attempt = 0
         while True:
@@ -91,9 +97,9 @@ class _RetryTransport(httpx.BaseTransport):
             self.requests += 1
             try:
                 response = self.inner.handle_request(request)
-            except httpx.UnsupportedProtocol:
+            except httpx2.UnsupportedProtocol:
                 raise
-            except httpx.TransportError as exc:
+            except httpx2.TransportError as exc:
                 self._check_attempts(request, exc, attempt)
                 delay = None
             else:
@@ -101,8 +107,8 @@ class _RetryTransport(httpx.BaseTransport):
                 if backoff is not None:
                     self._not_before = self.clock() + backoff
                 if response.status_code not in _RETRY:
-                    # pyzotero would start a non-daemon timer thread for these headers; the
-                    # transport has already honoured them.
+                    # pyzotero would sleep again for these headers; the transport has
+                    # already honoured them (with its own clock, which tests control).
                     for name in ("Backoff", "Retry-After"):
                         response.headers.pop(name, None)
                     return response
@@ -112,12 +118,12 @@ class _RetryTransport(httpx.BaseTransport):
             attempt += 1
 
     def _check_attempts(
-        self, request: httpx.Request, exc: httpx.TransportError, attempt: int
+        self, request: httpx2.Request, exc: httpx2.TransportError, attempt: int
     ) -> None:
         """Raise ``ZoteroUnavailable`` when a failed connection is not worth trying again."""
         # Nobody listening (offline, Zotero desktop closed) rarely fixes itself within
         # seconds; a connection dropped halfway often does.
-        limit = min(self.retries, 2) if isinstance(exc, httpx.ConnectError) else self.retries
+        limit = min(self.retries, 2) if isinstance(exc, httpx2.ConnectError) else self.retries
         if attempt >= limit:
             raise ZoteroUnavailable(
                 f"Zotero at {request.url.host}:{request.url.port or 443} did not answer "
@@ -125,7 +131,7 @@ class _RetryTransport(httpx.BaseTransport):
                 "connection (or that Zotero desktop is running) and sync again"
             ) from None
 
-    def _refused(self, response: httpx.Response, attempt: int) -> float | None:
+    def _refused(self, response: httpx2.Response, attempt: int) -> float | None:
         """Return how long Zotero asks to wait after a busy answer; raise after the last try."""
         response.read()
         response.close()
@@ -160,13 +166,16 @@ class _NotModified(Exception):
 _NOT_MODIFIED = object()
 
 
-def _pyzotero(settings: ZoteroSettings, label: str, api_key: str) -> zotero.Zotero:
+def _pyzotero(
+    settings: ZoteroSettings, label: str, api_key: str, client: httpx2.Client
+) -> zotero.Zotero:
     """Return a pyzotero client of the library ``label`` at the configured endpoint."""
     zot = zotero.Zotero(
         label.split("/")[1],
         settings.library_type,
         api_key=api_key or None,
         local=settings.local,
+        client=client,
     )
     default = _LOCAL_ENDPOINT if settings.local else _WEB_ENDPOINT
     zot.endpoint = (settings.endpoint or default).rstrip("/")
@@ -181,7 +190,7 @@ class ZoteroClient:
         settings: ZoteroSettings,
         api_key: str = "",
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx2.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         retries: int = 5,
@@ -198,9 +207,8 @@ class ZoteroClient:
                 "or the group's ID (https://www.zotero.org/settings/keys)"
             )
         self._key = api_key
-        self.zot = _pyzotero(settings, self.label, api_key)
         self.transport = _RetryTransport(
-            transport or httpx.HTTPTransport(),
+            transport or httpx2.HTTPTransport(),
             retries=retries,
             base_delay=base_delay,
             max_delay=max_delay,
@@ -208,17 +216,17 @@ class ZoteroClient:
             sleep=sleep,
             clock=clock,
         )
-        self.zot.client.close()
-        self.zot.client = httpx.Client(
-            headers=self.zot.default_headers(),
+        self.client = httpx2.Client(
             follow_redirects=True,
             transport=self.transport,
             timeout=timeout,
+            trust_env=not settings.local,  # the desktop's local API: never through a proxy
         )
+        self.zot = _pyzotero(settings, self.label, api_key, self.client)
 
     def close(self) -> None:
         """Close the HTTP connections."""
-        self.zot.client.close()
+        self.client.close()
 
     @property
     def requests(self) -> int:
@@ -302,7 +310,7 @@ class ZoteroClient:
         )
 
     def _pull_web(self, since: int) -> Pull | None:
-        headers = self.zot.client.headers
+        headers = self.client.headers
         if since:
             headers["If-Modified-Since-Version"] = str(since)
         try:
@@ -351,7 +359,7 @@ class ZoteroClient:
     def local_file_path(self, key: str) -> str:
         """Return where Zotero desktop keeps attachment ``key`` (local API only)."""
         url = f"{self.zot.endpoint}/{self.label}/items/{key}/file/view/url"
-        response = self.zot.client.get(url)
+        response = self.client.get(url, headers=self.zot.default_headers())
         if response.status_code != 200:
             raise FileUnavailable(f"Zotero desktop has no file for it ({response.status_code})")
         return url2pathname(urlparse(response.text.strip()).path)

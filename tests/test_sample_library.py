@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pybtex.database.input.bibtex import Parser
 import pymupdf
 import pytest
 import yaml
+from pybtex.database.input.bibtex import Parser
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"

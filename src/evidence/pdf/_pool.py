@@ -10,6 +10,7 @@ by re-running the items that were in flight one at a time.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +28,7 @@ from typing import Any, TypeVar
 
 _R = TypeVar("_R")
 _J = TypeVar("_J")
-__all__ = ["count_cpus", "run_bounded"]
+__all__ = ["count_cpus", "run_bounded", "worker_context"]
 
 _POLL = 0.5  # seconds between guard checks
 _END = object()
@@ -47,6 +48,26 @@ def count_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Return how our pool starts its workers: from a small process that imported only the
+    extractor (forkserver, preloading ``evidence.pdf``), or afresh where there is no forkserver
+    (spawn, on Windows).
+
+    A forked copy of the caller (the ``fork`` default of Linux before Python 3.14) would carry
+    whatever the caller imported (pandas, Jupyter) and its threads; a worker started this way
+    costs a fork of the small server, not a second import of the workbook.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["evidence.pdf"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=worker_context())
 
 
 def _kill(pool: Executor) -> None:
@@ -73,7 +94,7 @@ class _Run:
     ) -> None:
         self.fn, self.workers, self.more = fn, workers, more
         self.own = executor is None
-        self.pool: Executor = ProcessPoolExecutor(max_workers=workers) if self.own else executor
+        self.pool: Executor = executor if executor is not None else _new_pool(workers)
         self.pending = iter(items)
         self.retry: deque[_Task] = deque()
         self.inflight: dict[Future[Any], _Task] = {}
@@ -198,7 +219,7 @@ def run_bounded(
 
 def _replace(pool: Executor, workers: int) -> ProcessPoolExecutor:
     _kill(pool)
-    return ProcessPoolExecutor(max_workers=workers)
+    return _new_pool(workers)
 
 
 def _overdue(inflight: dict[Future[Any], _Task], guard: float, *, trust_running: bool) -> list:

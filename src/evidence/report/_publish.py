@@ -104,6 +104,9 @@ CHROMIUM_HEADLESS = (
 
 def _print_pdf(chromium: str, html: Path, pdf: Path) -> None:
     with tempfile.TemporaryDirectory() as profile:
+        # The browser's crash database and settings cache go into the throwaway profile too:
+        # a build writes nothing in the user's home but the caches of matplotlib and Jupyter.
+        home = {"HOME": profile, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile}
         subprocess.run(
             [
                 chromium,
@@ -116,6 +119,7 @@ def _print_pdf(chromium: str, html: Path, pdf: Path) -> None:
             check=True,
             capture_output=True,
             timeout=120,
+            env={**os.environ, **home},
         )
 
 

@@ -40,7 +40,7 @@ def _who(authors: Sequence[str]) -> str:
 
 
 def _when(year: object, lang: str) -> str:
-    if year is None or pd.isna(year):  # type: ignore[call-overload]
+    if year is None or pd.isna(year):
         return text("common", "undated", lang)
     return str(int(year))  # type: ignore[call-overload]
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import html
 import json
-from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -51,7 +50,19 @@ CELL_COLUMNS = [
 ]
 
 _PLACE = ["id", "source_key", "page_index", "page_label", "lang", "section", "text"]
-_Place = namedtuple("_Place", [*_PLACE, "path", "zotero_key", "seq"])
+
+
+class _Place(NamedTuple):
+    id: Any
+    source_key: Any
+    page_index: Any
+    page_label: Any
+    lang: Any
+    section: Any
+    text: Any
+    path: Any
+    zotero_key: Any
+    seq: Any
 
 
 def format_pdf_link(path: str, page_index: object, root: Path | None = None) -> str:
@@ -80,7 +91,7 @@ def format_zotero_link(attachment_key: str, page_index: object, library: str = "
 
 
 def _is_page(value: object) -> bool:
-    return value is not None and not pd.isna(value)  # type: ignore[call-overload]
+    return value is not None and not pd.isna(value)
 
 
 def _rule_spans(spans: object, code: str) -> list[list[object]]:
@@ -104,14 +115,8 @@ def render_passage_html(text: str, spans: Sequence[Sequence[object]]) -> str:
     if not spans:
         return html.escape(text, quote=False)
     bounds = sorted(
-        {0, len(text)}
-        | {
-            int(b)
-            for s in spans
-            for b in s[:2]  # type: ignore[call-overload]
-            if 0 <= int(b) <= len(text)
-        }
-    )  # type: ignore[call-overload]
+        {0, len(text)} | {int(b) for s in spans for b in s[:2] if 0 <= int(b) <= len(text)}  # type: ignore[call-overload]
+    )
     pieces = []
     for start, end in zip(bounds, bounds[1:], strict=False):
         segment = html.escape(text[start:end], quote=False)

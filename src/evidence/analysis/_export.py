@@ -64,7 +64,7 @@ def _passages_frame(passages: pd.DataFrame, names: dict[str, str], lang: str) ->
             out[side] = [names.get(c, c) for c in out[side]]
     if "codes" in out:
         out["codes"] = [
-            ", ".join(names.get(c, c) for c in v) if isinstance(v, list) else v
+            ", ".join(names.get(c) or c for c in v) if isinstance(v, list) else v
             for v in out["codes"]
         ]
     return out.rename(columns=lambda c: _header(c, lang))
@@ -84,13 +84,15 @@ def _picture(matrix: pd.DataFrame, names: dict[str, str], lang: str) -> Image:
     import matplotlib.pyplot as plt  # pyplot (and its backend) only when a figure is drawn
 
     ax = plot_gap_map(matrix, labels=names, lang=lang)
+    figure = ax.get_figure(root=True)
+    assert figure is not None  # a plotted Axes always has its figure
     buffer = io.BytesIO()
     try:
-        ax.figure.savefig(
+        figure.savefig(
             buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": "evidence"}
         )
     finally:
-        plt.close(ax.figure)
+        plt.close(figure)
     buffer.seek(0)
     return Image(buffer)
 

@@ -158,7 +158,14 @@ def _draw_bubbles(
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     for x, y, n in zip(xx, yy, values, strict=True):
         ax.text(
-            x, y, f"{int(n)}", ha="center", va="center", fontsize=8, zorder=4, path_effects=halo
+            float(x),
+            float(y),
+            f"{int(n)}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            zorder=4,
+            path_effects=halo,
         )
     return points, values
 
@@ -205,7 +212,8 @@ def plot_gap_map(
 
 def _bubble_area(ax: Axes) -> float:
     """Return the marker area (points²) of a bubble that nearly fills one cell."""
-    fig = ax.figure
+    fig = ax.get_figure(root=True)
+    assert fig is not None  # an Axes drawn by this module always has its figure
     box = ax.get_position()
     width, height = fig.get_size_inches()
     n_cols = ax.get_xlim()[1] - ax.get_xlim()[0]
@@ -270,6 +278,19 @@ def _size_legend(ax: Axes, peak: float, area: float, words: dict[str, str], know
     )
 
 
+# What each format records about its maker: no dates, so a figure is the same bytes each run.
+_METADATA_BY_FORMAT: dict[str, dict[str, Any]] = {
+    "svg": {"Date": None, "Creator": "evidence"},
+    "pdf": {
+        "CreationDate": None,
+        "ModDate": None,
+        "Creator": "evidence",
+        "Producer": "evidence",
+    },
+    "png": {"Software": "evidence"},
+}
+
+
 def write_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     """Save ``fig`` as SVG, PDF or PNG (from the suffix), identically on every run; return
     the path."""
@@ -277,16 +298,7 @@ def write_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
     fmt = _FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise ConfigError(f"{out}: write figures as .svg, .pdf or .png")
-    metadata: dict[str, Any] = {
-        "svg": {"Date": None, "Creator": "evidence"},
-        "pdf": {
-            "CreationDate": None,
-            "ModDate": None,
-            "Creator": "evidence",
-            "Producer": "evidence",
-        },
-        "png": {"Software": "evidence"},
-    }[fmt]
+    metadata: dict[str, Any] = _METADATA_BY_FORMAT[fmt]
     out.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context({"svg.hashsalt": "evidence", "svg.fonttype": "path", "pdf.fonttype": 42}):
         fig.savefig(out, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)

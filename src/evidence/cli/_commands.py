@@ -174,8 +174,10 @@ def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
                 import matplotlib.pyplot as plt  # pyplot only when a figure is asked for
 
                 ax = plot(matrix, labels=labels, lang=language)
-                write_figure(ax.figure, Path(path))
-                plt.close(ax.figure)
+                figure = ax.get_figure(root=True)
+                assert figure is not None  # a plotted Axes always has its figure
+                write_figure(figure, Path(path))
+                plt.close(figure)
     emit(args, matrix.to_dict(orient="records"), lambda _: _matrix_text(matrix))
     return EXIT_OK
 

@@ -6,6 +6,9 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+import evidence
+from evidence.pdf import ENGINE
+
 from . import _coding, _commands
 
 __all__ = ["make_parser"]
@@ -23,6 +26,12 @@ def make_parser() -> argparse.ArgumentParser:
         "configuration error.",
     )
     parser.add_argument("-C", dest="root", metavar="DIR", help="run as if started in DIR")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"evidence {evidence.__version__} (evidence-workbook; PDF engine PyMuPDF "
+        f"{ENGINE['pymupdf']}, MuPDF {ENGINE['mupdf']})",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, func: Callable[..., int], help: str, json_flag: bool = True) -> Any:

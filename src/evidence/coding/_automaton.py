@@ -274,7 +274,7 @@ class PatternSet:
         ends = tuple(pid for node in starts for pid in node.ends)
         conts = tuple(node for node in starts if node.children)
         followers: frozenset[int] | None = frozenset(a for node in conts for a in node.children)
-        if ANY_WORD in followers:
+        if followers is not None and ANY_WORD in followers:
             followers = None
         plain = self._first_of_groups(sorted({i for pid in ends for i in self._plain_rules[pid]}))
         near = tuple(pid for pid in ends if self._in_near[pid])

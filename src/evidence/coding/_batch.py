@@ -14,8 +14,8 @@ characters between chunks (where offsets cannot be added up) go through
 from __future__ import annotations
 
 import re
-import re._constants as _sre_constants
-import re._parser as _sre_parser
+import re._constants as _sre_constants  # type: ignore[import-not-found]  # no stubs
+import re._parser as _sre_parser  # type: ignore[import-not-found]  # no stubs
 from collections.abc import Callable, Sequence
 from itertools import accumulate, chain
 from typing import NamedTuple
@@ -497,8 +497,8 @@ def _merge(rows: list[tuple[IntArray, ...]]) -> tuple[Occurrences, int]:
     for part in rows:
         shifted.append(part[4] + base)
         base += int(part[4].max()) + 1 if len(part[4]) else 0
-    columns = tuple(np.concatenate([r[k] for r in rows]) for k in range(4))
-    return Occurrences(*columns, np.concatenate(shifted)), base
+    passage, rule, start, end = (np.concatenate([r[k] for r in rows]) for k in range(4))
+    return Occurrences(passage, rule, start, end, np.concatenate(shifted)), base
 
 
 def _in_groups_with_both_sides(group: IntArray, side: IntArray) -> NDArray[np.bool_]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import repeat
 from operator import getitem
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,7 +40,9 @@ class BatchCoder:
         self._rules = rules
         # Per language, its finder and the index of its first rule in the arrays below.
         self._finders: dict[str, tuple[BatchFinder, int]] = {}
-        ranks, kinds, sources = [], [], []
+        ranks: list[Any] = []
+        kinds: list[Any] = []
+        sources: list[Any] = []
         for lang in rules.languages:
             pset, lang_rules = rules.sets[lang]
             self._finders[lang] = (BatchFinder(pset), len(ranks))
@@ -84,8 +87,8 @@ class BatchCoder:
             else:
                 found.append(p)
         members: dict[str, list[int]] = {}
-        for lang, chosen in by_lang.items():
-            for key in self._rules.languages_for(lang):
+        for language, chosen in by_lang.items():
+            for key in self._rules.languages_for(language):
                 members.setdefault(key, []).extend(chosen)
         return members
 

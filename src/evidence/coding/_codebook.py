@@ -286,7 +286,8 @@ class _Reader:
         if not definition:
             raise self.fail("the definition is empty", found["definition"][1], name)
         text = {k: self.scalar(found[k][1], k, name) for k in ("include", "exclude") if k in found}
-        patterns = vetoes = ()
+        patterns: tuple[PatternEntry, ...] = ()
+        vetoes: tuple[PatternEntry, ...] = ()
         if "patterns" in found:
             patterns = self.patterns(found["patterns"][1], languages, "patterns", name)
         if "vetoes" in found:

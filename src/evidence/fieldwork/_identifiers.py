@@ -124,9 +124,9 @@ def detect(text: str) -> list[tuple[str, str, int, int]]:
         if _valid_iban(compact):
             found.append(("iban", compact, m.start(), m.end()))
     for m in _PHONE.finditer(text):
-        value = _phone(m)
-        if value is not None:
-            found.append(("phone", value, m.start(), m.end()))
+        phone = _phone(m)
+        if phone is not None:
+            found.append(("phone", phone, m.start(), m.end()))
     for m in _ADDRESS.finditer(text):
         value = " ".join(m.group().split())
         found.append(("address", value, m.start(), m.end()))

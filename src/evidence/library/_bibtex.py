@@ -303,7 +303,7 @@ def _source(entry: _Entry) -> Source:
     authors = _authors(fields)
     text_fields = {k: _clean(str(v)) for k, v in fields.items() if k in _KEPT}
     container = next((text_fields[k] for k in _CONTAINER_FIELDS if text_fields.get(k)), "")
-    data = dict(text_fields)
+    data: dict[str, Any] = dict(text_fields)
     data["author"] = authors
     return Source(
         key=entry.key,
@@ -345,7 +345,7 @@ def _read_entries(text: str, name: str) -> tuple[list[_Entry], list[tuple[str, s
     for line, block in _blocks(text):
         parser = LowLevelParser(block, macros=macros, handle_error=_raise)
         try:
-            command, body = next(iter(parser), ("comment", ()))
+            command, body = next(iter(parser), ("comment", ("", [])))
         except (PybtexSyntaxError, PybtexError) as exc:
             first = block.strip().splitlines()[0][:60]
             reason = " ".join(str(exc).split()) or type(exc).__name__

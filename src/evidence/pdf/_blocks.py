@@ -201,9 +201,9 @@ def order_blocks(blocks: list[Block], left: float, right: float) -> list[Block]:
         band = sum((s.y0 + s.y1) / 2 <= centre for s in spanning)
         bands[band].append((column, b))
     ordered: list[Block] = []
-    for k, band in enumerate(bands):
-        band.sort(key=lambda cb: (cb[0], cb[1].y0))
-        ordered.extend(b for _, b in band)
+    for k, members in enumerate(bands):
+        members.sort(key=lambda cb: (cb[0], cb[1].y0))
+        ordered.extend(b for _, b in members)
         if k < len(spanning):
             ordered.append(spanning[k])
     return ordered

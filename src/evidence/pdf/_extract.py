@@ -166,6 +166,7 @@ def _extract_whole(
     file: str, opened: Opened, *, ocr: bool, started: float, timeout: float | None
 ) -> Extraction:
     doc, pages = opened.doc, opened.pages
+    assert doc is not None  # only opened documents are read
     deadline = started + timeout if timeout else None
     read = _read_range(file, doc, 0, pages, pages, ocr=ocr, deadline=deadline, timeout=timeout)
     if isinstance(read, Extraction):
@@ -321,6 +322,7 @@ def _run_job(job: Job) -> Extraction | Plan | Part:
 
 def _open_document(job: DocumentJob, opened: Opened, started: float) -> Extraction | Plan:
     doc, pages = opened.doc, opened.pages
+    assert doc is not None  # only opened documents are read
     # A repaired file is read in one go: repairs made while reading can change later pages.
     if job.split_pages is None or pages < job.split_pages or doc.is_repaired:
         return _extract_whole(job.file, opened, ocr=job.ocr, started=started, timeout=job.timeout)
@@ -338,6 +340,7 @@ def _read_part(job: RangeJob, opened: Opened, started: float) -> Extraction | Pa
             pages,
         )
     deadline = started + job.budget if job.timeout and job.budget is not None else None
+    assert opened.doc is not None  # only opened documents are read
     read = _read_range(
         job.file,
         opened.doc,
@@ -369,11 +372,11 @@ def _timed_out(timeout: float | None, job: Job) -> Extraction:
     )
 
 
-def _overtime(timeout: float, file: str, pages: int) -> Extraction:
+def _overtime(timeout: float | None, file: str, pages: int) -> Extraction:
     return _failed(
         file,
         "timeout",
-        f"the parts of its {pages} pages took more than {timeout:g} s together: raise the "
+        f"the parts of its {pages} pages took more than {timeout or 0:g} s together: raise the "
         "time limit (--timeout) or split the file",
         pages,
     )
@@ -428,7 +431,7 @@ def extract_many(
     )
     results = _run_jobs(scheduler, paths, executor=executor, workers=workers, timeout=timeout)
     # Closed with the caller's loop: the pool is shut down even when it stops early.
-    with contextlib.closing(results):
+    with contextlib.closing(results):  # type: ignore[type-var]  # a generator has close()
         for job, result in results:
             extraction = scheduler.receive(job, result)
             if extraction is not None:

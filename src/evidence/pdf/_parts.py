@@ -249,9 +249,10 @@ class PartScheduler:
                 self._push((1, start - stop), job.key, start, stop)
             split.used = result.elapsed
             return None
-        split = self._splits.get(job.key)
-        if split is None:
+        running = self._splits.get(job.key)
+        if running is None:
             return None  # a range still running when its document failed
+        split = running
         if isinstance(job, MergeJob) or not isinstance(result, Part):
             del self._splits[job.key]
             return result

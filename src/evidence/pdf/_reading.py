@@ -7,6 +7,7 @@ several workers and put back together (see ``_parts``).
 from __future__ import annotations
 
 from time import monotonic
+from typing import Any
 
 import pymupdf
 
@@ -33,7 +34,7 @@ def read_pages(
     A page's lines depend on that page alone: pages read in ranges are those read in one go.
     """
     use_ocr = ocr and bool(ocr_languages())
-    out = []
+    out: list[Any] = []
     for index in range(start, stop):
         if deadline is not None and monotonic() > deadline:
             return out, index

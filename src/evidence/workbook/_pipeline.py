@@ -81,7 +81,7 @@ def register_sources(
     missing: list[tuple[str, str, str]] = []
     files = 0
     for source in sources:
-        records = []
+        records: list[dict[str, Any]] = []
         for file in source.files:
             found = _resolve(settings, file, base)
             if found is None:

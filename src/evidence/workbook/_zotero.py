@@ -490,12 +490,13 @@ def _derive(
         colours=colours,
     )
     found = [r for r in results if r.check is not None]
+    checks = [r.check for r in found if r.check is not None]
     return _Derived(
         sources=sources,
         digest=digest,
         documents=documents,
         annotations=annotations,
-        checks=[r.check for r in found],
+        checks=checks,
         failures=_failures(key_problems, view, skipped),
         bibtex=bibtex,
         counts=_counts(keys, results, found, view),

@@ -269,7 +269,8 @@ class ZoteroClient:
 
     def _version(self) -> int:
         try:
-            return int(self.zot.request.headers.get("Last-Modified-Version", 0))
+            request = self.zot.request
+            return int(request.headers.get("Last-Modified-Version", 0)) if request else 0
         except ValueError:
             return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from evidence.coding import Decision
@@ -12,6 +14,7 @@ from evidence.coding._suggest import (
     suggest_codes,
     train_suggester,
 )
+from evidence.errors import ConfigError
 
 VERBAL = [
     "Il a été insulté et menacé devant l'accueil.",
@@ -129,3 +132,11 @@ def test_training_set_comes_from_the_latest_decisions() -> None:
         ),
         Example("p2", "rien", frozenset(), absent=frozenset({"form.verbal"}), complete=False),
     ]
+
+
+def test_without_scikit_learn_training_says_what_to_install(monkeypatch) -> None:
+    # scikit-learn is the optional `suggest` extra (no wheels for musl): None in sys.modules
+    # makes its import fail as it does where it is not installed.
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    with pytest.raises(ConfigError, match=r"evidence-workbook\[suggest\]"):
+        train_suggester(examples(), ["form.verbal"])

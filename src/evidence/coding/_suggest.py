@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evidence.coding._decisions import Decision, compute_final_labels
+from evidence.errors import ConfigError
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -131,9 +132,21 @@ def compute_training_set(
     ]
 
 
-def _version(examples: Sequence[Example], params: Mapping[str, Any]) -> str:
-    import sklearn  # imported when training only, as in _fit
+def _require_sklearn() -> Any:
+    """Return scikit-learn, or fail with what to install when it is absent (the optional
+    ``suggest`` extra: it has no wheels for every platform, Alpine's musl for one)."""
+    try:
+        import sklearn  # noqa: PLC0415 - imported when training only, as in _fit
+    except ImportError as exc:
+        raise ConfigError(
+            "suggestions need scikit-learn, which is not installed: "
+            "pip install 'evidence-workbook[suggest]' (make installs it)"
+        ) from exc
+    return sklearn
 
+
+def _version(examples: Sequence[Example], params: Mapping[str, Any]) -> str:
+    sklearn = _require_sklearn()
     payload = {
         "examples": sorted(
             (e.passage_id, e.text, sorted(e.codes), sorted(e.absent), e.complete) for e in examples

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
 .DEFAULT_GOAL := help
-.PHONY: help report test build status lab notebooks lint format bench lock clean clean-store sample model
+.PHONY: help report test build status lab notebooks lint typecheck platforms lowest format bench lock clean clean-store sample model
 
 help: ## list the targets with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -18,7 +18,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[suggest]"
 	@touch $@
 
 $(TSTAMP): $(STAMP)
@@ -45,6 +45,20 @@ lint: $(TSTAMP) ## ruff check and format check
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
+typecheck: $(TSTAMP) ## mypy on src/ (zero errors expected)
+	$(BIN)/mypy
+
+platforms: $(TSTAMP) ## check constraints.txt installs from wheels on Linux, macOS, Windows, Python 3.11-3.13
+	$(BIN)/python scripts/check_platforms.py
+
+lowest: ## install the lowest versions pyproject.toml allows in .venv-lowest and run the fast tests
+	rm -rf .venv-lowest && $(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet --upgrade "pip>=24"
+	.venv-lowest/bin/python scripts/lowest_constraints.py > .venv-lowest/constraints.txt
+	.venv-lowest/bin/python -m pip install --quiet -c .venv-lowest/constraints.txt -e ".[test]"
+	.venv-lowest/bin/python -m pip list --format=freeze > .venv-lowest/installed.txt
+	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider -m "not slow" tests
+
 format: $(TSTAMP) ## format the code with ruff
 	$(BIN)/ruff format src tests benchmarks scripts
 
@@ -61,11 +75,11 @@ lock: $(BIN)/python ## re-pin constraints.txt from a fresh resolution of pyproje
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --upgrade "pip>=24"
 	.venv-lock/bin/python -m pip install --quiet ".[test]"
-	.venv-lock/bin/python -m pip freeze --exclude evidence | LC_ALL=C sort > constraints.txt
+	.venv-lock/bin/python -m pip freeze --exclude evidence-workbook | LC_ALL=C sort > constraints.txt
 	rm -rf .venv-lock
 
 clean-store: ## delete the store (a cache: the next build rebuilds it)
 	rm -f data/evidence.sqlite data/evidence.sqlite-wal data/evidence.sqlite-shm
 
 clean: clean-store ## delete .venv, the store and built reports
-	rm -rf $(VENV) reports/*.html reports/*.md reports/*.ipynb reports/*_files
+	rm -rf $(VENV) .venv-lowest reports/*.html reports/*.md reports/*.ipynb reports/*_files

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -77,8 +78,57 @@ def pure_wheels(folder: Path) -> None:
         raise SystemExit(f"not one wheel for every platform: {', '.join(bound or built)}")
 
 
-def check(platform: str, python: str, wheels: Path) -> tuple[bool, str, list[str]]:
-    """Resolve for one platform and Python; return (ok, error, packages beyond the pins)."""
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def marker_environment(platform: str, python: str) -> dict[str, str]:
+    """The environment markers of ``platform`` (pip evaluates them for this machine only)."""
+    system = platform.split("-")[0]
+    machine = {
+        "linux-glibc-aarch64": "aarch64",
+        "macos-arm64": "arm64",
+        "windows-amd64": "AMD64",
+    }.get(platform, "x86_64")
+    values = {
+        "linux": ("linux", "Linux", "posix"),
+        "macos": ("darwin", "Darwin", "posix"),
+        "windows": ("win32", "Windows", "nt"),
+    }[system]
+    return {
+        "sys_platform": values[0],
+        "platform_system": values[1],
+        "os_name": values[2],
+        "platform_machine": machine,
+        "python_version": python,
+        "python_full_version": PYTHONS[python],
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "extra": "",
+    }
+
+
+def platform_only(installed: list[dict], platform: str, python: str) -> list[str]:
+    """Requirements of the resolved packages that only ``platform`` has (``sys_platform ==
+    "win32"`` and the like), which pip left out since it evaluates markers for this machine."""
+    from packaging.requirements import Requirement  # noqa: PLC0415 - pip's own dependency
+
+    names = {_normal(i["metadata"]["name"]) for i in installed}
+    target = marker_environment(platform, python)
+    wanted = []
+    for item in installed:
+        for line in item["metadata"].get("requires_dist", []):
+            requirement = Requirement(line)
+            marker = requirement.marker
+            if marker is None or _normal(requirement.name) in names:
+                continue
+            if marker.evaluate(target):  # type: ignore[arg-type]
+                wanted.append(f"{requirement.name}{requirement.specifier}")
+    return sorted(set(wanted))
+
+
+def resolve(platform: str, python: str, wheels: Path, more: list[str]) -> tuple[str, list[dict]]:
+    """Resolve for one platform and Python; return (error, packages pip would install)."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         cmd = [
@@ -105,22 +155,37 @@ def check(platform: str, python: str, wheels: Path) -> tuple[bool, str, list[str
         ]
         for tag in PLATFORMS[platform]:
             cmd += ["--platform", tag]
-        done = subprocess.run([*cmd, *requirements(platform)], capture_output=True, text=True)
+        wanted = [*requirements(platform), *more]
+        done = subprocess.run([*cmd, *wanted], capture_output=True, text=True)
         if done.returncode:
             why = ("ERROR: Could not find", "ERROR: No matching", "depends on", "requested")
             lines = [
                 line.strip() for line in done.stderr.splitlines() if any(w in line for w in why)
             ]
-            return False, " | ".join(lines[:4]) or done.stderr[-300:], []
-        installed = json.loads(report.read_text(encoding="utf-8"))["install"]
+            return " | ".join(lines[:4]) or done.stderr[-300:], []
+        return "", json.loads(report.read_text(encoding="utf-8"))["install"]
+
+
+def check(platform: str, python: str, wheels: Path) -> tuple[bool, str, list[str]]:
+    """Resolve for one platform and Python, with the requirements only that platform has;
+    return (ok, error, packages beyond the pins)."""
+    more: list[str] = []
+    for _ in range(3):  # a platform-only package may itself need another
+        error, installed = resolve(platform, python, wheels, more)
+        if error:
+            return False, error, []
+        missing = platform_only(installed, platform, python)
+        if not missing:
+            break
+        more = sorted(set(more) | set(missing))
     pinned = {
-        line.split("==")[0].lower().replace("_", "-")
+        _normal(line.split("==")[0])
         for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").split()
     }
     extra = sorted(
         f"{i['metadata']['name']}=={i['metadata']['version']}"
         for i in installed
-        if i["metadata"]["name"].lower().replace("_", "-") not in pinned
+        if _normal(i["metadata"]["name"]) not in pinned
     )
     return True, "", extra
 

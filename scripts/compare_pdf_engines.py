@@ -38,13 +38,35 @@ def pdfs() -> list[tuple[Path, str]]:
     return [(f, passwords.get(f.name, "")) for f in files]
 
 
-def passages(python: str, pdf: Path, password: str) -> str:
-    """Return the output of ``evidence passages --json`` for one file (stdout and exit code)."""
-    cmd = [python, "-m", "evidence.cli", "passages", str(pdf), "--json"]
-    if password:
-        cmd += ["--password", password]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    return f"exit {done.returncode}\n{done.stdout}"
+# Run in each environment: ``evidence passages FILE --json`` for every file, in one process
+# (starting the command once per file would cost more than reading most PDFs). One JSON line
+# per file: the exit code and what the command printed.
+DRIVER = """\
+import contextlib, io, json, sys
+from evidence.cli import main
+for line in sys.stdin:
+    pdf, password = json.loads(line)
+    argv = ["passages", pdf, "--json"] + (["--password", password] if password else [])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    print(json.dumps([code, out.getvalue()]), flush=True)
+"""
+
+
+def passages_all(python: str, files: list[tuple[Path, str]]) -> list[str]:
+    """Return the output of ``evidence passages --json`` for each file (exit code, stdout)."""
+    feed = "".join(json.dumps([str(pdf), password]) + "\n" for pdf, password in files)
+    done = subprocess.run(
+        [python, "-c", DRIVER], input=feed, capture_output=True, text=True, timeout=7200
+    )
+    lines = done.stdout.splitlines()
+    if done.returncode or len(lines) != len(files):
+        raise SystemExit(f"{python}: {done.stderr[-2000:]}")
+    return [f"exit {code}\n{stdout}" for code, stdout in map(json.loads, lines)]
 
 
 def pairs_or(a: str, b: str) -> list[str]:
@@ -72,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"old: {engine(args.old)}\nnew: {engine(args.new)}")
     same, differ, count = 0, [], 0
-    for pdf, password in pdfs():
-        a, b = passages(args.old, pdf, password), passages(args.new, pdf, password)
+    files = pdfs()
+    olds, news = passages_all(args.old, files), passages_all(args.new, files)
+    for (pdf, _), a, b in zip(files, olds, news, strict=True):
         count += _count(a)
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)

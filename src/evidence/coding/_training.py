@@ -27,6 +27,7 @@ from evidence.coding._model import (
     model_version,
     render_model,
 )
+from evidence.coding._suggest import _require_sklearn
 
 __all__ = [
     "ADD",
@@ -74,6 +75,7 @@ def _fit(x: Any, y: np.ndarray) -> tuple[np.ndarray, float] | None:
     """Fit one code's logistic regression; None when one class has under two examples."""
     if y.sum() < 2 or (len(y) - y.sum()) < 2:
         return None
+    _require_sklearn()  # the optional suggest extra: without it, say what to install
     # scikit-learn takes a second to import: only training pays for it.
     from sklearn.linear_model import LogisticRegression
 
@@ -99,7 +101,8 @@ def _out_of_fold(
     """Return each example's probability per code from models that did not see its fold."""
     out = np.zeros((len(examples), len(codes)))
     for k in np.unique(folds):
-        train, test = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        # plain ints: examples is a Sequence, indexed by int
+        train, test = np.flatnonzero(folds != k).tolist(), np.flatnonzero(folds == k).tolist()
         vocabulary = build_vocabulary([examples[i].passage for i in train])
         x_train = featurize([examples[i].passage for i in train], vocabulary, codes)
         x_test = featurize([examples[i].passage for i in test], vocabulary, codes)
@@ -190,8 +193,8 @@ def cross_validate(
     rules: list[frozenset[str]] = [frozenset()] * len(examples)
     combined: list[frozenset[str]] = [frozenset()] * len(examples)
     for k in range(folds):
-        train = [examples[i] for i in np.flatnonzero(split != k)]
-        test = np.flatnonzero(split == k)
+        train = [examples[i] for i in np.flatnonzero(split != k).tolist()]
+        test = np.flatnonzero(split == k).tolist()
         model = train_model(train, codes, folds=folds, seed=seed)
         decided, _ = model_decisions(model, [examples[i].passage for i in test])
         for i, found in zip(test, decided, strict=True):

@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         wheels = Path(tmp)
         pure_wheels(wheels)
         # Resolutions mostly wait on the package index: a few at once.
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        with ThreadPoolExecutor(max_workers=6) as pool:
             results = pool.map(lambda run: check(*run, wheels), runs)
             for (platform, python), (ok, error, extra) in zip(runs, results, strict=True):
                 note = f" (beyond the pins: {', '.join(extra)})" if extra else ""

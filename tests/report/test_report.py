@@ -66,7 +66,7 @@ def test_the_manifest_lists_inputs_versions_and_counts(built: Path) -> None:
         "narrative.md",
     }
     assert len(manifest["inputs"]["codebook.yml"]) == 64
-    assert manifest["packages"]["pymupdf"] and manifest["pandoc"].startswith("pandoc")
+    assert manifest["packages"]["pymupdf-lite"] and manifest["pandoc"].startswith("pandoc")
     assert manifest["chapters"] == ["tiny"]
 
 

@@ -1,9 +1,16 @@
-"""The store's connection: opening (and migrating) the file, transactions, meta and runs."""
+"""The store's connections: opening (and migrating) the file, transactions, meta and runs.
+
+A store is used from several threads: JupyterLab runs widget callbacks on a kernel subshell
+thread (ipykernel 7), and chapters render in a thread pool. A SQLite connection belongs to
+the thread that made it, so each thread gets its own connection to the same file (WAL lets
+them read while another writes); ``close`` closes them all.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,7 +21,7 @@ import numpy as np
 
 from evidence.errors import StoreError
 
-from ._schema import migrate
+from ._schema import migrate, register_functions
 
 __all__ = ["StoreCore", "parse_ints"]
 
@@ -38,23 +45,58 @@ class StoreCore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._depth = 0
+        self._local = threading.local()
+        self._guard = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA synchronous=NORMAL")
             migrate(self.db, self.path)
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(
                 f"{self.path}: cannot open the store ({exc}); it is a cache: delete the file "
                 "and run `evidence build` to rebuild it"
             ) from exc
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """Return this thread's connection to the store, opening it on first use."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None:
+            return db
+        if self._closed:
+            raise StoreError(f"{self.path}: the store is closed; open it again")
+        # Each connection is only used by the thread that opened it; check_same_thread is off
+        # only so that ``close`` may close every thread's connection from the closing thread.
+        db = sqlite3.connect(
+            self.path, isolation_level=None, timeout=30.0, check_same_thread=False
+        )
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+            register_functions(db)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(
+                f"{self.path}: cannot open the store ({exc}); it is a cache: delete the file "
+                "and run `evidence build` to rebuild it"
+            ) from exc
+        with self._guard:
+            self._connections.append(db)
+        self._local.db = db
+        self._local.depth = 0
+        return db
+
     def close(self) -> None:
-        """Close the connection."""
-        self.db.close()
+        """Close every thread's connection."""
+        with self._guard:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
+        self._local = threading.local()
 
     def __enter__(self) -> Self:
         return self
@@ -74,9 +116,11 @@ class StoreCore:
         Inside an open transaction the block becomes a savepoint, so several writes can be
         grouped into one outer transaction (a whole Zotero pull lands at once or not at all).
         """
-        if self.db.in_transaction:
-            name = f"sp{id(self)}_{self._depth}"
-            self._depth += 1
+        db = self.db
+        if db.in_transaction:
+            depth = self._local.depth
+            name = f"sp{id(self)}_{depth}"
+            self._local.depth = depth + 1
             self.db.execute(f"SAVEPOINT {name}")
             try:
                 yield self.db
@@ -85,7 +129,7 @@ class StoreCore:
                 self.db.execute(f"RELEASE {name}")
                 raise
             finally:
-                self._depth -= 1
+                self._local.depth = depth
             self.db.execute(f"RELEASE {name}")
             return
         self.db.execute("BEGIN IMMEDIATE")

@@ -99,7 +99,7 @@ def test_full_text_search_folds_accents_and_highlights(store) -> None:
 
 def test_invalid_search_syntax_is_explained(store) -> None:
     with pytest.raises(StoreError, match="FTS5"):
-        store.search('"unterminated')
+        store.search('fts:"unterminated')
 
 
 def test_re_extraction_replaces_passages_and_keeps_the_index_in_step(store) -> None:

@@ -94,7 +94,7 @@ def test_migration_keeps_every_coding_and_gives_it_its_passage_rowid(version_2: 
     before = _read(version_2, f"SELECT {columns} FROM codings ORDER BY {columns}")
     effective = _read(version_2, f"{EFFECTIVE_CODINGS} ORDER BY 1, 2, 3, 4")
     with open_store(version_2) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         after = store._frame(f"SELECT {columns} FROM codings ORDER BY {columns}")
         pd.testing.assert_frame_equal(
             after, before[before["passage_id"] != "gone"].reset_index(drop=True)

@@ -74,6 +74,7 @@ from evidence.coding._qdc import (
     render_codebook_yaml,
     write_qdc,
 )
+from evidence.coding._stems import STEM_LANGUAGES, stem_text, stem_word
 from evidence.coding._suggest import (
     Example,
     Suggester,
@@ -133,6 +134,9 @@ __all__ = [
     "render_highlighted",
     "render_model",
     "SHIPPED_MODEL",
+    "STEM_LANGUAGES",
+    "stem_text",
+    "stem_word",
     "suggest_codes",
     "Suggester",
     "train_model",

@@ -16,6 +16,7 @@ from evidence.records import DocumentRow
 
 from ._core import StoreCore, parse_ints
 from ._schema import EFFECTIVE_CODINGS
+from ._search import SearchQuery, compile_query, mark_snippet, quote_barewords
 
 __all__ = ["RANK_LIMIT", "StoreReads"]
 
@@ -200,67 +201,90 @@ class StoreReads(StoreCore):
         )
         return dict(rows.fetchall())
 
+    def _match(self, query: SearchQuery, sql: str, params: Sequence[Any]) -> list[Any]:
+        """Run ``sql`` (``{table}`` and a first ``?`` for the MATCH expression) for ``query``.
+
+        An FTS5 query that FTS5 refuses is tried once more with its odd words quoted
+        (``sans-abri AND violence``); if that fails too, the error says how to write it.
+        """
+        statement = sql.format(table=query.table)
+        try:
+            return self.db.execute(statement, (query.match, *params)).fetchall()
+        except sqlite3.OperationalError as exc:
+            if query.plain or query.raw:
+                raise _syntax_error(query.match, exc) from exc
+            quoted = quote_barewords(query.match)
+            try:
+                return self.db.execute(statement, (quoted, *params)).fetchall()
+            except sqlite3.OperationalError:
+                raise _syntax_error(query.match, exc) from exc
+
     def search_page(
         self, query: str, limit: int = 20, rank_limit: int = RANK_LIMIT
     ) -> tuple[list[dict[str, Any]], bool, int]:
-        """Full-text search (FTS5 syntax): return (hits, ranked, matches).
+        """Search the passages: return (hits, ranked, matches).
 
+        ``query`` is plain words as people type them (each word or quoted phrase must
+        occur, in any of its inflections in the passage's language), or FTS5 syntax when
+        it has operators (``AND``, ``OR``, ``NOT``, ``NEAR``, ``*``) or starts with ``fts:``.
         Hits carry id, source key, page label, section, language, a snippet with ``[…]``
         around the matches, and the BM25 rank. They are ranked when at most ``rank_limit``
         passages match; past that, ranking every match would cost seconds on a large store,
         so hits come in document order with rank None. ``matches`` counts up to
         ``rank_limit + 1``.
         """
-        try:
-            matches = self.db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? "
-                "LIMIT ?)",
-                (query, rank_limit + 1),
-            ).fetchone()[0]
-            ranked = matches <= rank_limit
-            # Snippets come from the query that picks the hits: FTS5 makes them for the rows
-            # returned only. A second MATCH restricted to the hits' rowids would expand a
-            # prefix query (``agress*``) again for every hit.
-            top = self.db.execute(
-                "SELECT rowid, snippet(passages_fts, 0, '[', ']', '…', 16), "
-                + (
-                    "rank FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?"
-                    if ranked
-                    else "NULL FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?"
-                ),
-                (query, limit),
-            ).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise _syntax_error(query, exc) from exc
+        compiled = compile_query(query)
+        if not compiled.match:
+            return [], True, 0
+        matches = self._match(
+            compiled,
+            "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)",
+            (rank_limit + 1,),
+        )[0][0]
+        ranked = matches <= rank_limit
+        order = "rank FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?"
+        plain = "NULL FROM {table} WHERE {table} MATCH ? LIMIT ?"
+        # Snippets come from the query that picks the hits: FTS5 makes them for the rows
+        # returned only. A second MATCH restricted to the hits' rowids would expand a prefix
+        # query (``agress*``) again for every hit. The stemmed index holds stems, not the
+        # words: its snippets are cut from the passage's text here.
+        snippet = "''" if compiled.plain else "snippet({table}, 0, '[', ']', '…', 16)"
+        top = self._match(
+            compiled,
+            f"SELECT rowid, {snippet}, " + (order if ranked else plain),
+            (limit,),
+        )
         place = {
             r[0]: r[1:]
             for r in self.db.execute(
-                "SELECT rowid, id, source_key, page_label, section, lang FROM passages "
+                "SELECT rowid, id, source_key, page_label, section, lang, text FROM passages "
                 "WHERE rowid IN (SELECT value FROM json_each(?))",
                 (json.dumps([r for r, _, _ in top]),),
             )
         }
         keys = ("id", "source_key", "page_label", "section", "lang", "snippet", "rank")
-        hits = [
-            dict(zip(keys, (*place[r], snippet, rank), strict=True))
-            for r, snippet, rank in top
-            if r in place
-        ]
+        hits = []
+        for r, snip, rank in top:
+            if r not in place:
+                continue
+            *where, text = place[r]
+            if compiled.plain:
+                snip = mark_snippet(text, where[4], compiled.stems)
+            hits.append(dict(zip(keys, (*where, snip, rank), strict=True)))
         return hits, ranked, matches
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Full-text search (FTS5 syntax); return hits as :meth:`search_page` gives them."""
+        """Search the passages (see :meth:`search_page`); return the hits as it gives them."""
         return self.search_page(query, limit)[0]
 
     def search_ids(self, query: str) -> np.ndarray:
-        """Return the rowids of every passage matching ``query`` (FTS5 syntax)."""
-        try:
-            n, text = self.db.execute(
-                "SELECT count(*), group_concat(rowid) FROM passages_fts WHERE passages_fts MATCH ?",
-                (query,),
-            ).fetchone()
-        except sqlite3.OperationalError as exc:
-            raise _syntax_error(query, exc) from exc
+        """Return the rowids of every passage matching ``query`` (see :meth:`search_page`)."""
+        compiled = compile_query(query)
+        if not compiled.match:
+            return np.array([], dtype=np.int64)
+        n, text = self._match(
+            compiled, "SELECT count(*), group_concat(rowid) FROM {table} WHERE {table} MATCH ?", ()
+        )[0]
         return parse_ints(text, n)
 
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
@@ -317,6 +341,7 @@ class StoreReads(StoreCore):
 
 def _syntax_error(query: str, exc: Exception) -> StoreError:
     return StoreError(
-        f"search query {query!r} is not valid FTS5 syntax ({exc}); quote phrases with double "
-        "quotes, e.g. '\"sans-abri\" AND violence', and end a prefix with *: agress*"
+        f"search query {query!r} is not valid FTS5 syntax ({exc}); type plain words without "
+        "AND, OR, NOT, NEAR or *, or write FTS5: quote phrases with double quotes, e.g. "
+        "'\"sans-abri\" AND violence', and end a prefix with *: agress*"
     )

@@ -8,11 +8,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from evidence.coding import STEM_LANGUAGES, stem_text
 from evidence.errors import StoreError
 
-__all__ = ["EFFECTIVE_CODINGS", "SCHEMA_VERSION", "migrate"]
+__all__ = ["EFFECTIVE_CODINGS", "SCHEMA_VERSION", "STEM_COLUMNS", "migrate", "register_functions"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+
+#: the columns of the stemmed index: one per stemmed language, then ``other`` (folded words)
+STEM_COLUMNS = (*STEM_LANGUAGES, "other")
 
 # Each entry migrates the schema from version i to i + 1; never edit a released step.
 _MIGRATIONS: tuple[str, ...] = (
@@ -170,7 +174,45 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO passages_fts(passages_fts) VALUES ('rebuild');
     """,
+    # 4: a stemmed shadow of the full-text index, so a search matches a word's inflections
+    # in the passage's own language: each passage's words as stems of its language in that
+    # language's column (``other``: folded words). ``evidence_stem`` is the Python function
+    # every connection of the store registers (``register_functions``).
+    """
+    CREATE VIRTUAL TABLE passages_stem USING fts5(
+        fr, nl, en, other, tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO passages_stem(rowid, fr, nl, en, other)
+        SELECT rowid, evidence_stem(text, lang, 'fr'), evidence_stem(text, lang, 'nl'),
+               evidence_stem(text, lang, 'en'), evidence_stem(text, lang, 'other')
+        FROM passages;
+    CREATE TRIGGER passages_stem_ai AFTER INSERT ON passages BEGIN
+        INSERT INTO passages_stem(rowid, fr, nl, en, other) VALUES (new.rowid,
+            evidence_stem(new.text, new.lang, 'fr'), evidence_stem(new.text, new.lang, 'nl'),
+            evidence_stem(new.text, new.lang, 'en'), evidence_stem(new.text, new.lang, 'other'));
+    END;
+    CREATE TRIGGER passages_stem_ad AFTER DELETE ON passages BEGIN
+        DELETE FROM passages_stem WHERE rowid = old.rowid;
+    END;
+    CREATE TRIGGER passages_stem_au AFTER UPDATE OF text, lang ON passages BEGIN
+        DELETE FROM passages_stem WHERE rowid = old.rowid;
+        INSERT INTO passages_stem(rowid, fr, nl, en, other) VALUES (new.rowid,
+            evidence_stem(new.text, new.lang, 'fr'), evidence_stem(new.text, new.lang, 'nl'),
+            evidence_stem(new.text, new.lang, 'en'), evidence_stem(new.text, new.lang, 'other'));
+    END;
+    """,
 )
+
+
+def _stem_column(text: str | None, lang: str | None, column: str) -> str:
+    """A passage's text as that column of the stemmed index holds it ("" for the others)."""
+    own = lang if lang in STEM_LANGUAGES else "other"
+    return stem_text(text or "", own) if own == column else ""
+
+
+def register_functions(db: sqlite3.Connection) -> None:
+    """Register the SQL functions the store's triggers call on connection ``db``."""
+    db.create_function("evidence_stem", 3, _stem_column, deterministic=True)
 
 # The decision rule as the store applies it. The coding stage keeps one human row per passage
 # and code: the decision that stands (the latest, whoever made it). A coding counts unless it

@@ -69,9 +69,7 @@ class StoreCore:
             raise StoreError(f"{self.path}: the store is closed; open it again")
         # Each connection is only used by the thread that opened it; check_same_thread is off
         # only so that ``close`` may close every thread's connection from the closing thread.
-        db = sqlite3.connect(
-            self.path, isolation_level=None, timeout=30.0, check_same_thread=False
-        )
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")

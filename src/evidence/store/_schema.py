@@ -214,6 +214,7 @@ def register_functions(db: sqlite3.Connection) -> None:
     """Register the SQL functions the store's triggers call on connection ``db``."""
     db.create_function("evidence_stem", 3, _stem_column, deterministic=True)
 
+
 # The decision rule as the store applies it. The coding stage keeps one human row per passage
 # and code: the decision that stands (the latest, whoever made it). A coding counts unless it
 # is negated or a person's standing decision rejects that code on that passage.

@@ -12,6 +12,7 @@ __all__ = [
     "CodebookError",
     "DecisionsError",
     "StoreError",
+    "SearchSyntaxError",
     "LibraryError",
     "ZoteroError",
     "ExtractionError",
@@ -55,6 +56,10 @@ class StoreError(EvidenceError):
     """The SQLite store cannot be opened or migrated."""
 
     exit_code = 2
+
+
+class SearchSyntaxError(StoreError):
+    """A search query in FTS5 syntax that FTS5 refuses; the message says how to write it."""
 
 
 class LibraryError(EvidenceError):

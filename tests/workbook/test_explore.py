@@ -20,7 +20,7 @@ from evidence.coding import load_codebook
 from evidence.i18n import TEXTS
 from evidence.report import CHROMIUM_HEADLESS
 from evidence.store import open_store
-from evidence.workbook._explore import Explorer
+from evidence.workbook._explore import Explorer, find_files_base
 
 PHYSICAL_BURNOUT = ("form.physical", "cons.worker.burnout")
 
@@ -114,11 +114,72 @@ def test_search_restricts_the_matrix_and_lists_hits(explorer: Explorer) -> None:
     assert _counts(explorer)[("form.physical", "cons.user.trauma")] == "·"
     assert explorer.status.value == "2 cellule(s) sur 4 contiennent des preuves"
     assert explorer.buttons[("form.physical", "cons.user.trauma")].disabled
-    explorer.search.value = '"unterminated'
+    explorer.search.value = 'fts:"unterminated'
     assert "Recherche invalide" in explorer.search_info.value
     assert _counts(explorer)[PHYSICAL_BURNOUT] == "1"  # the last valid search still holds
     explorer.search.value = ""
     assert explorer.hits is None and _counts(explorer)[PHYSICAL_BURNOUT] == "3"
+
+
+def test_search_says_how_many_match_and_shows_more_on_request(tmp_path: Path) -> None:
+    root = tmp_path / "wb"
+    with open_store(make_matrix_store(root)) as store:
+        ex = Explorer(store, load_codebook(root / "codebook.yml"), lang="en", root=root)
+        ex.search.value = "peur OR fear OR burnout OR agression OR assault OR menace OR coups"
+        n = len(ex.hits)
+        assert n > 5 and f"{n} passage(s) match · first 5 shown" in ex.search_info.value
+        assert ex.search_info.value.count("<li>") == 5 and ex.more.layout.display == ""
+        ex.more.click()
+        assert ex.search_info.value.count("<li>") == n and ex.more.layout.display == "none"
+        ex.search.value = "sans-abri"  # a plain word with a hyphen is no syntax error
+        assert "Invalid search" not in ex.search_info.value and ex.hits is not None
+
+
+def test_a_failing_update_is_shown_in_the_widget_not_swallowed(explorer: Explorer) -> None:
+    before = _counts(explorer)
+    explorer.store.close()  # every read now fails
+    explorer.search.value = "burnout"
+    assert "Échec de la mise à jour" in explorer.error.value
+    assert "StoreError" in explorer.error.value and "closed" in explorer.error.value
+    assert _counts(explorer) == before  # nothing changed, and the widget says why
+
+
+def test_a_filter_with_nothing_to_offer_is_disabled_in_place(tmp_path: Path) -> None:
+    root = tmp_path / "wb"
+    path = make_matrix_store(root)
+    with open_store(path) as store:
+        store.db.execute("UPDATE sources SET country = ''")
+        ex = Explorer(store, load_codebook(root / "codebook.yml"), lang="fr", root=root)
+    assert ex.countries.disabled and "rien à proposer" in ex.countries.tooltip
+    controls = [ex.rows, ex.cols, ex.provenance, ex.kinds, ex.langs, ex.countries, ex.context]
+    assert len({id(c.layout) for c in controls}) == len(controls)  # one layout each
+    assert all(c.layout.display in (None, "") for c in controls)
+    assert not ex.langs.disabled and not ex.kinds.disabled
+
+
+def test_links_open_the_pdf_through_the_jupyter_server(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "srv" / "wb"
+    path = make_matrix_store(root)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    info = {"pid": os.getpid(), "root_dir": str(tmp_path / "srv"), "base_url": "/lab-a/"}
+    (runtime / f"jpserver-{os.getpid()}.json").write_text(json.dumps(info), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert find_files_base(root) is None  # not a kernel a Jupyter server started
+    monkeypatch.setenv("JPY_SESSION_NAME", str(root / "04_explore.ipynb"))
+    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
+    assert find_files_base(root) == "/lab-a/files/wb/"
+    assert find_files_base(tmp_path / "elsewhere") is None
+    with open_store(path) as store:
+        ex = Explorer(
+            store, load_codebook(root / "codebook.yml"), root=root, link_base="/lab-a/files/wb/"
+        )
+        cell = ex.select_cell(*PHYSICAL_BURNOUT)
+    links = dict(zip(cell["source_key"], cell["link"], strict=True))
+    assert links["dubois2021"] == "/lab-a/files/wb/pdfs/dubois2021.pdf#page=1"
+    assert links["smith2019"].startswith("zotero://open-pdf/library/items/ATT12345?page=")
+    assert "href='/lab-a/files/wb/pdfs/dubois2021.pdf#page=1'" in ex.passages.value
 
 
 # -- once in a real browser ---------------------------------------------------------------------

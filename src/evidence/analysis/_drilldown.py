@@ -2,8 +2,10 @@
 
 Each passage comes with its citation (author, year, p. label), language, the provenance of
 its codes (rule, person, model and probability), the spans the codebook rules matched
-(highlighted in HTML) and a link that opens the PDF at the page: ``file:///...#page=N``, or
-``zotero://open-pdf/...?page=N`` when the document is a Zotero attachment.
+(highlighted in HTML) and a link that opens the PDF at the page: ``zotero://open-pdf/...?page=N``
+when the document is a Zotero attachment, else ``<base><path>#page=N`` where ``base`` is how
+the page showing the link reaches the workbook's folder (the Jupyter server's ``/files/...``
+route, or ``../`` from a chapter in reports/), or ``file:///...#page=N`` without one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -65,18 +68,32 @@ class _Place(NamedTuple):
     seq: Any
 
 
-def format_pdf_link(path: str, page_index: object, root: Path | None = None) -> str:
-    """Return ``file:///abs/path.pdf#page=N`` (N counts from 1), or "" without a path."""
+def format_pdf_link(
+    path: str, page_index: object, root: Path | None = None, base: str | None = None
+) -> str:
+    """Return a link opening the PDF at ``path`` at its page (N counts from 1), or "".
+
+    With ``base`` (a URL prefix for the workbook folder ``root``: ``/files/wb/``, ``../``),
+    a file inside ``root`` is linked as ``<base><path>#page=N``; otherwise, and for files
+    outside ``root``, as ``file:///abs/path.pdf#page=N``.
+    """
     if not isinstance(path, str) or not path:
         return ""
-    uri = _file_uri(path, root or Path.cwd())
+    uri = _file_uri(path, root or Path.cwd(), base)
     return f"{uri}#page={int(page_index) + 1}" if _is_page(page_index) else uri  # type: ignore[call-overload]
 
 
 @lru_cache(maxsize=4096)
-def _file_uri(path: str, root: Path) -> str:
+def _file_uri(path: str, root: Path, base: str | None = None) -> str:
     file = Path(path)
-    return (file if file.is_absolute() else root / file).absolute().as_uri()
+    full = (file if file.is_absolute() else root / file).absolute()
+    if base is not None:
+        try:
+            inside = full.relative_to(root.absolute())
+        except ValueError:
+            return full.as_uri()
+        return base + quote(inside.as_posix())
+    return full.as_uri()
 
 
 def format_zotero_link(attachment_key: str, page_index: object, library: str = "library") -> str:
@@ -198,6 +215,7 @@ def describe_passages(
     root: Path | None = None,
     zotero_library: str = "library",
     lang: str = "fr",
+    link_base: str | None = None,
 ) -> pd.DataFrame:
     """Return the passages named in ``counted`` ready to read, with the columns ``CELL_COLUMNS``.
 
@@ -212,13 +230,15 @@ def describe_passages(
     cited = _cited_sources(sources)
     wanted = passages[passages["id"].isin(list(codes))]
     wanted = wanted.reindex(columns=[*_PLACE, "path", "zotero_key", "seq"])
-    base = root or Path.cwd()
+    folder = root or Path.cwd()
     records = []
     for p in map(_Place._make, _rows(wanted)):
         authors, year, kind, item_type = cited.get(p.source_key, ([], None, "", ""))
         label = "" if pd.isna(p.page_label) else str(p.page_label)
         marked = sorted(spans.get(p.id, []), key=lambda s: (s[0], s[1]))
-        pdf = format_pdf_link(p.path if isinstance(p.path, str) else "", p.page_index, base)
+        pdf = format_pdf_link(
+            p.path if isinstance(p.path, str) else "", p.page_index, folder, link_base
+        )
         zotero = format_zotero_link(
             p.zotero_key if isinstance(p.zotero_key, str) else "", p.page_index, zotero_library
         )
@@ -246,13 +266,21 @@ def describe_cells(
     root: Path | None = None,
     zotero_library: str = "library",
     lang: str = "fr",
+    link_base: str | None = None,
 ) -> pd.DataFrame:
     """Return :func:`describe_passages` for each cell of ``members`` (row, col, id, code,
     origin), with ``row`` and ``col`` first, in the order the cells come, and each cell's
     passages ranked by how well they argue it (:func:`rank_by_support`)."""
     frames = [
         describe_passages(
-            passages, codings, sources, group, root=root, zotero_library=zotero_library, lang=lang
+            passages,
+            codings,
+            sources,
+            group,
+            root=root,
+            zotero_library=zotero_library,
+            lang=lang,
+            link_base=link_base,
         ).assign(row=r, col=c)
         for (r, c), group in members.groupby(["row", "col"], sort=False, observed=True)
     ]

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evidence.errors import StoreError
+from evidence.errors import SearchSyntaxError
 from evidence.records import DocumentRow
 
 from ._core import StoreCore, parse_ints
@@ -339,8 +339,8 @@ class StoreReads(StoreCore):
         )
 
 
-def _syntax_error(query: str, exc: Exception) -> StoreError:
-    return StoreError(
+def _syntax_error(query: str, exc: Exception) -> SearchSyntaxError:
+    return SearchSyntaxError(
         f"search query {query!r} is not valid FTS5 syntax ({exc}); type plain words without "
         "AND, OR, NOT, NEAR or *, or write FTS5: quote phrases with double quotes, e.g. "
         "'\"sans-abri\" AND violence', and end a prefix with *: agress*"

@@ -6,13 +6,22 @@ and the passages of the selected cell with their citation, provenance, highlight
 and a link to the PDF page. Callbacks are plain methods (``refresh``, ``run_search``,
 ``select_cell``) so tests drive them without a browser. Codings are loaded once (every code
 of the codebook, with languages); each change only recomputes from memory.
+
+In JupyterLab the widgets' callbacks run on a kernel subshell thread (ipykernel 7): the store
+gives each thread its own connection, and a callback that fails says so in the widget
+instead of leaving the previous figures on screen as if they were current. Links open the
+PDF through the Jupyter server that runs the kernel (``/files/...#page=N``), or in Zotero.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import ipywidgets as w
 import pandas as pd
@@ -21,13 +30,15 @@ from matplotlib.colors import to_hex
 
 from evidence.analysis import MatrixFilters, compute_matrix
 from evidence.coding import Codebook
-from evidence.errors import StoreError
+from evidence.errors import SearchSyntaxError
 from evidence.i18n import texts
 from evidence.store import Store, load_matrix_data
 
 from ._queries import load_cell_passages, search_passages
 
-__all__ = ["Explorer", "build_explorer"]
+__all__ = ["Explorer", "build_explorer", "find_files_base"]
+
+_LOG = logging.getLogger(__name__)
 
 _CMAP = colormaps["cividis_r"]
 _CONTEXT_FACETS = ("setting", "pop")
@@ -47,9 +58,11 @@ class Explorer:
         root: Path | None = None,
         zotero_library: str = "library",
         limit: int = 30,
+        link_base: str | None = None,
     ) -> None:
         self.store, self.codebook, self.root = store, codebook, root
-        self.zotero_library, self.limit = zotero_library, limit
+        self.zotero_library, self.limit, self.link_base = zotero_library, limit, link_base
+        self.query, self.shown = "", _HITS_SHOWN
         self.text = texts("explorer", lang)
         self.lang = lang
         self.labels = {c: codebook.label(c, lang) for c in codebook.codes}
@@ -72,6 +85,11 @@ class Explorer:
             layout=w.Layout(width="70%"),
         )
         self.search_info = w.HTML()
+        self.more = w.Button(description=t["show_more"], layout=w.Layout(display="none"))
+        self.more.add_class("evidence-more")
+        self.more.on_click(lambda _b: self._safely(self.show_more))
+        self.error = w.HTML()
+        self.error.add_class("evidence-failure")
         controls = self._filters(rows, cols, codebook, lang)
         self.value = w.ToggleButtons(
             options=[(t[v], v) for v in ("sources", "passages", "documents")],
@@ -84,13 +102,17 @@ class Explorer:
         self.passages = w.HTML(value=f"<p>{t['pick']}</p>")
         self.passages.add_class("evidence-passages")
         for control in (*controls, self.value):
-            control.observe(self._changed, names="value")
-        self.search.observe(lambda change: self.run_search(change["new"]), names="value")
+            control.observe(lambda _c: self._safely(self._changed), names="value")
+        self.search.observe(
+            lambda change: self._safely(self.run_search, change["new"]), names="value"
+        )
         filters = w.VBox(controls, layout=w.Layout(width="36%", min_width="340px"))
         main = w.VBox(
             [self.value, self.status, self.grid, self.passages], layout=w.Layout(width="64%")
         )
-        self.widget = w.VBox([self.search, self.search_info, w.HBox([filters, main])])
+        self.widget = w.VBox(
+            [self.search, self.search_info, self.more, self.error, w.HBox([filters, main])]
+        )
         self.widget.add_class("evidence-explorer")
 
     def _filters(self, rows: str, cols: str, codebook: Codebook, lang: str) -> list[w.Widget]:
@@ -118,16 +140,19 @@ class Explorer:
             continuous_update=False,
             layout=_box(),
         )
-        self.kinds = _choices(t["kinds"], [(t["literature"], "literature"), (t["field"], "field")])
-        self.langs = _choices(t["langs"], self._languages())
+        empty = t["nothing"]
+        self.kinds = _choices(
+            t["kinds"], [(t["literature"], "literature"), (t["field"], "field")], empty=empty
+        )
+        self.langs = _choices(t["langs"], self._languages(), empty=empty)
         self.years = self._year_range()
-        self.countries = _choices(t["countries"], self._countries())
+        self.countries = _choices(t["countries"], self._countries(), empty=empty)
         context = [
             (self.labels[c], c)
             for c in codebook.codes
             if codebook.codes[c].facet in _CONTEXT_FACETS
         ]
-        self.context = _choices(t["context"], context, rows=6)
+        self.context = _choices(t["context"], context, rows=6, empty=empty)
         return [
             self.rows,
             self.cols,
@@ -164,9 +189,27 @@ class Explorer:
             layout=_box(),
         )
 
-    def _changed(self, change: dict[str, Any] | None = None) -> None:
+    def _changed(self) -> None:
         self.min_score.disabled = self.provenance.value != "suggestions"
         self.refresh()
+
+    def _safely(self, callback: Callable[..., object], *args: object) -> None:
+        """Run a widget's callback; show its failure in the widget instead of losing it.
+
+        ipywidgets would only log an exception raised here, and the matrix would keep showing
+        the figures of the previous state as if they were current.
+        """
+        try:
+            callback(*args)
+        except Exception as exc:  # noqa: BLE001 - shown to the person, and logged
+            _LOG.exception("explorer update failed")
+            self.error.value = (
+                f"<div class='evidence-error' style='color:#b00020'>"
+                f"{html.escape(self.text['failed'])}: {html.escape(type(exc).__name__)}: "
+                f"{html.escape(str(exc))}</div>"
+            )
+        else:
+            self.error.value = ""
 
     # -- state and callbacks ---------------------------------------------------------------
     @property
@@ -212,34 +255,52 @@ class Explorer:
         return self.matrix
 
     def run_search(self, query: str) -> pd.DataFrame:
-        """Keep only passages matching ``query`` (FTS5; empty: all), list the best hits and
-        recompute the matrix; return the hits."""
+        """Keep only passages matching ``query`` (plain words, or FTS5 syntax; empty: all),
+        list the best hits and recompute the matrix; return the hits shown."""
         query = query.strip()
         if not query:
-            self.hits, self.search_info.value = None, ""
+            self.hits, self.search_info.value, self.query = None, "", ""
+            self.more.layout.display = "none"
             self.refresh()
             return pd.DataFrame()
         try:
-            hits = search_passages(self.store, query, limit=5)
-            self.hits = self.store.search_ids(query)
-        except StoreError as exc:
+            ids = self.store.search_ids(query)
+            hits = search_passages(self.store, query, limit=_HITS_SHOWN)
+        except SearchSyntaxError as exc:
             self.search_info.value = (
                 f"<span class='evidence-error'>{self.text['error']}: {html.escape(str(exc))}</span>"
             )
             return pd.DataFrame()
-        n = len(self.hits)
+        self.hits, self.query, self.shown = ids, query, _HITS_SHOWN
+        self._show_hits(hits)
+        self.refresh()
+        return hits
+
+    def show_more(self) -> pd.DataFrame:
+        """List more hits of the current search; return the hits shown."""
+        if not self.query:
+            return pd.DataFrame()
+        self.shown += _HITS_MORE
+        hits = search_passages(self.store, self.query, limit=self.shown)
+        self._show_hits(hits)
+        return hits
+
+    def _show_hits(self, hits: pd.DataFrame) -> None:
+        n = len(self.hits) if self.hits is not None else 0
         items = "".join(
             f"<li><b>{html.escape(h['source_key'])}</b>, p. {html.escape(str(h['page_label']))}"
             f": {_marked(h['snippet'])}</li>"
             for h in hits.to_dict("records")
         )
+        count = self.text["hits"].format(n=f"{n:,}")
+        if n > len(hits):
+            count += " · " + self.text["shown"].format(k=len(hits))
         self.search_info.value = (
             f"<div class='evidence-hits'>"
-            f"{html.escape(self.text['hits'].format(n=f'{n:,}'))}"
+            f"<span class='evidence-hit-count'>{html.escape(count)}</span>"
             f"<ul>{items}</ul></div>"
         )
-        self.refresh()
-        return hits
+        self.more.layout.display = "" if n > len(hits) else "none"
 
     def select_cell(self, row: str, col: str) -> pd.DataFrame:
         """Show the passages of one cell (citation, provenance, highlights, PDF link);
@@ -256,6 +317,7 @@ class Explorer:
             zotero_library=self.zotero_library,
             limit=self.limit,
             lang=self.lang,
+            link_base=self.link_base,
         )
         self.passages.value = self._passages_html(row, col, self.cell)
         return self.cell
@@ -303,7 +365,7 @@ class Explorer:
         button.style.text_color = "white" if dark else "black"
         button.add_class("evidence-cell")
         button.add_class(f"evidence-cell-{i}-{j}")
-        button.on_click(lambda _b, r=row, c=col: self.select_cell(r, c))
+        button.on_click(lambda _b, r=row, c=col: self._safely(self.select_cell, r, c))
         return button
 
     def _passages_html(self, row: str, col: str, cell: pd.DataFrame) -> str:
@@ -322,7 +384,10 @@ class Explorer:
         for p in cell.to_dict("records"):
             cite = html.escape(str(p["citation"]))
             if p["link"]:
-                cite = f"<a href='{html.escape(p['link'])}' target='_blank'>{cite}</a>"
+                cite = (
+                    f"<a class='evidence-open' href='{html.escape(p['link'])}' target='_blank' "
+                    f"rel='noopener' title='{html.escape(t['open'])}'>{cite}</a>"
+                )
             meta = " · ".join(html.escape(str(x)) for x in (p["lang"], p["provenance"]) if x)
             parts.append(
                 f"<div class='evidence-passage' style='margin:0.6em 0'>"
@@ -335,6 +400,8 @@ class Explorer:
 
 
 _WIDE = {"description_width": "8.5em"}
+_HITS_SHOWN = 5  # hits listed under the search box; "more" lists _HITS_MORE more each time
+_HITS_MORE = 10
 
 
 def _box() -> w.Layout:
@@ -348,8 +415,11 @@ def _dropdown(description: str, options: list[Any], value: str) -> w.Dropdown:
     )
 
 
-def _choices(description: str, options: list[Any], rows: int = 0) -> w.SelectMultiple:
-    """A multiple choice; disabled, with a tooltip saying why, when there is nothing to offer."""
+def _choices(
+    description: str, options: list[Any], rows: int = 0, empty: str = ""
+) -> w.SelectMultiple:
+    """A multiple choice; disabled, with a tooltip saying why (``empty``), when there is
+    nothing to offer. It stays in place, so its neighbours never move or vanish with it."""
     control = w.SelectMultiple(
         style=_WIDE,
         options=options,
@@ -359,7 +429,8 @@ def _choices(description: str, options: list[Any], rows: int = 0) -> w.SelectMul
         disabled=not options,
     )
     if not options:
-        control.description_tooltip = "—"
+        control.tooltip = empty
+        control.add_class("evidence-empty")
     return control
 
 
@@ -368,11 +439,36 @@ def _marked(snippet: str) -> str:
     return html.escape(snippet).replace("[", "<mark>").replace("]", "</mark>")
 
 
+def find_files_base(root: Path | None) -> str | None:
+    """Return the URL path under which the Jupyter server running this kernel serves the
+    folder ``root`` (``/files/wb/``), or None outside a kernel a Jupyter server started or
+    when ``root`` is outside the server's root folder."""
+    if root is None or "JPY_SESSION_NAME" not in os.environ:
+        return None
+    # jupyter_server is there whenever a Jupyter server started this kernel; imported only then.
+    from jupyter_server.serverapp import list_running_servers
+
+    parent = os.environ.get("JPY_PARENT_PID", "")
+    folder = Path(root).resolve()
+    found: list[tuple[bool, int, str]] = []
+    for info in list_running_servers():
+        served = Path(info.get("root_dir") or info.get("notebook_dir") or "/").resolve()
+        try:
+            inside = folder.relative_to(served)
+        except ValueError:
+            continue
+        path = quote(inside.as_posix()) + "/" if inside.parts else ""
+        base = f"{info.get('base_url') or '/'}files/{path}"
+        found.append((str(info.get("pid")) == parent, len(served.parts), base))
+    return max(found)[2] if found else None
+
+
 def build_explorer(
     workbook: Any, *, rows: str = "form", cols: str = "cons", lang: str | None = None
 ) -> Explorer:
     """Return an :class:`Explorer` over a workbook's store and codebook, labels in ``lang``
-    (default: the report language)."""
+    (default: the report language); PDFs open through the Jupyter server when it serves the
+    workbook's folder."""
     links = workbook.link_options()
     return Explorer(
         workbook.store,
@@ -382,4 +478,5 @@ def build_explorer(
         lang=lang or workbook.settings.language,
         root=links["root"],
         zotero_library=links["zotero_library"],
+        link_base=find_files_base(links["root"]),
     )

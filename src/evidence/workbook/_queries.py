@@ -47,6 +47,7 @@ def load_cell_passages(
     zotero_library: str = "library",
     limit: int | None = None,
     lang: str = "fr",
+    link_base: str | None = None,
 ) -> pd.DataFrame:
     """Return the passages behind one cell with citation, highlights and links to the PDF,
     those that argue the cell best first (``rank_by_support``).
@@ -76,6 +77,7 @@ def load_cell_passages(
         root=root,
         zotero_library=zotero_library,
         lang=lang,
+        link_base=link_base,
     )
     return rank_by_support(cell, row, col)
 
@@ -90,6 +92,7 @@ def load_matrix_passages(
     root: Path | None = None,
     zotero_library: str = "library",
     lang: str = "fr",
+    link_base: str | None = None,
 ) -> pd.DataFrame:
     """Return the passages behind every non-empty cell of ``matrix``, ``row`` and ``col`` first."""
     members = compute_matrix_codings(
@@ -105,6 +108,7 @@ def load_matrix_passages(
         root=root,
         zotero_library=zotero_library,
         lang=lang,
+        link_base=link_base,
     )
 
 

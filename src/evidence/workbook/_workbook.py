@@ -7,6 +7,7 @@ reports, so a notebook and ``evidence ...`` are two faces of one API.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -234,8 +235,21 @@ class Workbook:
         library = "library" if zotero.library_type == "user" else f"groups/{zotero.library_id}"
         return {"root": self.settings.root, "zotero_library": library}
 
-    def _links(self, lang: str | None) -> dict[str, Any]:
-        return {**self.link_options(), "lang": lang or self.settings.language}
+    def _links(self, lang: str | None, link_base: str | None = None) -> dict[str, Any]:
+        return {
+            **self.link_options(),
+            "lang": lang or self.settings.language,
+            "link_base": link_base,
+        }
+
+    def report_link_base(self) -> str:
+        """Return the prefix that reaches the workbook's folder from a chapter in reports/
+        (``../``): links relative to the chapter open the PDFs whether the chapter is read
+        from disk or served by JupyterLab."""
+        reports = self.settings.reports.resolve()
+        root = self.settings.root.resolve()
+        up = os.path.relpath(root, reports).replace(os.sep, "/")
+        return "" if up == "." else f"{up}/"
 
     def cell(
         self,
@@ -245,9 +259,11 @@ class Workbook:
         *,
         search: str = "",
         lang: str | None = None,
+        link_base: str | None = None,
     ) -> pd.DataFrame:
         """Return the passages behind one matrix cell: citation, page label, language,
-        provenance, highlighted matches and a link opening the PDF at the page."""
+        provenance, highlighted matches and a link opening the PDF at the page (under
+        ``link_base``, a URL prefix for the workbook folder, else as ``file://``)."""
         f = filters or MatrixFilters()
         data = self.matrix_data([row, col, *f.context], filters=f)
         return load_cell_passages(
@@ -257,7 +273,7 @@ class Workbook:
             col,
             filters=f,
             passage_ids=self._hits(search),
-            **self._links(lang),
+            **self._links(lang, link_base),
         )
 
     def matrix_passages(
@@ -267,9 +283,10 @@ class Workbook:
         *,
         search: str = "",
         lang: str | None = None,
+        link_base: str | None = None,
     ) -> pd.DataFrame:
         """Return the passages behind every non-empty cell of ``matrix``, with row and col
-        (citations in ``lang``, by default the report language)."""
+        (citations in ``lang``, by default the report language; links as :meth:`cell`)."""
         f = filters or MatrixFilters()
         codes = sorted(set(matrix["row"]) | set(matrix["col"]) | set(f.context))
         data = self.matrix_data(codes, filters=f)
@@ -279,7 +296,7 @@ class Workbook:
             matrix,
             filters=f,
             passage_ids=self._hits(search),
-            **self._links(lang),
+            **self._links(lang, link_base),
         )
 
 

@@ -25,6 +25,7 @@ LAYERS = {
     "lang": 0,
     "i18n": 0,
     "files": 0,
+    "places": 0,
     "library": 1,
     "pdf": 1,
     "fieldwork": 1,

@@ -19,6 +19,7 @@ from evidence.i18n import LANGUAGES
 __all__ = [
     "CONFIG_NAME",
     "EVIDENCE_KINDS",
+    "PAPERS",
     "Chapter",
     "FieldworkSettings",
     "Settings",
@@ -110,6 +111,8 @@ class Settings:
     zotero: ZoteroSettings = field(default_factory=ZoteroSettings)
     chapters: tuple[Chapter, ...] = ()
     fieldwork: FieldworkSettings = field(default_factory=FieldworkSettings)
+    paper: str = "a4"
+    countries: dict[str, str] = field(default_factory=dict)
 
     def path(self, relative: str | Path) -> Path:
         """Return ``relative`` resolved against the workbook root."""
@@ -150,7 +153,9 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "colours": dict,
     },
     "fieldwork": {"folder": str, "names": str, "key": str},
+    "report": {"paper": str},
 }
+PAPERS = ("a4", "letter")
 _CHAPTER_KEYS: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "title": (str, dict),
@@ -253,7 +258,7 @@ def _read_config(path: Path) -> dict[str, Any]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
-    allowed = {*_SCHEMA, "chapters"}
+    allowed = {*_SCHEMA, "chapters", "countries"}
     for key in raw:
         if key not in allowed:
             raise ConfigError(
@@ -261,6 +266,17 @@ def _read_config(path: Path) -> dict[str, Any]:
             )
     for name, schema in _SCHEMA.items():
         _check(raw.get(name, {}), schema, name, path)
+    for key, value in raw.get("countries", {}).items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(
+                f"{path}: [countries] {key} = {value!r}; write the country of that source as "
+                'text, e.g. dubois2021 = "BE" or "Belgique"'
+            )
+    paper = raw.get("report", {}).get("paper", "a4")
+    if paper.lower() not in PAPERS:
+        raise ConfigError(
+            f'{path}: [report] paper = "{paper}" is not one of {", ".join(PAPERS)}; write "a4"'
+        )
     return raw
 
 
@@ -319,6 +335,8 @@ def load_settings(root: str | Path | None = None) -> Settings:
         zotero=_zotero_settings(zt),
         chapters=chapters,
         fieldwork=_fieldwork_settings(raw.get("fieldwork", {}), base),
+        paper=raw.get("report", {}).get("paper", "a4").lower(),
+        countries={str(k): " ".join(v.split()) for k, v in raw.get("countries", {}).items()},
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evidence.lang import detect_language
+from evidence.places import read_country
 from evidence.records import PassageRow, make_passage_id
 
 from ._metadata import Metadata
@@ -137,6 +138,7 @@ def _record(
         "year": meta.year,
         "container": sector,
         "lang": lang,
+        "country": read_country(meta.country),
         # Every field of the record is in ``data``: the store rewrites a source when it changes.
         "data": {
             "title": title,
@@ -146,6 +148,7 @@ def _record(
             "kind": meta.kind,
             "date": meta.date,
             "consent": True,
+            "country": read_country(meta.country),
             "file": described["file"],
             "version": FIELD_VERSION,
         },

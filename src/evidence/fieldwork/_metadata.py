@@ -52,6 +52,7 @@ _ALIASES = {
         "consent": ("consentement", "toestemming"),
         "title": ("titre", "titel"),
         "file": ("fichier", "bestand"),
+        "country": ("pays", "land"),
     }.items()
     for word in (key, *words)
 }
@@ -72,6 +73,7 @@ class Metadata:
     date: str = ""
     language: str = ""
     title: str = ""
+    country: str = ""
 
     @property
     def year(self) -> int | None:
@@ -216,6 +218,7 @@ def _metadata_of(merged: Mapping[str, str]) -> Metadata | Refusal:
         date=when,
         language=lang,
         title=merged.get("title", ""),
+        country=merged.get("country", ""),
     )
 
 

@@ -24,6 +24,7 @@ from pybtex.utils import CaseInsensitiveDict
 from pylatexenc.latex2text import LatexNodes2Text
 
 from evidence.errors import LibraryError
+from evidence.places import read_country
 
 __all__ = [
     "LoadReport",
@@ -54,6 +55,7 @@ class Source:
     zotero_key: str = ""
     version: int = 0
     data: dict[str, Any] = field(default_factory=dict)
+    country: str = ""
 
     def as_record(self) -> dict[str, Any]:
         """Return the source as the plain dict the store writes."""
@@ -66,6 +68,7 @@ class Source:
             "year": self.year,
             "container": self.container,
             "lang": self.lang,
+            "country": self.country,
             "zotero_key": self.zotero_key,
             "version": self.version,
             "data": self.data,
@@ -124,6 +127,7 @@ _KEPT = {
     "date",
     "address",
     "location",
+    "country",
     "edition",
     "series",
     "keywords",
@@ -315,6 +319,11 @@ def _source(entry: _Entry) -> Source:
         lang=normalise_language(text_fields.get("langid", "") or text_fields.get("language", "")),
         files=tuple(split_file_field(str(fields.get("file", "")))),
         data=data,
+        country=read_country(
+            text_fields.get("country", ""),
+            text_fields.get("address", ""),
+            text_fields.get("location", ""),
+        ),
     )
 
 

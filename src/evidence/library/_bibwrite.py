@@ -246,6 +246,17 @@ _NUMBERS = (
 )
 
 
+# Lines of Zotero's Extra field that say where a work comes from: ``Country: Belgique`` (or
+# pays, land), and CSL's ``publisher-place: Brussels`` for items whose type has no place.
+_EXTRA_COUNTRY = re.compile(r"^\s*(?:country|pays|land)\s*:\s*(\S.*?)\s*$", re.I | re.M)
+_EXTRA_PLACE = re.compile(r"^\s*(?:publisher-place|place)\s*:\s*(\S.*?)\s*$", re.I | re.M)
+
+
+def _extra_line(pattern: re.Pattern[str], extra: str) -> str:
+    found = pattern.search(extra)
+    return found.group(1) if found else ""
+
+
 def _described(data: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
     """Return who made the item, its title, where and when it was published."""
     role, creators = _creators(data)
@@ -260,8 +271,13 @@ def _described(data: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
     issuer = data.get("institution") or data.get("university") or data.get("publisher")
     if issuer:
         out.append((_ISSUER.get(kind, "publisher"), _escape(issuer)))
-    if data.get("place"):
-        out.append(("address", _escape(data["place"])))
+    extra = str(data.get("extra") or "")
+    place = data.get("place") or _extra_line(_EXTRA_PLACE, extra)
+    if place:
+        out.append(("address", _escape(place)))
+    country = data.get("country") or _extra_line(_EXTRA_COUNTRY, extra)
+    if country:
+        out.append(("country", _escape(country)))
     if _year(data):
         out.append(("year", _year(data)))
     return out

@@ -51,9 +51,13 @@ class StoreWrites(StoreCore):
         Removing a source removes its documents, passages and codings (cascade).
         """
         with self.transaction() as db:
+            # A source is rewritten when its data or its country (which evidence.toml's
+            # [countries] may set apart from the reference) changed.
             known = {
-                r[0]: r[1]
-                for r in db.execute("SELECT key, data FROM sources WHERE origin = ?", (origin,))
+                r[0]: (r[1], r[2])
+                for r in db.execute(
+                    "SELECT key, data, country FROM sources WHERE origin = ?", (origin,)
+                )
             }
             added = updated = 0
             for s in sources:
@@ -75,7 +79,7 @@ class StoreWrites(StoreCore):
                 )
                 if s["key"] not in known:
                     added += 1
-                elif known[s["key"]] != data:
+                elif known[s["key"]] != (data, s.get("country", "")):
                     updated += 1
                 else:
                     continue

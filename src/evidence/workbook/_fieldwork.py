@@ -40,6 +40,8 @@ from evidence.fieldwork import (
 from evidence.files import write_atomic
 from evidence.store import Store
 
+from ._countries import with_countries
+
 __all__ = ["run_fieldwork"]
 
 _CONVERT = {".doc", ".docm", ".rtf", ".pdf", ".pages", ".wpd", ".odm", ".ott", ".dotx"}
@@ -186,9 +188,12 @@ def _compute_items(
     return items, failures, warned, key
 
 
-def _save_items(store: Store, items: list[FieldItem], summary: dict[str, Any]) -> None:
+def _save_items(
+    settings: Settings, store: Store, items: list[FieldItem], summary: dict[str, Any]
+) -> None:
     """Replace the field sources in the store and save each item, counting what changed."""
-    summary["removed"] = store.replace_sources("field", [i.record for i in items])["removed"]
+    records = with_countries(settings, [i.record for i in items])
+    summary["removed"] = store.replace_sources("field", records)["removed"]
     for item in items:
         changed = store.save_field_item(
             item.key,
@@ -226,7 +231,7 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
     items, failures, warnings, key = _compute_items(settings, read, matcher, key)
     summary["warnings"] += warnings
     write_atomic(fw.key, format_key(key), private=True, if_changed=True)
-    _save_items(store, items, summary)
+    _save_items(settings, store, items, summary)
     store.replace_failures("fieldwork", failures)
     summary.update(_review(items))
     summary["imported"] = len(items)

@@ -38,6 +38,7 @@ from evidence.pdf import EXTRACTOR_VERSION, Extraction, extract_many
 from evidence.records import CodingRow, PassageRow, make_passage_id
 from evidence.store import Store
 
+from ._countries import with_countries
 from ._zotero import load_annotation_snapshot, sync_zotero
 
 __all__ = [
@@ -76,7 +77,9 @@ def register_sources(
     Files whose size and modification time did not change are not hashed again.
     """
     sources = list(sources)
-    counts = store.replace_sources(origin, [s.as_record() for s in sources])
+    counts = store.replace_sources(
+        origin, with_countries(settings, [s.as_record() for s in sources])
+    )
     known = store.file_hashes()
     missing: list[tuple[str, str, str]] = []
     files = 0

@@ -59,6 +59,8 @@ from evidence.store import (
     write_mirror,
 )
 
+from ._countries import with_countries
+
 __all__ = [
     "ANNOTATIONS_FILE",
     "CODINGS_FILE",
@@ -407,7 +409,9 @@ def _sources(
     versions: list[tuple[str, int]],
 ) -> tuple[list[dict[str, Any]] | None, tuple[tuple[str, str], ...], str]:
     """Return the sources (None: as the store holds them), the skipped entries and the digest."""
-    digest = hashlib.sha256(json.dumps([bibtex, versions]).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps([bibtex, versions, settings.countries], sort_keys=True).encode()
+    ).hexdigest()
     sources: list[dict[str, Any]] | None = None
     skipped: tuple[tuple[str, str], ...] = ()
     # Sources are a function of the BibTeX text and the versions: unchanged, they are not
@@ -416,16 +420,19 @@ def _sources(
     if store.get_meta(META_SOURCES) != digest or held != len(keys):
         parsed = parse_bibtex(bibtex, _bib_path(settings).name)
         by_key = {c: z for z, c in keys.items()}
-        sources = [
-            dataclasses.replace(
-                s,
-                origin="zotero",
-                files=(),
-                zotero_key=by_key[s.key],
-                version=dict(versions)[by_key[s.key]],
-            ).as_record()
-            for s in parsed.sources
-        ]
+        sources = with_countries(
+            settings,
+            [
+                dataclasses.replace(
+                    s,
+                    origin="zotero",
+                    files=(),
+                    zotero_key=by_key[s.key],
+                    version=dict(versions)[by_key[s.key]],
+                ).as_record()
+                for s in parsed.sources
+            ],
+        )
         skipped = parsed.skipped
         digest = "" if skipped else digest
     return sources, skipped, digest

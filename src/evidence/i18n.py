@@ -32,6 +32,17 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "removed_sources": "Sources retirées : {keys}.",
             "new_passages": "{n} passage(s) de plus qu'à la construction précédente ({delta:+d}).",
             "changed_cells": "Cellules dont le nombre de sources a changé :",
+            "open_pdf": "ouvrir le PDF à la page",
+            "legend": "Colonnes :",
+            "gap_map": "Carte des lacunes",
+            "gap_map_caption": (
+                "Chaque bulle a l'aire du nombre de sources du croisement ; les cases "
+                "hachurées n'ont aucune source."
+            ),
+            "changes_since": "Par rapport à la construction du {date} :",
+            "no_change_since": (
+                "Aucun changement dans les données depuis la construction du {date}."
+            ),
             "annex": "Annexe : les passages de chaque cellule",
             "more": "… et {n} autre(s) passage(s) ; voir le classeur Excel de la matrice.",
             "confirmation": (
@@ -71,6 +82,15 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "removed_sources": "Verwijderde bronnen: {keys}.",
             "new_passages": "{n} passage(s) meer dan bij de vorige bouw ({delta:+d}).",
             "changed_cells": "Cellen waarvan het aantal bronnen veranderde:",
+            "open_pdf": "de pdf openen op de pagina",
+            "legend": "Kolommen:",
+            "gap_map": "Kaart van de lacunes",
+            "gap_map_caption": (
+                "Elke bel heeft de oppervlakte van het aantal bronnen van de combinatie; "
+                "gearceerde vakken hebben geen enkele bron."
+            ),
+            "changes_since": "Vergeleken met de bouw van {date}:",
+            "no_change_since": "Geen veranderingen in de gegevens sinds de bouw van {date}.",
             "annex": "Bijlage: de passages van elke cel",
             "more": "… en nog {n} passage(s); zie de Excel-werkmap van de matrix.",
             "confirmation": (
@@ -110,6 +130,15 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "removed_sources": "Sources removed: {keys}.",
             "new_passages": "{n} passage(s) more than in the previous build ({delta:+d}).",
             "changed_cells": "Cells whose number of sources changed:",
+            "open_pdf": "open the PDF at the page",
+            "legend": "Columns:",
+            "gap_map": "Evidence gap map",
+            "gap_map_caption": (
+                "Each bubble's area is the number of sources of the crossing; hatched "
+                "squares have no source."
+            ),
+            "changes_since": "Compared with the build of {date}:",
+            "no_change_since": "No change in the data since the build of {date}.",
             "annex": "Annex: the passages of each cell",
             "more": "… and {n} more passage(s); see the matrix workbook in Excel.",
             "confirmation": (
@@ -528,6 +557,72 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "quote_close": "”",
             "colon": ": ",
             "field_letter": "F",
+        },
+    },
+    # country names shown for the codes evidence.places gives
+    "country": {
+        "fr": {
+            "AT": "Autriche",
+            "AU": "Australie",
+            "BE": "Belgique",
+            "CA": "Canada",
+            "CH": "Suisse",
+            "DE": "Allemagne",
+            "DK": "Danemark",
+            "ES": "Espagne",
+            "FI": "Finlande",
+            "FR": "France",
+            "GB": "Royaume-Uni",
+            "IE": "Irlande",
+            "IT": "Italie",
+            "LU": "Luxembourg",
+            "NL": "Pays-Bas",
+            "NO": "Norvège",
+            "PT": "Portugal",
+            "SE": "Suède",
+            "US": "États-Unis",
+        },
+        "nl": {
+            "AT": "Oostenrijk",
+            "AU": "Australië",
+            "BE": "België",
+            "CA": "Canada",
+            "CH": "Zwitserland",
+            "DE": "Duitsland",
+            "DK": "Denemarken",
+            "ES": "Spanje",
+            "FI": "Finland",
+            "FR": "Frankrijk",
+            "GB": "Verenigd Koninkrijk",
+            "IE": "Ierland",
+            "IT": "Italië",
+            "LU": "Luxemburg",
+            "NL": "Nederland",
+            "NO": "Noorwegen",
+            "PT": "Portugal",
+            "SE": "Zweden",
+            "US": "Verenigde Staten",
+        },
+        "en": {
+            "AT": "Austria",
+            "AU": "Australia",
+            "BE": "Belgium",
+            "CA": "Canada",
+            "CH": "Switzerland",
+            "DE": "Germany",
+            "DK": "Denmark",
+            "ES": "Spain",
+            "FI": "Finland",
+            "FR": "France",
+            "GB": "United Kingdom",
+            "IE": "Ireland",
+            "IT": "Italy",
+            "LU": "Luxembourg",
+            "NL": "Netherlands",
+            "NO": "Norway",
+            "PT": "Portugal",
+            "SE": "Sweden",
+            "US": "United States",
         },
     },
 }

@@ -11,14 +11,17 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pymupdf
 import pytest
 from _matrix_store import make_matrix_store
 
+import evidence
 from evidence.coding import load_codebook
 from evidence.i18n import TEXTS
-from evidence.report import CHROMIUM_HEADLESS
+from evidence.report import CHROMIUM_HEADLESS, render_cell_annex, render_documents
 from evidence.store import open_store
 from evidence.workbook._explore import Explorer, find_files_base
 
@@ -199,7 +202,7 @@ class _DevTools:
     def __init__(self, url: str) -> None:
         import websocket
 
-        self.ws = websocket.create_connection(url, timeout=60, suppress_origin=True)
+        self.ws = websocket.create_connection(url, timeout=180, suppress_origin=True)
         self.next_id = 0
 
     def send(self, method: str, **params: object) -> dict:
@@ -272,8 +275,145 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+# Twenty searches and filter changes in a row, as a person makes them: (what changes, value).
+# The state accumulates; after each one the matrix on screen must be what
+# ``evidence matrix --json`` gives for the same filters.
+STEPS: list[tuple[str, object]] = [
+    ("search", "burnout"),
+    ("search", "agression"),
+    ("kinds", ["terrain"]),
+    ("kinds", ["littérature"]),
+    ("kinds", []),
+    ("langs", ["fr"]),
+    ("langs", ["en"]),
+    ("langs", []),
+    ("search", "l'épuisement"),
+    ("search", "peur OR fear"),
+    ("search", ""),
+    ("countries", ["Belgique"]),
+    ("countries", ["UK"]),
+    ("countries", []),
+    ("context", ["Asile de nuit"]),
+    ("context", []),
+    ("provenance", "personnes"),
+    ("provenance", "personnes et règles"),
+    ("within", "source"),
+    ("search", "sans-abri"),
+]
+_CLI_FLAGS = {"kinds": "--kind", "langs": "--lang", "countries": "--country"}
+_CHOICES = {
+    "kinds": {"terrain": "field", "littérature": "literature"},
+    "context": {"Asile de nuit": "setting.shelter"},
+    "provenance": {"personnes": "human", "personnes et règles": "rules"},
+}
+
+
+def _cli_args(state: dict[str, object]) -> list[str]:
+    args = ["matrix", "--rows", "form", "--cols", "cons", "--json"]
+    if state.get("search"):
+        args += ["--search", str(state["search"])]
+    for name, flag in _CLI_FLAGS.items():
+        for value in state.get(name, []):  # type: ignore[attr-defined]
+            args += [flag, _CHOICES.get(name, {}).get(value, value)]
+    for value in state.get("context", []):  # type: ignore[attr-defined]
+        args += ["--context", _CHOICES["context"][value]]
+    if "provenance" in state:
+        args += ["--provenance", _CHOICES["provenance"][str(state["provenance"])]]
+    if "within" in state:
+        args += ["--within", str(state["within"])]
+    return args
+
+
+def _expected(root: Path, state: dict[str, object]) -> dict[str, str]:
+    """The matrix as the command line gives it for ``state``: cell -> count on its button."""
+    done = subprocess.run(
+        [sys.executable, "-m", "evidence.cli", "-C", str(root), *_cli_args(state)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return {
+        f"{c['row']}:{c['col']}": str(c["sources"]) if c["sources"] else "·"
+        for c in json.loads(done.stdout)
+    }
+
+
+_SHOWN = (
+    "Object.fromEntries([...document.querySelectorAll('.evidence-cell')].map(b => "
+    "[[...b.classList].find(c => c.startsWith('evidence-at-')).slice(12), b.innerText.trim()]))"
+)
+
+
+def _act(tools: _DevTools, name: str, value: object) -> None:
+    """Change one control in the page the way a person does."""
+    if name == "search":
+        tools.evaluate(
+            "(() => { const e = document.querySelector('.evidence-search input');"
+            " e.focus(); e.select(); return true; })()"
+        )
+        key = {"key": "Backspace", "code": "Backspace", "windowsVirtualKeyCode": 8}
+        tools.send("Input.dispatchKeyEvent", type="keyDown", **key)
+        tools.send("Input.dispatchKeyEvent", type="keyUp", **key)
+        if value:
+            tools.send("Input.insertText", text=str(value))
+        enter = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
+        tools.send("Input.dispatchKeyEvent", type="keyDown", text="\r", **enter)
+        tools.send("Input.dispatchKeyEvent", type="keyUp", **enter)
+    elif name == "within":
+        tools.evaluate(
+            "[...document.querySelectorAll('.evidence-filter-within button')]"
+            f".find(b => b.innerText.trim() === {json.dumps(value)}).click() ?? true"
+        )
+    else:
+        wanted = value if isinstance(value, list) else [value]
+        tools.evaluate(
+            f"(() => {{ const s = document.querySelector('.evidence-filter-{name} select');"
+            f" const wanted = {json.dumps(wanted)};"
+            " for (const o of s.options) o.selected = wanted.includes(o.textContent.trim());"
+            " s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()"
+        )
+
+
+def _wait_shown(tools: _DevTools, expected: dict[str, str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    shown: object = None
+    while time.monotonic() < deadline:
+        shown = tools.evaluate(_SHOWN)
+        if shown == expected:
+            failure = tools.evaluate("document.querySelector('.evidence-failure').innerText")
+            assert not str(failure).strip(), failure
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"the page shows {shown}, the command line {expected}")
+
+
+def _write_chapter(root: Path) -> Path:
+    """Write an HTML chapter annex of the workbook into root/reports, as a build does."""
+    reports = root / "reports"
+    reports.mkdir(exist_ok=True)
+    with evidence.open_workbook(root) as wb:
+        matrix = wb.matrix("form", "cons")
+        cells = wb.matrix_passages(matrix, lang="fr", link_base=wb.report_link_base())
+        annex = render_cell_annex(cells, wb.labels("fr"), "fr")
+    source = reports / "annex.source.md"
+    source.write_text(annex, encoding="utf-8")
+    (root / "refs.bib").write_text("", encoding="utf-8")
+    render_documents(
+        source, "annex", reports, bibliography=root / "refs.bib", lang="fr", title="t", pdf=False
+    )
+    return reports / "annex.html"
+
+
+_OPENS = (
+    "(async (href, base) => {{ const url = new URL(href, base);"
+    " const r = await fetch(url.href.split('#')[0]);"
+    " return [url.pathname, url.hash, r.status, r.headers.get('content-type')]; }})({}, {})"
+)
+
+
 @pytest.mark.slow
-def test_in_a_real_browser_the_matrix_renders_and_a_cell_shows_passages(tmp_path: Path) -> None:
+def test_in_a_real_browser_every_search_and_filter_reaches_the_matrix(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     pytest.importorskip("websocket")
@@ -285,6 +425,18 @@ def test_in_a_real_browser_the_matrix_renders_and_a_cell_shows_passages(tmp_path
         encoding="utf-8",
     )
     shutil.copy(REPO / "notebooks" / "04_explore.ipynb", root / "04_explore.ipynb")
+    (root / "pdfs").mkdir()
+    pdf = pymupdf.open()
+    for _ in range(3):
+        pdf.new_page().insert_text((72, 72), "Une agression au guichet.")
+    pdf.save(root / "pdfs" / "dubois2021.pdf")
+    chapter = _write_chapter(root)
+    states, state = [], {}
+    for name, value in STEPS:
+        state = {**state, name: value}
+        states.append(state)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        expectations = list(pool.map(lambda st: _expected(root, st), states))
     port, token = _free_port(), secrets.token_hex(16)
     jupyter_dirs = {
         name: tmp_path / name.lower()
@@ -349,8 +501,8 @@ def test_in_a_real_browser_the_matrix_renders_and_a_cell_shows_passages(tmp_path
         tools.wait_for(f"{panel}?.sessionContext?.session?.kernel?.status === 'idle'", 180)
         tools.evaluate(
             f"(() => {{ const p = {panel}; window.jupyterapp.shell.activateById(p.id);"
-            " return window.jupyterapp.commands.execute('notebook:run-all-cells')"
-            ".then(() => true); })()"
+            # Not awaited: on a busy machine the run outlasts one DevTools reply.
+            " window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; })()"
         )
         n_cells = tools.wait_for("document.querySelectorAll('.evidence-cell').length", 180)
         assert n_cells == 4  # two forms of violence by two consequences
@@ -365,6 +517,41 @@ def test_in_a_real_browser_the_matrix_renders_and_a_cell_shows_passages(tmp_path
             "[...document.querySelectorAll('.evidence-passages mark')].map(m => m.textContent)"
         )
         assert {"agression", "épuisement", "burnout"} <= set(marks)  # type: ignore[arg-type]
+        # The citation opens the PDF at its page through the Jupyter server; Zotero's in Zotero.
+        links = tools.evaluate(
+            "[...document.querySelectorAll('.evidence-passages a.evidence-open')]"
+            ".map(a => a.getAttribute('href'))"
+        )
+        dubois = next(h for h in links if "dubois2021" in h)  # type: ignore[union-attr]
+        assert dubois == "/files/pdfs/dubois2021.pdf#page=1"
+        assert any(h.startswith("zotero://open-pdf/library/items/ATT12345") for h in links)  # type: ignore[union-attr]
+        page = f"http://127.0.0.1:{port}/lab"
+        opened = tools.evaluate(_OPENS.format(json.dumps(dubois), json.dumps(page)))
+        assert opened == ["/files/pdfs/dubois2021.pdf", "#page=1", 200, "application/pdf"]
+        # So does the HTML chapter, served by the same Jupyter server (or read from disk).
+        html_chapter = f"http://127.0.0.1:{port}/files/reports/{chapter.name}"
+        hrefs = tools.evaluate(
+            f"fetch({json.dumps(html_chapter)}).then(r => r.text()).then(t =>"
+            " [...new DOMParser().parseFromString(t, 'text/html').querySelectorAll('a')]"
+            ".map(a => a.getAttribute('href')).filter(h => h.includes('.pdf')))"
+        )
+        assert "../pdfs/dubois2021.pdf#page=1" in hrefs  # type: ignore[operator]
+        opened = tools.evaluate(
+            _OPENS.format(json.dumps("../pdfs/dubois2021.pdf#page=1"), json.dumps(html_chapter))
+        )
+        assert opened == ["/files/pdfs/dubois2021.pdf", "#page=1", 200, "application/pdf"]
+        # Twenty searches and filter changes in a row: every one reaches the matrix.
+        for (name, value), expected in zip(STEPS, expectations, strict=True):
+            _act(tools, name, value)
+            _wait_shown(tools, expected)
+        hits = str(tools.evaluate("document.querySelector('.evidence-hits')?.innerText ?? ''"))
+        assert "passage(s) correspondent" in hits  # "sans-abri": no syntax error
+        # The country filter offers what the library holds; an empty one would be disabled.
+        countries = tools.evaluate(
+            "[...document.querySelector('.evidence-filter-countries select').options]"
+            ".map(o => o.textContent.trim())"
+        )
+        assert countries == ["Belgique", "UK"]
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         tools.screenshot(ARTIFACTS / "explore.png")
         assert (ARTIFACTS / "explore.png").stat().st_size > 10_000

@@ -21,7 +21,8 @@ from evidence.analysis import (
 from evidence.config import Settings
 from evidence.errors import ConfigError
 from evidence.pdf import extract_pdf
-from evidence.store import open_store
+from evidence.places import find_country
+from evidence.store import RANK_LIMIT, open_store
 from evidence.workbook import (
     Workbook,
     run_briefs,
@@ -100,19 +101,25 @@ def cmd_code(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    """``evidence search``: full-text search of the passages."""
+    """``evidence search``: search the passages; say how many match and how to see more."""
     with open_store(settings.store) as store:
-        hits = store.search(args.query, args.limit)
+        hits, _ranked, matches = store.search_page(args.query, args.limit)
+    more = f"{RANK_LIMIT:,}+" if matches > RANK_LIMIT else f"{matches:,}"
+    head = f"{more} passage(s) match" + (
+        f"; the first {len(hits)} shown (--limit N shows more)" if matches > len(hits) else ""
+    )
     emit(
         args,
         hits,
         lambda hs: "\n".join(
-            [
+            [head]
+            + [
                 f"{h['source_key']}, p. {h['page_label']} [{h['section']}, {h['lang']}] {h['id']}\n"
                 f"    {h['snippet']}"
                 for h in hs
             ]
-            or ["no passage matches"]
+            if hs
+            else ["no passage matches"]
         ),
     )
     return EXIT_OK
@@ -135,7 +142,8 @@ def _matrix_filters(args: argparse.Namespace) -> MatrixFilters:
         kinds=tuple(args.kind),
         langs=tuple(args.lang),
         years=_years(args.years),
-        countries=tuple(args.country),
+        # A country by name or code, in any of the languages (Belgique, België, BE).
+        countries=tuple(find_country(c) or c for c in args.country),
         context=tuple(args.context),
         context_within=args.context_within,
     )

@@ -64,9 +64,14 @@ def _add_library(add: _Add) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--ocr", action="store_true", help="OCR image-only pages (needs Tesseract)")
     add("code", _commands.cmd_code, "apply codebook.yml and the human decisions to passages")
-    p = add("search", _commands.cmd_search, "full-text search of passages (FTS5 syntax)")
+    p = add(
+        "search",
+        _commands.cmd_search,
+        "search the passages: plain words match their inflections (violences sans-abri); "
+        "FTS5 syntax with AND, OR, NOT, NEAR, * or after fts:",
+    )
     p.add_argument("query")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=int, default=20, help="hits shown (default 20)")
 
 
 def _add_matrix(add: _Add) -> None:
@@ -134,7 +139,7 @@ def _add_matrix_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--country",
         metavar="NAME",
-        help="keep sources of this country or region (repeatable)",
+        help="keep sources of this country, by name or code: Belgique, België, BE (repeatable)",
         action="append",
         default=[],
     )
@@ -156,7 +161,7 @@ def _add_matrix_filters(p: argparse.ArgumentParser) -> None:
         "--search",
         default="",
         metavar="QUERY",
-        help="keep passages matching this full-text query (FTS5 syntax)",
+        help="keep passages matching this search (plain words, or FTS5 syntax)",
     )
 
 

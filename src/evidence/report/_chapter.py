@@ -168,6 +168,14 @@ def _provenance(p: pd.Series | dict[str, object], lang: str, both: bool) -> str:
     return " · ".join(words)
 
 
+def _opening(p: pd.Series | dict[str, object], lang: str) -> str:
+    """Return `` · [open the PDF](link)`` for a passage with a link to its page, else ""."""
+    link = p.get("link")
+    if not isinstance(link, str) or not link:
+        return ""
+    return f" · [{chapter_text('open_pdf', lang)}]({link.replace(')', '%29').replace(' ', '%20')})"
+
+
 def render_quotes(
     quotes: pd.DataFrame,
     labels: dict[str, str],
@@ -187,7 +195,7 @@ def render_quotes(
         lines.append(f"> {escape_markdown(str(q['text']))}")
         lines.append(
             f"> {cite(str(q['source_key']), str(q['page_label']), refs)} · "
-            f"*{_provenance(q, lang, both)}*"
+            f"*{_provenance(q, lang, both)}*{_opening(q, lang)}"
         )
         lines.append("")
     return "\n".join(lines).rstrip()
@@ -215,7 +223,7 @@ def render_cell_annex(
         lines += [
             f"- {open_q}{escape_markdown(str(p['text']))}{close_q} "
             f"{cite(str(p['source_key']), str(p['page_label']), refs)} · "
-            f"*{_provenance(p, lang, both)}*"
+            f"*{_provenance(p, lang, both)}*{_opening(p, lang)}"
             for _, p in shown.iterrows()
         ]
         if len(group) > len(shown):

@@ -84,6 +84,7 @@ class Explorer:
             continuous_update=False,
             layout=w.Layout(width="70%"),
         )
+        self.search.add_class("evidence-search")
         self.search_info = w.HTML()
         self.more = w.Button(description=t["show_more"], layout=w.Layout(display="none"))
         self.more.add_class("evidence-more")
@@ -153,18 +154,21 @@ class Explorer:
             if codebook.codes[c].facet in _CONTEXT_FACETS
         ]
         self.context = _choices(t["context"], context, rows=6, empty=empty)
-        return [
-            self.rows,
-            self.cols,
-            self.within,
-            self.provenance,
-            self.min_score,
-            self.kinds,
-            self.langs,
-            self.years,
-            self.countries,
-            self.context,
-        ]
+        controls = {
+            "rows": self.rows,
+            "cols": self.cols,
+            "within": self.within,
+            "provenance": self.provenance,
+            "min-score": self.min_score,
+            "kinds": self.kinds,
+            "langs": self.langs,
+            "years": self.years,
+            "countries": self.countries,
+            "context": self.context,
+        }
+        for name, control in controls.items():
+            control.add_class(f"evidence-filter-{name}")  # for styles and the browser test
+        return list(controls.values())
 
     def _languages(self) -> list[str]:
         codings = self.data.codings
@@ -172,8 +176,11 @@ class Explorer:
             return []
         return sorted(str(x) for x in codings["lang"].dropna().unique())
 
-    def _countries(self) -> list[str]:
-        return sorted({str(c) for c in self.data.sources["country"] if isinstance(c, str) and c})
+    def _countries(self) -> list[tuple[str, str]]:
+        """The countries the library holds, named in the explorer's language, by name."""
+        names = texts("country", self.lang)
+        held = {str(c) for c in self.data.sources["country"] if isinstance(c, str) and c}
+        return sorted(((names.get(c, c), c) for c in held), key=lambda o: o[0].casefold())
 
     def _year_range(self) -> w.IntRangeSlider:
         years = pd.to_numeric(self.data.sources["year"], errors="coerce").dropna().astype(int)
@@ -365,6 +372,7 @@ class Explorer:
         button.style.text_color = "white" if dark else "black"
         button.add_class("evidence-cell")
         button.add_class(f"evidence-cell-{i}-{j}")
+        button.add_class(f"evidence-at-{row}:{col}")
         button.on_click(lambda _b, r=row, c=col: self._safely(self.select_cell, r, c))
         return button
 

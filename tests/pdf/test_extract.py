@@ -178,11 +178,13 @@ def test_public_api_is_what_the_store_and_pipeline_call():
         "CODED_SECTIONS",
         "ENGINE",
         "EXTRACTOR_VERSION",
+        "NEEDS_OCR",
         "SECTIONS",
         "Extraction",
         "Passage",
         "extract_many",
         "extract_pdf",
+        "ocr_languages",
     ]
     assert set(CODED_SECTIONS) <= set(SECTIONS)
     assert "references" not in CODED_SECTIONS and "table" not in CODED_SECTIONS

@@ -33,7 +33,15 @@ from evidence.workbook import (
     run_sync,
 )
 
-from ._output import build_text, emit, failures_text, fieldwork_text, skipped_text, sync_text
+from ._output import (
+    build_text,
+    emit,
+    failures_text,
+    fieldwork_text,
+    ocr_text,
+    skipped_text,
+    sync_text,
+)
 
 __all__ = [
     "EXIT_FAILED_ITEMS",
@@ -74,7 +82,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             f"extract: {s['documents']} document(s) processed, {s['unchanged']} unchanged, "
             f"{s['passages']} passages written; status {s['status']}"
         )
-        return "\n".join([head, *failures_text(failed)])
+        return "\n".join([head, *failures_text(failed), *ocr_text(s["needs_ocr"])])
 
     emit(args, summary, text)
     return EXIT_FAILED_ITEMS if failed else EXIT_OK
@@ -142,8 +150,8 @@ def _matrix_filters(args: argparse.Namespace) -> MatrixFilters:
         kinds=tuple(args.kind),
         langs=tuple(args.lang),
         years=_years(args.years),
-        # A country by name or code, in any of the languages (Belgique, België, BE).
-        countries=tuple(find_country(c) or c for c in args.country),
+        # A country as written and as its code: Belgique, België and BE all find BE.
+        countries=tuple(dict.fromkeys(x for c in args.country for x in (c, find_country(c)) if x)),
         context=tuple(args.context),
         context_within=args.context_within,
     )
@@ -245,7 +253,11 @@ def cmd_passages(args: argparse.Namespace, settings: Settings | None) -> int:
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """``evidence status``: what the store holds and every item that failed."""
     with open_store(settings.store) as store:
-        data = {**store.counts(), "failures": store.failures()}
+        data = {
+            **store.counts(),
+            "failures": store.failures(),
+            "needs_ocr": store.pages_needing_ocr(),
+        }
 
     def text(d: dict[str, Any]) -> str:
         head = (
@@ -253,7 +265,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             f"{d['passages']} passages ({d['annotations']} annotations), codings "
             + (", ".join(f"{k}: {v}" for k, v in d["codings"].items()) or "none")
         )
-        return "\n".join([head, *failures_text(d["failures"])])
+        return "\n".join([head, *failures_text(d["failures"]), *ocr_text(d["needs_ocr"])])
 
     emit(args, data, text)
     return EXIT_FAILED_ITEMS if data["failures"] else EXIT_OK

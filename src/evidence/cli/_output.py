@@ -13,6 +13,7 @@ __all__ = [
     "emit",
     "failures_text",
     "fieldwork_text",
+    "ocr_text",
     "skipped_text",
     "sync_text",
 ]
@@ -33,6 +34,16 @@ def failures_text(failures: Sequence[dict[str, str]]) -> list[str]:
         for f in failures
     ]
     return ([f"{len(failures)} item(s) failed:"] + lines) if failures else []
+
+
+def ocr_text(needs_ocr: Sequence[dict[str, Any]]) -> list[str]:
+    """Return the lines listing documents with pages that OCR would read (none: no line)."""
+    if not needs_ocr:
+        return []
+    lines = [f"{len(needs_ocr)} document(s) with pages only OCR can read (evidence extract --ocr):"]
+    for d in needs_ocr:
+        lines += [f"  ◌ {d['source_key']}: {d['path']}: {page}" for page in d["pages"]]
+    return lines
 
 
 def skipped_text(skipped: Sequence[dict[str, str]]) -> str:
@@ -70,9 +81,13 @@ def build_text(s: dict[str, Any]) -> str:
     ]
     if s.get("chapters"):
         lines.append("  chapters: " + ", ".join(p for p in s["chapters"] if p.endswith(".html")))
+    elif s.get("up_to_date"):
+        lines.append(
+            "  chapters: up to date, nothing they are made from changed since the last build"
+        )
     if s.get("briefs"):
         lines.append("  briefs: " + ", ".join(p for p in s["briefs"] if p.endswith(".md")))
-    return "\n".join(lines + failures_text(s["failures"]))
+    return "\n".join(lines + failures_text(s["failures"]) + ocr_text(s.get("needs_ocr", [])))
 
 
 def fieldwork_text(summary: dict[str, Any], *, review: bool = False) -> str:

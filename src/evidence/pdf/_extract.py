@@ -70,8 +70,9 @@ __all__ = [
 ENGINE = {"pymupdf": pymupdf.VersionBind, "mupdf": pymupdf.VersionFitz}
 #: The extraction key stored with every document: the extractor's own version and the
 #: engine's. A document extracted under another key is extracted again, since another
-#: MuPDF may order or join words differently (and so change passage ids).
-EXTRACTOR_VERSION = f"1.3+pymupdf-{ENGINE['pymupdf']}+mupdf-{ENGINE['mupdf']}"
+#: MuPDF may order or join words differently (and so change passage ids). 1.4: lines
+#: read by OCR are joined into paragraphs as a text layer's are.
+EXTRACTOR_VERSION = f"1.4+pymupdf-{ENGINE['pymupdf']}+mupdf-{ENGINE['mupdf']}"
 SECTIONS = ("body", "abstract", "heading", "footnote", "caption", "table", "references")
 CODED_SECTIONS = ("body", "abstract", "footnote", "caption")
 

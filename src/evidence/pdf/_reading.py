@@ -14,10 +14,15 @@ import pymupdf
 from ._document import MUPDF_ERRORS, describe_error, has_images, ocr_languages, read_words
 from ._layout import PageText, read_lines
 
-__all__ = ["GARBLED_PAGE", "OCR_HINT", "page_warnings", "read_pages"]
+__all__ = ["GARBLED_PAGE", "NEEDS_OCR", "OCR_HINT", "join_ocr_lines", "page_warnings", "read_pages"]
 
 GARBLED_PAGE = 0.25  # share of unreadable characters that flags a page
 OCR_HINT = "OCR it with `evidence extract --ocr` (Tesseract with the fra and nld packs)"
+_IMAGE_ONLY = "images without a text layer (scanned?)"
+_GARBLED = "unreadable text (fonts without a Unicode map) left out"
+#: what the warnings of a document with pages that OCR would read say about those pages
+NEEDS_OCR = (_IMAGE_ONLY, _GARBLED)
+_PARAGRAPH_GAP = 0.75  # in line heights: a wider gap between two OCR lines starts a paragraph
 
 
 def read_pages(
@@ -67,7 +72,7 @@ def _read_page(
         except MUPDF_ERRORS as exc:
             notes.setdefault(f"error:OCR failed ({describe_error(exc)})", []).append(index)
         else:
-            text = read_lines(words, index, box.width, box.height)
+            text = read_lines(join_ocr_lines(words), index, box.width, box.height)
             notes.setdefault("ocr", []).append(index)
     elif garbled:
         notes.setdefault("garbled", []).append(index)
@@ -76,6 +81,43 @@ def _read_page(
     elif blank and has_images(page):
         notes.setdefault("image_only", []).append(index)
     return text
+
+
+def join_ocr_lines(words: list[tuple]) -> list[tuple]:
+    """Return OCR words with their lines grouped into paragraphs the way a text layer is.
+
+    Tesseract often makes each line of a scan a block of its own, and blocks become
+    passages; here consecutive lines of one column whose gap is under ``_PARAGRAPH_GAP`` of
+    a line's height share a block, so a paragraph is one passage as in a born-digital PDF.
+    """
+    lines: dict[tuple[int, int], list[tuple]] = {}
+    for w in words:
+        lines.setdefault((w[5], w[6]), []).append(w)
+    out: list[tuple] = []
+    block, line_no = -1, 0
+    prev: tuple[float, float, float, float] | None = None
+    for key in lines:  # Tesseract's reading order
+        ws = lines[key]
+        box = (
+            min(w[0] for w in ws),
+            min(w[1] for w in ws),
+            max(w[2] for w in ws),
+            max(w[3] for w in ws),
+        )
+        height = max(box[3] - box[1], 1.0)
+        same = (
+            prev is not None
+            and 0 <= box[1] - prev[3] <= _PARAGRAPH_GAP * height + 1
+            and box[0] < prev[2]
+            and prev[0] < box[2]
+        )
+        if same:
+            line_no += 1
+        else:
+            block, line_no = block + 1, 0
+        out += [(*w[:5], block, line_no, n) for n, w in enumerate(ws)]
+        prev = box
+    return out
 
 
 def _label_list(labels: list[str], indices: list[int], limit: int = 10) -> str:
@@ -93,11 +135,9 @@ def page_warnings(notes: dict[str, list[int]], labels: list[str], ocr: bool) -> 
             out.append(f"{where}: cannot be read ({key[6:]}); the other pages are kept")
         elif key == "image_only":
             hint = "OCR is not available: install Tesseract" if ocr else OCR_HINT
-            out.append(f"{where}: images without a text layer (scanned?): {hint}")
+            out.append(f"{where}: {_IMAGE_ONLY}: {hint}")
         elif key == "garbled":
-            out.append(
-                f"{where}: unreadable text (fonts without a Unicode map) left out: {OCR_HINT}"
-            )
+            out.append(f"{where}: {_GARBLED}: {OCR_HINT}")
         elif key == "garbage":
             out.append(
                 f"{where}: a few unreadable characters (fonts without a Unicode map) left out"

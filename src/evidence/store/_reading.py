@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from evidence.errors import SearchSyntaxError
+from evidence.pdf import NEEDS_OCR
 from evidence.records import DocumentRow
 
 from ._core import StoreCore, parse_ints
@@ -44,20 +46,43 @@ class StoreReads(StoreCore):
         ).fetchall()
         return [DocumentRow(*r) for r in rows]
 
-    def documents_to_extract(self, extractor_version: str) -> list[DocumentRow]:
-        """Return documents whose content or extractor changed since they were extracted.
+    def documents_to_extract(
+        self, extractor_version: str, *, ocr: bool = False
+    ) -> list[DocumentRow]:
+        """Return documents whose content or extractor changed since they were extracted,
+        and with ``ocr`` those with pages that OCR would read (:meth:`pages_needing_ocr`).
 
         Field notes are not PDFs: ``save_field_item`` writes their passages.
         """
         field = {k for (k,) in self.db.execute("SELECT key FROM sources WHERE kind = 'field'")}
+        scanned = {d["id"] for d in self.pages_needing_ocr()} if ocr else set()
         return [
             d
             for d in self.documents()
             if d.status != "missing"
             and d.sha256
             and d.source_key not in field
-            and (d.extracted_sha256 != d.sha256 or d.extractor_version != extractor_version)
+            and (
+                d.extracted_sha256 != d.sha256
+                or d.extractor_version != extractor_version
+                or d.id in scanned
+            )
         ]
+
+    def pages_needing_ocr(self) -> list[dict[str, Any]]:
+        """Return the documents with pages that OCR would read (image-only pages, text
+        without a Unicode map): id, source key, path, and what their warning or reason says."""
+        out = []
+        for doc_id, key, path, status, reason, warnings in self.db.execute(
+            "SELECT id, source_key, path, status, reason, warnings FROM documents "
+            "WHERE warnings != '[]' OR status = 'no_text' ORDER BY source_key, path"
+        ):
+            said = [w for w in json.loads(warnings or "[]") if any(m in w for m in NEEDS_OCR)]
+            if status == "no_text" and "--ocr" in reason:
+                said.insert(0, reason)
+            if said:
+                out.append({"id": doc_id, "source_key": key, "path": path, "pages": said})
+        return out
 
     def passages_to_code(
         self, version: str, sections: Sequence[str]
@@ -286,6 +311,23 @@ class StoreReads(StoreCore):
             compiled, "SELECT count(*), group_concat(rowid) FROM {table} WHERE {table} MATCH ?", ()
         )[0]
         return parse_ints(text, n)
+
+    def data_digest(self) -> str:
+        """Return a digest of what the store holds, cheap enough for every build: each source
+        as read, each document's content hash, status and the extractor and codebook versions
+        applied, and the passages and codings in brief (counts and sums by origin)."""
+        digest = hashlib.sha256()
+        for sql in (
+            "SELECT key, kind, origin, version, country, data FROM sources ORDER BY key",
+            "SELECT source_key, path, sha256, status, extracted_sha256, extractor_version, "
+            "coded_version FROM documents ORDER BY source_key, path",
+            "SELECT count(*), coalesce(max(rowid), 0) FROM passages",
+            "SELECT origin, count(*), total(negated), total(passage_rowid), total(score), "
+            "max(provenance) FROM codings GROUP BY origin ORDER BY origin",
+        ):
+            for row in self.db.execute(sql):
+                digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+        return digest.hexdigest()
 
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Return the result of a read-only query as a DataFrame."""

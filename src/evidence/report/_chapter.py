@@ -104,24 +104,41 @@ def _count(row: pd.Series, both: bool, field_letter: str) -> str:
     return f"{total} ({' · '.join(p for p in parts if p)})"
 
 
+_SHORT_HEADER = 12  # column labels longer than this are numbered, with a legend
+
+
 def render_evidence_table(
     matrix: pd.DataFrame, labels: dict[str, str], *, both: bool = False, lang: str = "fr"
 ) -> str:
     """Return the matrix as a Markdown table of source counts, with code labels.
 
     With ``both`` (a chapter counting literature and field material), each count says how
-    many sources are literature (L) and field material (T, V or F).
+    many sources are literature (L) and field material (T, V or F). So that the table fits
+    a printed page (HTML, PDF and DOCX alike), long column labels become numbers explained
+    in a legend under the table, and the row labels get the widest column.
     """
     letter = i18n.text("common", "field_letter", lang)
     cells = {(r["row"], r["col"]): _count(r, both, letter) for _, r in matrix.iterrows()}
     rows = list(dict.fromkeys(matrix["row"]))
     cols = list(dict.fromkeys(matrix["col"]))
-    head = "| | " + " | ".join(labels.get(c, c) for c in cols) + " |"
-    rule = "|---|" + "|".join("---:" for _ in cols) + "|"
+    names = [labels.get(c, c) for c in cols]
+    numbered = any(len(n) > _SHORT_HEADER for n in names)
+    heads = [str(i) for i in range(1, len(cols) + 1)] if numbered else names
+    # pandoc sizes the columns by the dashes of this line once it is longer than 72
+    # characters: the row labels get about 40 % of the width, the counts share the rest.
+    count_dashes = 10 if both else 6
+    label_dashes = max(40, 80 - count_dashes * len(cols))
+    head = "| | " + " | ".join(escape_markdown(h) for h in heads) + " |"
+    rule = f"|:{'-' * label_dashes}|" + "|".join("-" * count_dashes + ":" for _ in cols) + "|"
     body = [
-        f"| {labels.get(r, r)} | " + " | ".join(cells[(r, c)] for c in cols) + " |" for r in rows
+        f"| {escape_markdown(labels.get(r, r))} | " + " | ".join(cells[(r, c)] for c in cols) + " |"
+        for r in rows
     ]
-    return "\n".join([head, rule, *body])
+    table = "\n".join([head, rule, *body])
+    if not numbered:
+        return table
+    legend = " · ".join(f"**{i}** {escape_markdown(n)}" for i, n in enumerate(names, start=1))
+    return f"{table}\n\n*{chapter_text('legend', lang)}* {legend}"
 
 
 def compute_key_quotes(
@@ -245,11 +262,18 @@ def compute_snapshot(per_source: Mapping[str, int], matrix: pd.DataFrame) -> dic
 
 
 def compute_changes(current: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
-    """Return what changed from ``baseline`` to ``current`` (two ``compute_snapshot`` results)."""
+    """Return what changed from ``baseline`` to ``current`` (two ``compute_snapshot`` results).
+
+    ``baseline`` is the previous build's snapshot; its ``built`` date (when that build was
+    made) and ``since`` date (since when its data had not changed), when given, say when.
+    The same data again is ``unchanged`` since ``since``.
+    """
     if not baseline:
         return {"first_build": True}
     old_s, new_s = baseline.get("sources", {}), current.get("sources", {})
     old_c, new_c = baseline.get("cells", {}), current.get("cells", {})
+    if old_s == new_s and old_c == new_c:
+        return {"first_build": False, "unchanged": True, "since": baseline.get("since", "")}
     cells = {
         k: (old_c.get(k, 0), new_c.get(k, 0))
         for k in sorted({*old_c, *new_c})
@@ -257,6 +281,8 @@ def compute_changes(current: dict[str, Any], baseline: dict[str, Any]) -> dict[s
     }
     return {
         "first_build": False,
+        "unchanged": False,
+        "since": baseline.get("built", ""),
         "new_sources": sorted(set(new_s) - set(old_s)),
         "removed_sources": sorted(set(old_s) - set(new_s)),
         "passages_delta": sum(new_s.values()) - sum(old_s.values()),
@@ -265,24 +291,31 @@ def compute_changes(current: dict[str, Any], baseline: dict[str, Any]) -> dict[s
 
 
 def render_changes(changes: dict[str, Any], labels: dict[str, str], lang: str) -> str:
-    """Return the "what changed since the last build" section."""
+    """Return the "what changed since the last build" section: the differences from the
+    previous build and its date, or that nothing changed and since when."""
     lines = [f"## {chapter_text('changes', lang)}", ""]
     if changes.get("first_build"):
         return "\n".join([*lines, chapter_text("first_build", lang)])
-    body = []
-    if changes["new_sources"]:
+    since = changes.get("since", "")
+    if changes.get("unchanged"):
+        same = chapter_text("no_change_since", lang, date=since) if since else ""
+        return "\n".join([*lines, same or chapter_text("no_change", lang)])
+    body = [chapter_text("changes_since", lang, date=since)] if since else []
+    if changes.get("new_sources"):
         body.append(chapter_text("new_sources", lang, keys=", ".join(changes["new_sources"])))
-    if changes["removed_sources"]:
+    if changes.get("removed_sources"):
         body.append(
             chapter_text("removed_sources", lang, keys=", ".join(changes["removed_sources"]))
         )
-    if changes["passages_delta"]:
+    if changes.get("passages_delta"):
         delta = changes["passages_delta"]
         body.append(chapter_text("new_passages", lang, n=max(delta, 0), delta=delta))
-    if changes["cells"]:
+    if changes.get("cells"):
         body.append(chapter_text("changed_cells", lang))
         body.append("")
         for key, (old, new) in changes["cells"].items():
             row, col = key.split("|")
             body.append(f"- {labels.get(row, row)} × {labels.get(col, col)}: {old} → {new}")
-    return "\n".join(lines + (body or [chapter_text("no_change", lang)]))
+    if len(body) == (1 if since else 0):
+        body.append(chapter_text("no_change", lang))
+    return "\n".join(lines + body)

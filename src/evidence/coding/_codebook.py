@@ -8,9 +8,12 @@ line and the code id. Line numbers come from the YAML composer's node marks.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
 from pathlib import Path
@@ -129,8 +132,12 @@ class Codebook:
         return labels.get(lang) or labels.get("en") or facet
 
 
-def load_codebook(path: str | Path) -> Codebook:
-    """Return the codebook read from ``path``; raise :class:`CodebookError` when invalid."""
+def load_codebook(path: str | Path, *, cache: Path | None = None) -> Codebook:
+    """Return the codebook read from ``path``; raise :class:`CodebookError` when invalid.
+
+    With ``cache`` (a folder), the parsed codebook is kept there by the hash of its text and
+    of this parser, so a build where the codebook did not change does not parse it again.
+    """
     where = str(path)
     try:
         data = Path(path).read_bytes()
@@ -140,7 +147,45 @@ def load_codebook(path: str | Path) -> Codebook:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise CodebookError("the codebook is not UTF-8: save it as UTF-8", path=where) from err
-    return parse_codebook(text, path=where)
+    if cache is None:
+        return _parse_once(text, where)
+    key = hashlib.sha256(f"{_parser_hash()}\0{where}\0{text}".encode()).hexdigest()[:32]
+    kept = cache / f"codebook-{key}.pickle"
+    try:
+        with open(kept, "rb") as fh:
+            found = pickle.load(fh)  # noqa: S301 - written by this function, beside the store
+        if isinstance(found, Codebook):
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass  # absent or from another version: parse again and replace it
+    codebook = _parse_once(text, where)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for old in cache.glob("codebook-*.pickle"):
+            old.unlink(missing_ok=True)
+        partial = kept.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(pickle.dumps(codebook, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(partial, kept)
+    except OSError:
+        pass  # a cache that cannot be written only costs the next run a parse
+    return codebook
+
+
+@lru_cache(maxsize=1)
+def _parser_hash() -> str:
+    """A hash of the modules that parse a codebook: a changed parser ignores old caches."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("_codebook.py", "_patterns.py", "_rules.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _parse_once(text: str, path: str) -> Codebook:
+    # A build reads the codebook in several stages; the same text parses to the same frozen
+    # codebook, so it is parsed once per process (a second or more on a large codebook).
+    return parse_codebook(text, path=path)
 
 
 def parse_codebook(text: str, path: str = "<codebook>") -> Codebook:

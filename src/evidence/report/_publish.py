@@ -18,21 +18,27 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from evidence.config import Chapter, Settings
 from evidence.errors import BuildLockedError, ReportError
 from evidence.files import LockHeld, hold_lock
 from evidence.i18n import text
 
+from ._print import write_print_css, write_reference_docx
+
+if TYPE_CHECKING:
+    import nbformat
+
 __all__ = [
     "CHROMIUM_HEADLESS",
     "build_lock",
+    "compute_fingerprint",
     "find_pdf_printer",
+    "is_up_to_date",
     "render_chapters",
     "render_documents",
     "strip_run_metadata",
@@ -136,18 +142,23 @@ def _pandoc_base(source_md: Path, folder: Path, bibliography: Path, lang: str) -
     ]
 
 
-def _pandoc_formats(title: str) -> dict[str, list[str]]:
-    """The pandoc arguments of each format written, by file extension."""
+def _pandoc_formats(title: str, folder: Path, paper: str) -> dict[str, list[str]]:
+    """The pandoc arguments of each format written, by file extension: the HTML (printed to
+    PDF) and the DOCX on the page size of ``paper``."""
     return {
         "md": ["--to=gfm-raw_html", "--wrap=none"],
         "html": [
             "--to=html5",
             "--standalone",
             "--embed-resources",
+            f"--css={write_print_css(folder / _STATE_DIR, paper)}",
             "--metadata=link-citations:true",
             f"--metadata=pagetitle:{title}",
         ],
-        "docx": ["--to=docx"],
+        "docx": [
+            "--to=docx",
+            f"--reference-doc={write_reference_docx(folder / _STATE_DIR, paper, _pandoc())}",
+        ],
     }
 
 
@@ -170,15 +181,17 @@ def render_documents(
     lang: str,
     title: str,
     pdf: bool = True,
+    paper: str = "a4",
 ) -> list[Path]:
     """Turn a chapter's source Markdown (pandoc citations) into .md, .html, .docx (and .pdf).
 
-    Citations become author-date references with a bibliography of the works cited only.
+    Citations become author-date references with a bibliography of the works cited only;
+    the HTML, its PDF and the DOCX are laid out for ``paper`` (a4 or letter).
     """
     base = _pandoc_base(source_md, folder, bibliography, lang)
     env = {**os.environ, "SOURCE_DATE_EPOCH": _SOURCE_DATE_EPOCH}
     written = []
-    for ext, args in _pandoc_formats(title).items():
+    for ext, args in _pandoc_formats(title, folder, paper).items():
         target = folder / f"{stem}.{ext}"
         _run_pandoc([*base, *args, f"--output={target}"], stem, target, folder, env)
         written.append(target)
@@ -252,26 +265,45 @@ def _execute(settings: Settings, chapter: Chapter, out: Path, baseline: dict[str
         ) from exc
 
 
-def _baseline(reports: Path, chapter: Chapter, snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The state a chapter's "what changed" compares with: the last build with other data.
-
-    Rebuilding the same data compares with the same baseline, so the chapter is identical.
+def _baseline(reports: Path, chapter: Chapter) -> dict[str, Any]:
+    """The state a chapter's "what changed" compares with: the previous build's snapshot,
+    with the date of that build (``built``) and since when its data was the same (``since``).
     """
+    state = _chapter_state(reports, chapter)
+    if "snapshot" not in state:
+        return {}
+    dates = {k: state[k] for k in ("built", "since") if k in state}
+    return {**state["snapshot"], **dates}
+
+
+def _chapter_state(reports: Path, chapter: Chapter) -> dict[str, Any]:
     path = reports / _STATE_DIR / f"{chapter.id}.json"
     if not path.is_file():
         return {}
-    state = json.loads(path.read_text(encoding="utf-8"))
-    if state.get("snapshot") == snapshot:
-        return dict(state.get("baseline", {}))
-    return dict(state.get("snapshot", {}))
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _next_state(reports: Path, chapter: Chapter, snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The state this build leaves: its snapshot and date, and since when the data is so."""
+    today = datetime.now(UTC).date().isoformat()
+    state = _chapter_state(reports, chapter)
+    same = state.get("snapshot") == snapshot
+    return {
+        "snapshot": snapshot,
+        "built": today,
+        "since": state.get("since", "") if same else today,
+    }
 
 
 def _render_one(
     settings: Settings, chapter: Chapter, staging: Path, snapshot: dict[str, Any], pdf: bool
 ) -> None:
-    baseline = _baseline(settings.reports, chapter, snapshot)
+    baseline = _baseline(settings.reports, chapter)
     out = staging / f"{chapter.id}.ipynb"
     _execute(settings, chapter, out, baseline)
+    # nbformat loads jsonschema and its grammars (a second): only when a chapter is rendered.
+    import nbformat
+
     nb = strip_run_metadata(nbformat.read(out, as_version=4))
     nbformat.write(nb, out)
     alt = text("chapter", "matrix_caption", chapter.language)
@@ -285,8 +317,9 @@ def _render_one(
         lang=chapter.language,
         title=chapter.title_in(chapter.language),
         pdf=pdf,
+        paper=settings.paper,
     )
-    state = {"snapshot": snapshot, "baseline": baseline}
+    state = _next_state(settings.reports, chapter, snapshot)
     (staging / _STATE_DIR / f"{chapter.id}.json").write_text(
         json.dumps(state, sort_keys=True, ensure_ascii=False, indent=1), encoding="utf-8"
     )
@@ -384,6 +417,43 @@ def _publish(staging: Path, reports: Path, settings: Settings) -> list[str]:
     return written
 
 
+_BUILD_STATE = "build.json"
+# What each chapter publishes; a build is up to date only while they are all there.
+_PUBLISHED = ("ipynb", "md", "html", "docx")
+
+
+def compute_fingerprint(
+    settings: Settings, chapters: Sequence[Chapter], manifest: dict[str, Any], pdf: bool = True
+) -> str:
+    """Return a digest of everything the chapters are made from: the files people own
+    (settings, references, codebook, decisions, narratives, template), the store's state the
+    caller describes in ``manifest`` (its ``data_digest``), the chapters and the software."""
+    material = {
+        "inputs": _input_hashes(settings),
+        "chapters": [c.id for c in chapters],
+        "manifest": manifest,
+        "packages": _package_versions(),
+        "pdf": bool(pdf and find_pdf_printer()),
+        "paper": settings.paper,
+    }
+    encoded = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def is_up_to_date(reports: Path, chapters: Sequence[Chapter], fingerprint: str) -> bool:
+    """Whether the last good build was made from the same ``fingerprint`` and its chapters
+    are all still published: then rendering again would give the same files."""
+    state = reports / _STATE_DIR / _BUILD_STATE
+    if not state.is_file():
+        return False
+    try:
+        stored = json.loads(state.read_text(encoding="utf-8")).get("fingerprint")
+    except (json.JSONDecodeError, AttributeError):
+        return False
+    published = all((reports / f"{c.id}.{ext}").is_file() for c in chapters for ext in _PUBLISHED)
+    return stored == fingerprint and published
+
+
 def render_chapters(
     settings: Settings,
     chapters: Sequence[Chapter],
@@ -392,10 +462,15 @@ def render_chapters(
     jobs: int | None = None,
     manifest: dict[str, Any] | None = None,
     pdf: bool = True,
+    fingerprint: str = "",
 ) -> list[str]:
     """Render ``chapters`` (in parallel) into reports/, replacing published files only if all
     succeeded; return the paths written. The caller holds the build lock; ``snapshots`` maps
     chapter id -> data snapshot for the "what changed" section.
+
+    When nothing the chapters are made from changed since the last good build (the same
+    ``fingerprint``, by default :func:`compute_fingerprint`, and every chapter still
+    published), nothing is rendered and the list is empty.
     """
     todo = list(chapters)
     if not todo:
@@ -407,6 +482,9 @@ def render_chapters(
         )
     reports = settings.reports
     reports.mkdir(parents=True, exist_ok=True)
+    fingerprint = fingerprint or compute_fingerprint(settings, todo, manifest or {}, pdf)
+    if is_up_to_date(reports, todo, fingerprint):
+        return []
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=reports))
     try:
         workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
@@ -418,6 +496,9 @@ def render_chapters(
             for future in futures:
                 future.result()
         write_manifest(settings, staging, {"chapters": [c.id for c in todo], **(manifest or {})})
+        (staging / _STATE_DIR / _BUILD_STATE).write_text(
+            json.dumps({"fingerprint": fingerprint}, indent=1) + "\n", encoding="utf-8"
+        )
     except BaseException:
         kept = reports / _FAILED_DIR
         shutil.rmtree(kept, ignore_errors=True)

@@ -15,7 +15,13 @@ from typing import Any
 from evidence.config import Chapter, Settings
 from evidence.errors import EvidenceError
 from evidence.pdf import ENGINE as PDF_ENGINE
-from evidence.report import build_lock, compute_snapshot, render_chapters
+from evidence.report import (
+    build_lock,
+    compute_fingerprint,
+    compute_snapshot,
+    is_up_to_date,
+    render_chapters,
+)
 from evidence.store import open_store
 
 from ._briefs import run_briefs
@@ -49,7 +55,9 @@ def run_build(
     render: bool = True,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run every stage and render the chapters; return the summary with every failed item."""
+    """Run every stage and render the briefs and chapters; return the summary with every
+    failed item. When nothing they are made from changed since the last good build, nothing
+    is rendered (``up_to_date``)."""
     summary: dict[str, Any] = {}
     try:
         with build_lock(settings.reports):
@@ -61,30 +69,45 @@ def run_build(
                 summary["fieldwork"] = run_fieldwork(settings, store)
                 summary["extract"] = run_extract(settings, store, jobs=jobs, progress=progress)
                 summary["code"] = run_code(settings, store, progress=progress)
-                summary["briefs"] = run_briefs(settings, store, lock=False) if render else []
                 summary["status"] = store.counts()
+                manifest = {
+                    "codebook_version": summary["code"]["codebook_version"],
+                    "extractor_version": summary["extract"]["extractor_version"],
+                    "pdf_engine": dict(PDF_ENGINE),
+                    "counts": summary["status"],
+                    "data_digest": store.data_digest(),
+                }
+                fingerprint = compute_fingerprint(settings, settings.chapters, manifest)
+                fresh = render and _up_to_date(settings, fingerprint)
+                rendering = render and not fresh
+                summary["briefs"] = run_briefs(settings, store, lock=False) if rendering else []
                 summary["failures"] = store.failures()
-                store.end_run(run, "rendering" if render else "done", summary)
+                summary["needs_ocr"] = store.pages_needing_ocr()
+                store.end_run(run, "rendering" if rendering else "done", summary)
             summary["chapters"] = (
                 run_render(
-                    settings,
-                    lock=False,
-                    jobs=jobs,
-                    manifest={
-                        "codebook_version": summary["code"]["codebook_version"],
-                        "extractor_version": summary["extract"]["extractor_version"],
-                        "pdf_engine": dict(PDF_ENGINE),
-                        "counts": summary["status"],
-                    },
+                    settings, lock=False, jobs=jobs, manifest=manifest, fingerprint=fingerprint
                 )
-                if render
+                if rendering
                 else []
             )
+            summary["up_to_date"] = fresh
     except EvidenceError as exc:
         _log(settings, {**summary, "error": str(exc)})
         raise
     _log(settings, summary)
     return summary
+
+
+def _up_to_date(settings: Settings, fingerprint: str) -> bool:
+    """Whether the chapters and briefs published are those of ``fingerprint``."""
+    briefs = [settings.reports / "briefs" / f"{c.id}.md" for c in settings.chapters]
+    briefs.append(settings.reports / "recommendations.md")
+    return (
+        bool(settings.chapters)
+        and is_up_to_date(settings.reports, settings.chapters, fingerprint)
+        and all(p.is_file() for p in briefs)
+    )
 
 
 def compute_snapshots(settings: Settings, chapters: Sequence[Chapter]) -> dict[str, dict[str, Any]]:
@@ -106,13 +129,22 @@ def run_render(
     jobs: int | None = None,
     manifest: dict[str, Any] | None = None,
     pdf: bool = True,
+    fingerprint: str = "",
 ) -> list[str]:
-    """Render the chapters (all of evidence.toml's by default) into reports/; return the paths.
+    """Render the chapters (all of evidence.toml's by default) into reports/; return the paths
+    written (none when nothing they are made from changed since the last good build).
 
     ``lock=False`` when the caller holds the build lock.
     """
     todo = list(chapters if chapters is not None else settings.chapters)
     with build_lock(settings.reports) if lock else nullcontext():
+        manifest = dict(manifest or {})
+        if "data_digest" not in manifest:
+            with open_store(settings.store) as store:
+                manifest["data_digest"] = store.data_digest()
+        fingerprint = fingerprint or compute_fingerprint(settings, todo, manifest, pdf)
+        if is_up_to_date(settings.reports, todo, fingerprint):
+            return []
         return render_chapters(
             settings,
             todo,
@@ -120,4 +152,5 @@ def run_render(
             snapshots=compute_snapshots(settings, todo),
             manifest=manifest,
             pdf=pdf,
+            fingerprint=fingerprint,
         )

@@ -34,7 +34,7 @@ from evidence.coding import (
 )
 from evidence.config import Settings
 from evidence.library import Source, hash_file, load_references
-from evidence.pdf import EXTRACTOR_VERSION, Extraction, extract_many
+from evidence.pdf import EXTRACTOR_VERSION, Extraction, extract_many, ocr_languages
 from evidence.records import CodingRow, PassageRow, make_passage_id
 from evidence.store import Store
 
@@ -42,6 +42,7 @@ from ._countries import with_countries
 from ._zotero import load_annotation_snapshot, sync_zotero
 
 __all__ = [
+    "codebook_cache",
     "coder_model",
     "passage_rows",
     "run_code",
@@ -199,7 +200,10 @@ def run_extract(
     Each document's passages are written in one transaction as soon as it is done, so an
     interrupted run loses at most the documents in flight and the next run completes it.
     """
-    todo = store.documents_to_extract(EXTRACTOR_VERSION)
+    use_ocr = settings.ocr if ocr is None else ocr
+    # With OCR (when Tesseract is there), documents already stored whose pages need it are
+    # read again; without Tesseract they would only fail the same way again.
+    todo = store.documents_to_extract(EXTRACTOR_VERSION, ocr=use_ocr and bool(ocr_languages()))
     # Largest files first: a long book started last would leave the other workers idle.
     by_path = {
         str(settings.path(d.path)): d for d in sorted(todo, key=lambda d: -_size(settings, d.path))
@@ -209,7 +213,7 @@ def run_extract(
         list(by_path),
         executor=executor,
         jobs=n_jobs,
-        ocr=settings.ocr if ocr is None else ocr,
+        ocr=use_ocr,
         timeout=settings.timeout,
     )
     statuses: Counter[str] = Counter()
@@ -238,6 +242,7 @@ def run_extract(
         "unchanged": len(store.documents()) - len(todo),
         "passages": passages,
         "status": dict(sorted(statuses.items())),
+        "needs_ocr": store.pages_needing_ocr(),
     }
 
 
@@ -268,6 +273,11 @@ def _decision_rows(
         for line, reason in sorted([*loaded.skipped, *unknown])
     ]
     return rows, skipped
+
+
+def codebook_cache(settings: Settings) -> Path:
+    """Return the folder where the parsed codebook is kept between runs (git-ignored)."""
+    return settings.root / ".evidence" / "cache"
 
 
 def coder_model(settings: Settings, codebook: Codebook | None = None) -> CoderModel | None:
@@ -314,7 +324,7 @@ def _rule_rows(codings: Iterable[Coding]) -> list[CodingRow]:
 def run_code(settings: Settings, store: Store, *, progress: bool = True) -> dict[str, Any]:
     """Apply codebook.yml (refined by the coder's model) to passages not yet coded with them,
     then the human decisions."""
-    codebook = load_codebook(settings.codebook)
+    codebook = load_codebook(settings.codebook, cache=codebook_cache(settings))
     model = coder_model(settings, codebook)
     version = codebook.version + (f"+{model.version}" if model is not None else "")
     documents = 0

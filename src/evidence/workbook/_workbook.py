@@ -26,7 +26,7 @@ from evidence.config import Chapter, Settings, load_settings
 from evidence.errors import ConfigError
 from evidence.store import MatrixData, Store, load_matrix_data, open_store
 
-from ._pipeline import run_code, run_extract, run_sync
+from ._pipeline import codebook_cache, run_code, run_extract, run_sync
 from ._queries import load_cell_passages, load_matrix_passages, search_passages
 
 __all__ = ["Workbook", "open_workbook"]
@@ -52,7 +52,7 @@ class Workbook:
     @cached_property
     def codebook(self) -> Codebook:
         """The codebook, loaded and validated on first use."""
-        return load_codebook(self.settings.codebook)
+        return load_codebook(self.settings.codebook, cache=codebook_cache(self.settings))
 
     def close(self) -> None:
         """Close the store if it was opened."""
@@ -146,8 +146,23 @@ class Workbook:
 
     # -- data ----------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        """Return what the store holds and every item that failed, with its reason."""
-        return {**self.store.counts(), "failures": self.store.failures()}
+        """Return what the store holds, every item that failed with its reason, and the
+        documents with pages that OCR would read (``needs_ocr``)."""
+        return {
+            **self.store.counts(),
+            "failures": self.store.failures(),
+            "needs_ocr": self.store.pages_needing_ocr(),
+        }
+
+    def scanned_pages(self) -> pd.DataFrame:
+        """Return one row per document with pages that OCR would read (image-only pages,
+        text without a Unicode map): source_key, path, and which pages; ``evidence extract
+        --ocr`` reads them."""
+        rows = [
+            {"source_key": d["source_key"], "path": d["path"], "pages": "; ".join(d["pages"])}
+            for d in self.store.pages_needing_ocr()
+        ]
+        return pd.DataFrame(rows, columns=["source_key", "path", "pages"])
 
     def sources(self) -> pd.DataFrame:
         """Return the sources (one row per reference)."""

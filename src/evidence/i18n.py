@@ -7,7 +7,7 @@ language the workbook does not know. Translators edit this file only.
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "TEXTS", "text", "texts"]
+__all__ = ["COUNTRIES", "LANGUAGES", "TEXTS", "text", "texts"]
 
 LANGUAGES = ("fr", "nl", "en")
 
@@ -559,72 +559,32 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "field_letter": "F",
         },
     },
-    # country names shown for the codes evidence.places gives
-    "country": {
-        "fr": {
-            "AT": "Autriche",
-            "AU": "Australie",
-            "BE": "Belgique",
-            "CA": "Canada",
-            "CH": "Suisse",
-            "DE": "Allemagne",
-            "DK": "Danemark",
-            "ES": "Espagne",
-            "FI": "Finlande",
-            "FR": "France",
-            "GB": "Royaume-Uni",
-            "IE": "Irlande",
-            "IT": "Italie",
-            "LU": "Luxembourg",
-            "NL": "Pays-Bas",
-            "NO": "Norvège",
-            "PT": "Portugal",
-            "SE": "Suède",
-            "US": "États-Unis",
-        },
-        "nl": {
-            "AT": "Oostenrijk",
-            "AU": "Australië",
-            "BE": "België",
-            "CA": "Canada",
-            "CH": "Zwitserland",
-            "DE": "Duitsland",
-            "DK": "Denemarken",
-            "ES": "Spanje",
-            "FI": "Finland",
-            "FR": "Frankrijk",
-            "GB": "Verenigd Koninkrijk",
-            "IE": "Ierland",
-            "IT": "Italië",
-            "LU": "Luxemburg",
-            "NL": "Nederland",
-            "NO": "Noorwegen",
-            "PT": "Portugal",
-            "SE": "Zweden",
-            "US": "Verenigde Staten",
-        },
-        "en": {
-            "AT": "Austria",
-            "AU": "Australia",
-            "BE": "Belgium",
-            "CA": "Canada",
-            "CH": "Switzerland",
-            "DE": "Germany",
-            "DK": "Denmark",
-            "ES": "Spain",
-            "FI": "Finland",
-            "FR": "France",
-            "GB": "United Kingdom",
-            "IE": "Ireland",
-            "IT": "Italy",
-            "LU": "Luxembourg",
-            "NL": "Netherlands",
-            "NO": "Norway",
-            "PT": "Portugal",
-            "SE": "Sweden",
-            "US": "United States",
-        },
-    },
+}
+
+# country names shown for the codes evidence.places gives, one line a country
+COUNTRIES = {  # ISO code: (French, Dutch, English)
+    "AT": ("Autriche", "Oostenrijk", "Austria"),
+    "AU": ("Australie", "Australië", "Australia"),
+    "BE": ("Belgique", "België", "Belgium"),
+    "CA": ("Canada", "Canada", "Canada"),
+    "CH": ("Suisse", "Zwitserland", "Switzerland"),
+    "DE": ("Allemagne", "Duitsland", "Germany"),
+    "DK": ("Danemark", "Denemarken", "Denmark"),
+    "ES": ("Espagne", "Spanje", "Spain"),
+    "FI": ("Finlande", "Finland", "Finland"),
+    "FR": ("France", "Frankrijk", "France"),
+    "GB": ("Royaume-Uni", "Verenigd Koninkrijk", "United Kingdom"),
+    "IE": ("Irlande", "Ierland", "Ireland"),
+    "IT": ("Italie", "Italië", "Italy"),
+    "LU": ("Luxembourg", "Luxemburg", "Luxembourg"),
+    "NL": ("Pays-Bas", "Nederland", "Netherlands"),
+    "NO": ("Norvège", "Noorwegen", "Norway"),
+    "PT": ("Portugal", "Portugal", "Portugal"),
+    "SE": ("Suède", "Zweden", "Sweden"),
+    "US": ("États-Unis", "Verenigde Staten", "United States"),
+}
+TEXTS["country"] = {
+    lang: {code: names[i] for code, names in COUNTRIES.items()} for i, lang in enumerate(LANGUAGES)
 }
 
 

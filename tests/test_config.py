@@ -70,3 +70,14 @@ def test_repository_settings_load() -> None:
     settings = load_settings(Path(__file__).resolve().parents[1])
     assert {c.id for c in settings.chapters} >= {"literature"}
     assert settings.language == "fr"
+
+
+def test_paper_is_a4_unless_the_settings_say_letter(workbook: Path) -> None:
+    assert load_settings(workbook).paper == "a4"
+    toml = workbook / "evidence.toml"
+    original = toml.read_text(encoding="utf-8")
+    toml.write_text(original + '\n[report]\npaper = "Letter"\n', encoding="utf-8")
+    assert load_settings(workbook).paper == "letter"
+    toml.write_text(original + '\n[report]\npaper = "A5"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r'paper = "A5" is not one of a4, letter'):
+        load_settings(workbook)

@@ -59,10 +59,37 @@ def test_title_uses_the_report_language() -> None:
 
 
 def test_evidence_table_has_labels_and_counts() -> None:
-    table = ch.render_evidence_table(MATRIX, LABELS).splitlines()
-    assert table[0] == "| | Santé | cons.worker.burnout |"
+    short = {**LABELS, "cons.worker.burnout": "Burnout"}  # short labels stay as they are
+    table = ch.render_evidence_table(MATRIX, short).splitlines()
+    assert table[0] == "| | Santé | Burnout |"
     assert table[2] == "| Violence physique | 2 | 1 |"
     assert table[3] == "| form.verbal | 0 | 1 |"
+
+
+def test_long_column_labels_become_numbers_with_a_legend_and_rows_get_the_width() -> None:
+    long = {
+        **LABELS,
+        "cons.user.health": "Usagers : santé, blessures, décès",
+        "cons.worker.burnout": "Travailleurs : épuisement et trauma vicariant",
+    }
+    lines = ch.render_evidence_table(MATRIX, long, lang="fr").splitlines()
+    assert lines[0] == "| | 1 | 2 |"
+    assert lines[1].startswith("|:" + "-" * 40) and len(lines[1]) > 72  # pandoc sizes columns
+    assert lines[2] == "| Violence physique | 2 | 1 |"
+    assert lines[-1] == (
+        "*Colonnes :* **1** Usagers : santé, blessures, décès · "
+        "**2** Travailleurs : épuisement et trauma vicariant"
+    )
+
+
+def test_each_quote_links_to_its_pdf_page() -> None:
+    cells = CELLS.assign(link=["../pdfs/a b.pdf#page=12", "", "zotero://open-pdf/x?page=3"])
+    quotes = ch.compute_key_quotes(MATRIX, cells, limit=5)
+    text = ch.render_quotes(quotes, LABELS, "en")
+    assert "· [open the PDF at the page](../pdfs/a%20b.pdf#page=12)" in text
+    assert "(zotero://open-pdf/x?page=3)" in text
+    annex = ch.render_cell_annex(cells, LABELS, "nl")
+    assert annex.count("[de pdf openen op de pagina]") == 2
 
 
 def test_key_quotes_take_the_best_cells_and_never_repeat_a_passage() -> None:
@@ -147,6 +174,18 @@ def test_changes_since_the_last_build() -> None:
     )
     assert ch.render_changes(ch.compute_changes(new, new), LABELS, "nl").endswith(
         "Geen veranderingen in de gegevens sinds de vorige bouw."
+    )
+
+
+def test_what_changed_says_since_when() -> None:
+    old = {"sources": {"s1": 3}, "cells": {}, "built": "2026-11-30", "since": "2026-11-02"}
+    new = {"sources": {"s1": 3, "s2": 1}, "cells": {}}
+    changed = ch.render_changes(ch.compute_changes(new, old), LABELS, "fr")
+    assert "Par rapport à la construction du 2026-11-30 :" in changed
+    assert "Nouvelles sources : s2." in changed
+    same = ch.compute_changes({"sources": {"s1": 3}, "cells": {}}, old)
+    assert same["unchanged"] and ch.render_changes(same, LABELS, "en").endswith(
+        "No change in the data since the build of 2026-11-02."
     )
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -78,12 +80,41 @@ def test_the_executed_notebook_carries_no_timings(built: Path) -> None:
 
 def test_two_renders_give_identical_markdown_and_html(built: Path) -> None:
     reports = built / "reports"
-    before = {
-        n: (reports / n).read_bytes()
-        for n in ("tiny.md", "tiny.html", "tiny.ipynb", "tiny.docx", "manifest.json")
-    }
-    run_render(load_settings(built))
-    assert {n: (reports / n).read_bytes() for n in before} == before
+    names = ("tiny.md", "tiny.html", "tiny.ipynb", "tiny.docx", "manifest.json")
+    run_render(load_settings(built), force=True)  # the same data again: "no change since"
+    before = {n: (reports / n).read_bytes() for n in names}
+    run_render(load_settings(built), force=True)
+    assert {n: (reports / n).read_bytes() for n in names} == before
+
+
+def test_a_rebuild_with_nothing_changed_renders_nothing(built: Path) -> None:
+    reports = built / "reports"
+    stamps = {p: p.stat().st_mtime_ns for p in reports.glob("tiny.*")}
+    assert run_render(load_settings(built)) == []
+    assert {p: p.stat().st_mtime_ns for p in reports.glob("tiny.*")} == stamps
+    narrative = built / "narrative.md"
+    original = narrative.read_text(encoding="utf-8")
+    narrative.write_text(original + "\nOne more sentence.\n", encoding="utf-8")
+    try:
+        written = run_render(load_settings(built))
+    finally:
+        narrative.write_text(original, encoding="utf-8")
+    assert "reports/tiny.html" in written
+    md = (reports / "tiny.md").read_text(encoding="utf-8")
+    assert "One more sentence." in md
+    today = datetime.now(UTC).date().isoformat()
+    assert f"No change in the data since the build of {today}." in md
+
+
+def test_chapters_are_laid_out_on_a4_unless_letter_is_asked(built: Path) -> None:
+    reports = built / "reports"
+    with zipfile.ZipFile(reports / "tiny.docx") as docx:
+        page = re.search(r"<w:pgSz [^>]*>", docx.read("word/document.xml").decode())
+    assert page and 'w:w="11906"' in page[0] and 'w:h="16838"' in page[0]  # A4 in twips
+    html = (reports / "tiny.html").read_text(encoding="utf-8")
+    assert "size: A4" in html and "max-width: 100%" in html
+    assert "Evidence gap map" in html  # the gap map stands beside the heatmap
+    assert html.count("data:image/png;base64") >= 2
 
 
 def test_a_failing_cell_keeps_the_last_good_chapter_and_names_the_cell(built: Path) -> None:
@@ -130,6 +161,8 @@ def test_what_changed_names_new_sources_and_changed_cells(tmp_path: Path) -> Non
     changed = (root / "reports" / "tiny.md").read_text(encoding="utf-8")
     assert "New sources: delta2022new." in changed
     assert "- Physical violence × Trauma: 1 → 2" in changed
+    today = datetime.now(UTC).date().isoformat()
+    assert f"Compared with the build of {today}:" in changed
     run_render(load_settings(root))  # the same data again: the same comparison
     assert (root / "reports" / "tiny.md").read_text(encoding="utf-8") == changed
 
@@ -160,7 +193,7 @@ def test_chapters_run_in_the_workbook_without_changing_the_process_directory(
     monkeypatch.chdir(elsewhere)
     moves: list[str] = []
     monkeypatch.setattr("os.chdir", lambda path: moves.append(str(path)))
-    run_render(load_settings(built))
+    run_render(load_settings(built), force=True)
     assert set(moves) <= {str(elsewhere)}  # papermill's file handler re-enters it, no more
     md = (built / "reports" / "tiny.md").read_text(encoding="utf-8")
     assert "(Alpha and Bravo 2020, 1)" in md or "(Bêta 2021, 1)" in md

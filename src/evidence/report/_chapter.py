@@ -173,7 +173,7 @@ def compute_key_quotes(
         if len(picked) >= limit:
             break
     columns = ["row", "col", "id", "source_key", "citation", "page_label", "lang", "text"]
-    columns += [c for c in ("kind", "confirmed", "far") if c in cells.columns]
+    columns += [c for c in ("kind", "confirmed", "far", "link") if c in cells.columns]
     return pd.DataFrame(picked, columns=columns)
 
 

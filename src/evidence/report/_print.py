@@ -23,6 +23,7 @@ body {{ max-width: 46em; margin: 0 auto; padding: 1em; line-height: 1.45;
   font-family: "DejaVu Serif", Georgia, serif; }}
 h1, h2, h3 {{ font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; line-height: 1.2;
   break-after: avoid; page-break-after: avoid; }}
+p:has(+ p > img) {{ break-after: avoid; page-break-after: avoid; }}
 img {{ max-width: 100%; height: auto; break-inside: avoid; page-break-inside: avoid; }}
 table {{ border-collapse: collapse; width: 100%; font-size: 9pt; margin: 0.8em 0;
   font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }}

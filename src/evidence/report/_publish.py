@@ -9,6 +9,7 @@ the same inputs give byte-identical Markdown and HTML.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -433,11 +434,24 @@ def compute_fingerprint(
         "chapters": [c.id for c in chapters],
         "manifest": manifest,
         "packages": _package_versions(),
+        "code": _code_digest(),
         "pdf": bool(pdf and find_pdf_printer()),
         "paper": settings.paper,
     }
     encoded = json.dumps(material, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """A digest of the workbook's own code: an edited install (a development checkout, a
+    patched release of the same version) renders again."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def is_up_to_date(reports: Path, chapters: Sequence[Chapter], fingerprint: str) -> bool:
@@ -463,6 +477,7 @@ def render_chapters(
     manifest: dict[str, Any] | None = None,
     pdf: bool = True,
     fingerprint: str = "",
+    force: bool = False,
 ) -> list[str]:
     """Render ``chapters`` (in parallel) into reports/, replacing published files only if all
     succeeded; return the paths written. The caller holds the build lock; ``snapshots`` maps
@@ -470,7 +485,7 @@ def render_chapters(
 
     When nothing the chapters are made from changed since the last good build (the same
     ``fingerprint``, by default :func:`compute_fingerprint`, and every chapter still
-    published), nothing is rendered and the list is empty.
+    published), nothing is rendered and the list is empty, unless ``force``.
     """
     todo = list(chapters)
     if not todo:
@@ -483,7 +498,7 @@ def render_chapters(
     reports = settings.reports
     reports.mkdir(parents=True, exist_ok=True)
     fingerprint = fingerprint or compute_fingerprint(settings, todo, manifest or {}, pdf)
-    if is_up_to_date(reports, todo, fingerprint):
+    if not force and is_up_to_date(reports, todo, fingerprint):
         return []
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=reports))
     try:

@@ -78,7 +78,8 @@ def run_build(
                     "data_digest": store.data_digest(),
                 }
                 fingerprint = compute_fingerprint(settings, settings.chapters, manifest)
-                fresh = render and _up_to_date(settings, fingerprint)
+                # From scratch means everything again, the chapters too.
+                fresh = render and not from_scratch and _up_to_date(settings, fingerprint)
                 rendering = render and not fresh
                 summary["briefs"] = run_briefs(settings, store, lock=False) if rendering else []
                 summary["failures"] = store.failures()
@@ -86,7 +87,12 @@ def run_build(
                 store.end_run(run, "rendering" if rendering else "done", summary)
             summary["chapters"] = (
                 run_render(
-                    settings, lock=False, jobs=jobs, manifest=manifest, fingerprint=fingerprint
+                    settings,
+                    lock=False,
+                    jobs=jobs,
+                    manifest=manifest,
+                    fingerprint=fingerprint,
+                    force=from_scratch,
                 )
                 if rendering
                 else []
@@ -130,11 +136,12 @@ def run_render(
     manifest: dict[str, Any] | None = None,
     pdf: bool = True,
     fingerprint: str = "",
+    force: bool = False,
 ) -> list[str]:
     """Render the chapters (all of evidence.toml's by default) into reports/; return the paths
     written (none when nothing they are made from changed since the last good build).
 
-    ``lock=False`` when the caller holds the build lock.
+    ``lock=False`` when the caller holds the build lock; ``force`` renders even then.
     """
     todo = list(chapters if chapters is not None else settings.chapters)
     with build_lock(settings.reports) if lock else nullcontext():
@@ -143,7 +150,7 @@ def run_render(
             with open_store(settings.store) as store:
                 manifest["data_digest"] = store.data_digest()
         fingerprint = fingerprint or compute_fingerprint(settings, todo, manifest, pdf)
-        if is_up_to_date(settings.reports, todo, fingerprint):
+        if not force and is_up_to_date(settings.reports, todo, fingerprint):
             return []
         return render_chapters(
             settings,
@@ -153,4 +160,5 @@ def run_render(
             manifest=manifest,
             pdf=pdf,
             fingerprint=fingerprint,
+            force=force,
         )

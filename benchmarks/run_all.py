@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/run_all.py [NAME ...]
 
 NAME selects benchmarks by their file name (``extract``, ``coding``, ``matrix``, ``zotero``,
-``fieldwork``). Each prints its own figures; this script only runs them and says which failed.
+``fieldwork``, ``rebuild``). Each prints its own figures; this script only runs them and says
+which failed.
 """
 
 from __future__ import annotations

@@ -10,22 +10,22 @@ so they read on paper without colour.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
-from matplotlib.axes import Axes
-from matplotlib.collections import PathCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
 
 from evidence.errors import ConfigError
 from evidence.i18n import texts
 
 from ._matrix import pivot_matrix
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
 
 __all__ = ["plot_gap_map", "plot_heatmap", "write_figure"]
 
@@ -128,6 +128,9 @@ def _draw_grid(ax: Axes, rows: list[str], cols: list[str], labels: dict[str, str
 
 def _hatch_gaps(ax: Axes, sources: np.ndarray) -> None:
     """Hatch the cells no source speaks to, so gaps read on paper without colour."""
+    # matplotlib only when a figure is drawn: a command that draws none starts faster
+    from matplotlib.patches import Rectangle
+
     for i, j in zip(*np.nonzero(sources == 0), strict=True):
         ax.add_patch(
             Rectangle(
@@ -146,6 +149,9 @@ def _draw_bubbles(
     ax: Axes, sources: np.ndarray, field: np.ndarray, known: bool, peak: float, area: float
 ) -> tuple[PathCollection, np.ndarray]:
     """Draw one numbered bubble per cell with sources; return the bubbles and their counts."""
+    # matplotlib only when a figure is drawn: a command that draws none starts faster
+    from matplotlib import patheffects
+
     yy, xx = np.nonzero(sources > 0)
     values = sources[yy, xx]
     share = field[yy, xx] / values
@@ -224,6 +230,9 @@ def _bubble_area(ax: Axes) -> float:
 
 def _bubble_handles(peak: float, area: float, words: dict[str, str]) -> list[Line2D]:
     """Legend bubbles for one source, half the peak and the peak, sized as on the map."""
+    # matplotlib only when a figure is drawn: a command that draws none starts faster
+    from matplotlib.lines import Line2D
+
     steps = sorted({1, int(round(peak / 2)), int(peak)} - {0})
     return [
         Line2D(
@@ -242,6 +251,9 @@ def _bubble_handles(peak: float, area: float, words: dict[str, str]) -> list[Lin
 
 def _unknown_handle(words: dict[str, str]) -> Line2D:
     """The legend bubble of a cell whose share of field sources is not known."""
+    # matplotlib only when a figure is drawn: a command that draws none starts faster
+    from matplotlib.lines import Line2D
+
     return Line2D(
         [],
         [],
@@ -256,6 +268,9 @@ def _unknown_handle(words: dict[str, str]) -> Line2D:
 
 def _size_legend(ax: Axes, peak: float, area: float, words: dict[str, str], known: bool) -> None:
     """Add the legend beside the map: bubble sizes, the gap hatching, unknown shares."""
+    # matplotlib only when a figure is drawn: a command that draws none starts faster
+    from matplotlib.patches import Rectangle
+
     widest = float(np.sqrt(area))
     handles: list[Line2D | Rectangle] = [*_bubble_handles(peak, area, words)]
     handles.append(
@@ -300,6 +315,9 @@ def write_figure(fig: Figure, path: str | Path, *, dpi: int = 200) -> Path:
         raise ConfigError(f"{out}: write figures as .svg, .pdf or .png")
     metadata: dict[str, Any] = _METADATA_BY_FORMAT[fmt]
     out.parent.mkdir(parents=True, exist_ok=True)
+    # matplotlib only when a figure is drawn: a command that draws none starts faster
+    import matplotlib as mpl
+
     with mpl.rc_context({"svg.hashsalt": "evidence", "svg.fonttype": "path", "pdf.fonttype": 42}):
         fig.savefig(out, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
     return out

@@ -174,3 +174,75 @@ def test_suggestions_change_no_count_and_no_byte_of_what_readers_get(sample: Pat
     with_them = _evidence(sample, "matrix", "--with-suggestions", "0.5", "--json")
     assert with_them.returncode == 0, with_them.stderr
     assert any(cell["suggested_passages"] > 0 for cell in json.loads(with_them.stdout))
+
+
+ARTIFACTS = REPO / "tests" / "artifacts" / "chapters"
+A4 = (595.3, 841.9)  # points
+
+
+def _check_printed(pdf: Path, chapter: str, kind: str) -> None:
+    """Every page A4, nothing printed past a page's edge, every row of the evidence table
+    whole and its column legend; the pages kept as PNGs under tests/artifacts/chapters/."""
+    import pymupdf  # why: the PDF library loads layout models on import; only these tests
+
+    def flat(text: str) -> str:
+        return " ".join(text.replace("*", "").replace("'", "’").split())
+
+    rows = [
+        flat(line.replace("|", " "))
+        for line in chapter.splitlines()
+        if line.startswith("|") and not line.startswith("|:")
+    ]
+    legend = re.search(r"^\*(?:Colonnes|Columns|Kolommen) ?:\*.*$", chapter, re.M)
+    assert rows and legend, "the chapter has no evidence table with a column legend"
+    with pymupdf.open(pdf) as doc:
+        for page in doc:
+            assert abs(page.rect.width - A4[0]) < 2 and abs(page.rect.height - A4[1]) < 2
+            words = page.get_text("words")
+            outside = [w[4] for w in words if w[0] < -1 or w[2] > page.rect.width + 1]
+            assert outside == [], f"{kind} page {page.number + 1}: past the edge: {outside[:5]}"
+        printed = flat(" ".join(page.get_text() for page in doc))
+    missing = [row for row in rows if row not in printed]
+    assert missing == [], f"{kind}: rows of the evidence table not printed whole: {missing}"
+    assert flat(legend[0]) in printed, f"{kind}: the column legend is not printed whole"
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for old in ARTIFACTS.glob(f"literature-{kind}-*.png"):
+            old.unlink()
+        subprocess.run(
+            [pdftoppm, "-r", "80", "-png", str(pdf), str(ARTIFACTS / f"literature-{kind}")],
+            check=True,
+            timeout=300,
+        )
+
+
+def test_the_printed_chapter_keeps_every_column_on_a4_pages(sample: Path, build) -> None:
+    pdf = sample / "reports" / "literature.pdf"
+    if not pdf.is_file():
+        pytest.skip("Chromium is not installed: no PDF chapter")
+    _check_printed(pdf, (sample / "reports" / "literature.md").read_text("utf-8"), "pdf")
+
+
+def test_the_docx_chapter_prints_on_a4_with_every_column(sample: Path, build, tmp_path) -> None:
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    if office is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    done = subprocess.run(
+        [
+            office,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(sample / "reports" / "literature.docx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0 and (tmp_path / "literature.pdf").is_file(), done.stderr
+    chapter = (sample / "reports" / "literature.md").read_text("utf-8")
+    _check_printed(tmp_path / "literature.pdf", chapter, "docx")

@@ -203,10 +203,13 @@ def render_documents(
     return written
 
 
-def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path, alt: str = "") -> Path:
+def _notebook_markdown(
+    nb: nbformat.NotebookNode, stem: str, folder: Path, alts: Sequence[str] = ("",)
+) -> Path:
     """Write the notebook's outputs (no code) as pandoc Markdown plus its figures.
 
-    Figures get ``alt`` as their text alternative instead of nbconvert's "png".
+    Figures get ``alts`` in order as their text alternatives (the last one for any further
+    figure) instead of nbconvert's "png".
     """
     from nbconvert import MarkdownExporter  # heavy (Jinja, mistune): only when rendering
 
@@ -218,7 +221,10 @@ def _notebook_markdown(nb: nbformat.NotebookNode, stem: str, folder: Path, alt: 
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    body = body.replace("![png](", f"![{alt}](")
+    parts = body.split("![png](")
+    body = parts[0] + "".join(
+        f"![{alts[min(i, len(alts) - 1)]}](" + part for i, part in enumerate(parts[1:])
+    )
     source = folder / _STATE_DIR / f"{stem}.source.md"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text(body, encoding="utf-8")
@@ -307,8 +313,8 @@ def _render_one(
 
     nb = strip_run_metadata(nbformat.read(out, as_version=4))
     nbformat.write(nb, out)
-    alt = text("chapter", "matrix_caption", chapter.language)
-    source = _notebook_markdown(nb, chapter.id, staging, alt)
+    alts = [text("chapter", key, chapter.language) for key in ("matrix_caption", "gap_map_caption")]
+    source = _notebook_markdown(nb, chapter.id, staging, alts)
     _with_bibliography(source, chapter.language)
     render_documents(
         source,

@@ -373,7 +373,9 @@ def _act(tools: _DevTools, name: str, value: object) -> None:
         tools.evaluate(
             f"(() => {{ const s = document.querySelector('.evidence-filter-{name} select');"
             f" const wanted = {json.dumps(wanted)};"
-            " for (const o of s.options) o.selected = wanted.includes(o.textContent.trim());"
+            # ipywidgets writes the spaces of an option's label as no-break spaces
+            " for (const o of s.options)"
+            "  o.selected = wanted.includes(o.textContent.replace(/\\u00a0/g, ' ').trim());"
             " s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()"
         )
 
@@ -388,7 +390,18 @@ def _wait_shown(tools: _DevTools, expected: dict[str, str], step: str, seconds: 
             assert not str(failure).strip(), failure
             return
         time.sleep(0.25)
-    raise AssertionError(f"{step}: the page shows {shown}, the command line {expected}")
+    controls = tools.evaluate(_CONTROLS)
+    raise AssertionError(
+        f"{step}: the page shows {shown}, the command line {expected}; controls: {controls}"
+    )
+
+
+# What each multiple choice of the page holds, to say what a failing step saw.
+_CONTROLS = (
+    "Object.fromEntries([...document.querySelectorAll('select[multiple]')].map(s =>"
+    " [s.closest('[class*=evidence-filter-]')?.className.match(/evidence-filter-[a-z]+/)?.[0],"
+    " [...s.selectedOptions].map(o => o.textContent.trim())]))"
+)
 
 
 def _write_chapter(root: Path) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import snowballstemmer
 
@@ -27,7 +28,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=8)
-def _stemmer(lang: str) -> snowballstemmer.stemmer:  # type: ignore[name-defined]
+def _stemmer(lang: str) -> Any:
     return snowballstemmer.stemmer(_ALGORITHMS[lang])
 
 

@@ -18,6 +18,7 @@ from ._drilldown import (
 )
 from ._export import SHEETS, write_matrix_xlsx, write_recommendations_xlsx
 from ._figures import plot_gap_map, plot_heatmap, write_figure
+from ._map import CONTEXT_FACETS, EXCERPT, compute_map, cut_excerpt
 from ._matrix import (
     PROVENANCES,
     MatrixFilters,
@@ -44,6 +45,8 @@ from ._triangulation import (
 __all__ = [
     "CELL_COLUMNS",
     "CLOSE",
+    "CONTEXT_FACETS",
+    "EXCERPT",
     "SUPPORT_COLUMNS",
     "PROVENANCES",
     "SHEETS",
@@ -53,11 +56,13 @@ __all__ = [
     "compute_cell_evidence",
     "compute_confirmation",
     "compute_field_references",
+    "compute_map",
     "compute_matrix",
     "compute_matrix_codings",
     "compute_recommendations",
     "compute_support",
     "compute_triangulation",
+    "cut_excerpt",
     "describe_cells",
     "describe_passages",
     "format_citation",

@@ -31,6 +31,7 @@ from evidence.workbook import (
     run_extract,
     run_fieldwork,
     run_sync,
+    write_map,
 )
 
 from ._output import (
@@ -50,6 +51,7 @@ __all__ = [
     "cmd_code",
     "cmd_extract",
     "cmd_fieldwork",
+    "cmd_map",
     "cmd_matrix",
     "cmd_passages",
     "cmd_search",
@@ -195,6 +197,37 @@ def cmd_matrix(args: argparse.Namespace, settings: Settings) -> int:
                 write_figure(figure, Path(path))
                 plt.close(figure)
     emit(args, matrix.to_dict(orient="records"), lambda _: _matrix_text(matrix))
+    return EXIT_OK
+
+
+def cmd_map(args: argparse.Namespace, settings: Settings) -> int:
+    """``evidence map FILE.html``: the interactive evidence map of any facets and filters."""
+    filters = _matrix_filters(args)
+    if args.with_suggestions is not None:
+        raise ConfigError("--with-suggestions: a map counts what the matrix counts; drop it")
+    path = Path(args.file)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"{args.file}: an evidence map is an HTML page; name it FILE.html")
+    with Workbook(settings) as wb:
+        _check_codes(wb, args, filters)
+        summary = write_map(
+            wb,
+            path.absolute(),
+            args.rows,
+            args.cols,
+            filters,
+            title=args.title,
+            lang=args.labels,
+            search=args.search,
+        )
+    emit(
+        args,
+        summary,
+        lambda s: (
+            f"{args.file}: {s['sources']} sources, {s['passages']} passages, "
+            f"{s['cells']} cells, {s['bytes'] / 1e6:.1f} MB"
+        ),
+    )
     return EXIT_OK
 
 

@@ -90,6 +90,21 @@ def _add_matrix(add: _Add) -> None:
     p.add_argument(
         "--gap-map", metavar="PATH", help="also draw the evidence gap map (.svg, .pdf, .png)"
     )
+    p = add(
+        "map",
+        _commands.cmd_map,
+        "write the interactive evidence map: one self-contained HTML page for any browser",
+    )
+    p.add_argument("file", metavar="FILE.html", help="the page to write")
+    p.add_argument("--rows", default="form", help="facet or code prefix for rows (default form)")
+    p.add_argument("--cols", default="cons", help="facet or code prefix for columns (default cons)")
+    p.add_argument(
+        "--labels",
+        choices=["fr", "nl", "en"],
+        help="language of the page and its code labels (default: the report language)",
+    )
+    p.add_argument("--title", default="", help="the page's title (default: the workbook's name)")
+    _add_matrix_filters(p)
 
 
 def _add_matrix_filters(p: argparse.ArgumentParser) -> None:

@@ -23,6 +23,7 @@ from ._chapter import (
     render_quotes,
     render_title,
 )
+from ._map import COMPRESS_OVER, render_map
 from ._publish import (
     CHROMIUM_HEADLESS,
     build_lock,
@@ -37,6 +38,7 @@ from ._publish import (
 
 __all__ = [
     "CHROMIUM_HEADLESS",
+    "COMPRESS_OVER",
     "build_lock",
     "chapter_text",
     "cite",
@@ -53,6 +55,7 @@ __all__ = [
     "render_confirmation",
     "render_documents",
     "render_evidence_table",
+    "render_map",
     "render_overview",
     "render_quotes",
     "render_recommendations",

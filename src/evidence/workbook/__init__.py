@@ -18,6 +18,7 @@ from ._coding import (
     run_suggest,
 )
 from ._fieldwork import run_fieldwork
+from ._map import compute_maps, load_map, write_map
 from ._pipeline import coder_model, passage_rows, register_sources, run_code, run_extract, run_sync
 from ._workbook import Workbook, open_workbook
 from ._zotero import load_annotation_snapshot, sync_zotero
@@ -26,9 +27,11 @@ __all__ = [
     "coder_model",
     "run_model_train",
     "Workbook",
+    "compute_maps",
     "compute_snapshots",
     "delete_store",
     "load_annotation_snapshot",
+    "load_map",
     "open_workbook",
     "passage_rows",
     "register_sources",
@@ -47,4 +50,5 @@ __all__ = [
     "run_suggest",
     "run_sync",
     "sync_zotero",
+    "write_map",
 ]

@@ -205,14 +205,15 @@ def cmd_map(args: argparse.Namespace, settings: Settings) -> int:
     filters = _matrix_filters(args)
     if args.with_suggestions is not None:
         raise ConfigError("--with-suggestions: a map counts what the matrix counts; drop it")
-    path = Path(args.file)
+    # Relative to the folder the command runs in: -C DIR runs it as if started in DIR.
+    path = Path(args.root or ".").absolute() / args.file
     if path.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"{args.file}: an evidence map is an HTML page; name it FILE.html")
     with Workbook(settings) as wb:
         _check_codes(wb, args, filters)
         summary = write_map(
             wb,
-            path.absolute(),
+            path,
             args.rows,
             args.cols,
             filters,

@@ -484,10 +484,12 @@ def render_chapters(
     pdf: bool = True,
     fingerprint: str = "",
     force: bool = False,
+    pages: dict[str, str] | None = None,
 ) -> list[str]:
     """Render ``chapters`` (in parallel) into reports/, replacing published files only if all
     succeeded; return the paths written. The caller holds the build lock; ``snapshots`` maps
-    chapter id -> data snapshot for the "what changed" section.
+    chapter id -> data snapshot for the "what changed" section; ``pages`` (file name -> HTML,
+    e.g. the chapters' evidence maps) are published with them.
 
     When nothing the chapters are made from changed since the last good build (the same
     ``fingerprint``, by default :func:`compute_fingerprint`, and every chapter still
@@ -516,6 +518,8 @@ def render_chapters(
             ]
             for future in futures:
                 future.result()
+        for name, page in (pages or {}).items():
+            (staging / name).write_text(page, encoding="utf-8")
         write_manifest(settings, staging, {"chapters": [c.id for c in todo], **(manifest or {})})
         (staging / _STATE_DIR / _BUILD_STATE).write_text(
             json.dumps({"fingerprint": fingerprint}, indent=1) + "\n", encoding="utf-8"

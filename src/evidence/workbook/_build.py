@@ -26,6 +26,7 @@ from evidence.store import open_store
 
 from ._briefs import run_briefs
 from ._fieldwork import run_fieldwork
+from ._map import compute_maps
 from ._pipeline import run_code, run_extract, run_sync
 from ._workbook import Workbook
 
@@ -161,4 +162,5 @@ def run_render(
             pdf=pdf,
             fingerprint=fingerprint,
             force=force,
+            pages=compute_maps(settings, todo),
         )

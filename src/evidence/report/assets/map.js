@@ -108,7 +108,7 @@ settings and populations (confirmed by a person too, with confirmed only).
     const box = el("fieldset"); box.appendChild(el("legend", {}, title));
     values.forEach((text, i) => {
       const lab = el("label"), input = el("input", { type: "checkbox", name: name, value: String(i) });
-      input.checked = checked;
+      input.checked = checked; input.defaultChecked = checked;
       input.addEventListener("change", onchange);
       lab.appendChild(input); lab.appendChild(document.createTextNode(" " + text));
       box.appendChild(lab);
@@ -162,8 +162,8 @@ settings and populations (confirmed by a person too, with confirmed only).
     input.addEventListener("change", update);
     lab.appendChild(input); lab.appendChild(document.createTextNode(" " + T.confirmed_only));
     form.appendChild(lab);
-    const reset = el("button", { type: "button", id: "reset" }, T.reset);
-    reset.addEventListener("click", () => { form.reset(); update(); });
+    const reset = el("button", { type: "button", id: "reset-filters" }, T.reset);
+    reset.addEventListener("click", () => { form.reset(); state.words = ""; update(); });
     form.appendChild(reset);
     form.addEventListener("submit", e => e.preventDefault());
   }

@@ -11,145 +11,78 @@ __all__ = ["COUNTRIES", "LANGUAGES", "TEXTS", "text", "texts"]
 
 LANGUAGES = ("fr", "nl", "en")
 
+
+def _by_language(table: dict[str, tuple[str, str, str]]) -> dict[str, dict[str, str]]:
+    """Return a table written key -> (fr, nl, en) as one table per language."""
+    return {lang: {key: row[i] for key, row in table.items()} for i, lang in enumerate(LANGUAGES)}
+
+
 TEXTS: dict[str, dict[str, dict[str, str]]] = {
-    # the interactive evidence map (reports/<chapter>-map.html, evidence map)
-    "map": {
-        "fr": {
-            "title": "Carte des preuves",
+    # the interactive evidence map (reports/<chapter>-map.html, evidence map): key -> fr, nl, en
+    "map": _by_language(
+        {
+            "title": ("Carte des preuves", "Bewijskaart", "Evidence map"),
             "intro": (
-                "Chaque bulle compte les sources distinctes où un passage porte les deux codes ; "
-                "sa couleur dit la part du terrain. Choisissez une cellule pour lire ses "
-                "passages, avec leur page."
+                "Bulle : les sources où un passage porte les deux codes. Cliquez pour lire.",
+                "Bel: de bronnen waarin een passage beide codes draagt. Klik om te lezen.",
+                "Bubble: the sources in which a passage carries both codes. Click to read.",
             ),
-            "noscript": "Cette carte a besoin de JavaScript ; le chapitre donne la même matrice.",
-            "filters": "Filtres",
-            "source_type": "Type de source",
-            "kind_literature": "littérature",
-            "kind_field": "terrain",
-            "language": "Langue du passage",
-            "lang_fr": "français",
-            "lang_nl": "néerlandais",
-            "lang_en": "anglais",
-            "years": "Années de publication",
-            "from": "de",
-            "to": "à",
-            "country": "Pays",
-            "confirmed_only": "Seulement les codages confirmés par une personne",
-            "reset": "Tout afficher",
-            "total": "Total",
-            "legend_size": "taille : nombre de sources",
-            "legend_literature": "littérature",
-            "legend_field": "terrain",
-            "legend_colour": "couleur : part des sources de terrain, de 0 à 100 %",
-            "legend_gap": "lacune : aucune source",
+            "legend_colour": (
+                "couleur : part du terrain",
+                "kleur: aandeel veldwerk",
+                "colour: field share",
+            ),
+            "filters": ("Filtres", "Filters", "Filters"),
+            "source_type": ("Type de source", "Soort bron", "Source type"),
+            "language": ("Langue du passage", "Taal van de passage", "Language of the passage"),
+            "lang_fr": ("français", "Frans", "French"),
+            "lang_nl": ("néerlandais", "Nederlands", "Dutch"),
+            "lang_en": ("anglais", "Engels", "English"),
+            "years": ("Années de publication", "Jaar van publicatie", "Years of publication"),
+            "from": ("de", "van", "from"),
+            "to": ("à", "tot", "to"),
+            "country": ("Pays", "Land", "Country"),
+            "confirmed_only": (
+                "Seulement les codages confirmés par une personne",
+                "Alleen coderingen die een persoon bevestigde",
+                "Only codings a person confirmed",
+            ),
+            "reset": ("Tout afficher", "Alles tonen", "Show everything"),
+            "total": ("Total", "Totaal", "Total"),
+            "legend_size": (
+                "taille : nombre de sources",
+                "grootte: aantal bronnen",
+                "size: sources",
+            ),
+            "legend_gap": ("lacune : aucune source", "lacune: geen bron", "gap: no source"),
             "cell_label": (
-                "{row} × {col} : {sources} source(s), {passages} passage(s), {share} % de terrain"
+                "{row} × {col} : {sources} source(s), {passages} passage(s), {share} % de terrain",
+                "{row} × {col}: {sources} bron(nen), {passages} passage(s), {share} % veldwerk",
+                "{row} × {col}: {sources} source(s), {passages} passage(s), {share} % field",
             ),
-            "gap_label": "{row} × {col} : aucune source (lacune)",
-            "status": "{sources} source(s) en tout ; {gaps} cellule(s) vide(s) sur {cells}.",
-            "choose": "Choisissez une cellule de la carte pour lire ses passages.",
-            "passages_heading": "{row} × {col} : {passages} passage(s) de {sources} source(s)",
-            "search": "Filtrer les passages par mots :",
-            "search_count": "{shown} passage(s) sur {total} contiennent ces mots.",
-            "confirmed": "confirmé par une personne",
-            "automatic": "codage automatique",
-            "more": "Afficher {n} passage(s) de plus ({left} restant(s))",
+            "passages_heading": (
+                "{row} × {col} : {passages} passage(s) de {sources} source(s)",
+                "{row} × {col}: {passages} passage(s) uit {sources} bron(nen)",
+                "{row} × {col}: {passages} passage(s) from {sources} source(s)",
+            ),
+            "search": (
+                "Filtrer les passages par mots :",
+                "Passages filteren op woorden:",
+                "Filter the passages by words:",
+            ),
+            "more": (
+                "Afficher {n} passage(s) de plus ({left} restant(s))",
+                "Toon {n} passage(s) meer (nog {left})",
+                "Show {n} more passage(s) ({left} left)",
+            ),
             "no_unpack": (
-                "Ce navigateur ne peut pas décompresser les extraits : ouvrez la carte dans un "
-                "navigateur récent (Firefox, Chrome, Edge, Safari)."
+                "Ce navigateur ne sait pas décompresser la carte : ouvrez-la dans un navigateur "
+                "récent.",
+                "Deze browser kan de kaart niet uitpakken: open ze in een recente browser.",
+                "This browser cannot unpack the map: open it in a recent browser.",
             ),
-        },
-        "nl": {
-            "title": "Bewijskaart",
-            "intro": (
-                "Elke bel telt de verschillende bronnen waarin een passage beide codes draagt; "
-                "de kleur toont het aandeel veldmateriaal. Kies een cel om haar passages met "
-                "paginanummer te lezen."
-            ),
-            "noscript": "Deze kaart heeft JavaScript nodig; het hoofdstuk bevat dezelfde matrix.",
-            "filters": "Filters",
-            "source_type": "Soort bron",
-            "kind_literature": "literatuur",
-            "kind_field": "veldwerk",
-            "language": "Taal van de passage",
-            "lang_fr": "Frans",
-            "lang_nl": "Nederlands",
-            "lang_en": "Engels",
-            "years": "Jaar van publicatie",
-            "from": "van",
-            "to": "tot",
-            "country": "Land",
-            "confirmed_only": "Alleen coderingen die een persoon bevestigde",
-            "reset": "Alles tonen",
-            "total": "Totaal",
-            "legend_size": "grootte: aantal bronnen",
-            "legend_literature": "literatuur",
-            "legend_field": "veldwerk",
-            "legend_colour": "kleur: aandeel veldwerkbronnen, van 0 tot 100 %",
-            "legend_gap": "lacune: geen bron",
-            "cell_label": (
-                "{row} × {col}: {sources} bron(nen), {passages} passage(s), {share} % veldwerk"
-            ),
-            "gap_label": "{row} × {col}: geen bron (lacune)",
-            "status": "{sources} bron(nen) in totaal; {gaps} lege cel(len) van {cells}.",
-            "choose": "Kies een cel van de kaart om haar passages te lezen.",
-            "passages_heading": "{row} × {col}: {passages} passage(s) uit {sources} bron(nen)",
-            "search": "Passages filteren op woorden:",
-            "search_count": "{shown} van {total} passage(s) bevatten deze woorden.",
-            "confirmed": "bevestigd door een persoon",
-            "automatic": "automatische codering",
-            "more": "Toon {n} passage(s) meer (nog {left})",
-            "no_unpack": (
-                "Deze browser kan de fragmenten niet uitpakken: open de kaart in een recente "
-                "browser (Firefox, Chrome, Edge, Safari)."
-            ),
-        },
-        "en": {
-            "title": "Evidence map",
-            "intro": (
-                "Each bubble counts the distinct sources in which a passage carries both codes; "
-                "its colour shows the share of field material. Choose a cell to read its "
-                "passages, with their page."
-            ),
-            "noscript": "This map needs JavaScript; the chapter holds the same matrix.",
-            "filters": "Filters",
-            "source_type": "Source type",
-            "kind_literature": "literature",
-            "kind_field": "field",
-            "language": "Language of the passage",
-            "lang_fr": "French",
-            "lang_nl": "Dutch",
-            "lang_en": "English",
-            "years": "Years of publication",
-            "from": "from",
-            "to": "to",
-            "country": "Country",
-            "confirmed_only": "Only codings a person confirmed",
-            "reset": "Show everything",
-            "total": "Total",
-            "legend_size": "size: number of sources",
-            "legend_literature": "literature",
-            "legend_field": "field",
-            "legend_colour": "colour: share of field sources, 0 to 100 %",
-            "legend_gap": "gap: no source",
-            "cell_label": (
-                "{row} × {col}: {sources} source(s), {passages} passage(s), {share} % field"
-            ),
-            "gap_label": "{row} × {col}: no source (gap)",
-            "status": "{sources} source(s) in all; {gaps} empty cell(s) of {cells}.",
-            "choose": "Choose a cell of the map to read its passages.",
-            "passages_heading": "{row} × {col}: {passages} passage(s) from {sources} source(s)",
-            "search": "Filter the passages by words:",
-            "search_count": "{shown} of {total} passage(s) hold these words.",
-            "confirmed": "confirmed by a person",
-            "automatic": "automatic coding",
-            "more": "Show {n} more passage(s) ({left} left)",
-            "no_unpack": (
-                "This browser cannot unpack the quotes: open the map in a recent browser "
-                "(Firefox, Chrome, Edge, Safari)."
-            ),
-        },
-    },
+        }
+    ),
     # the report chapters (evidence build)
     "chapter": {
         "fr": {

@@ -110,6 +110,21 @@ def test_the_same_store_gives_the_same_bytes_and_english_on_request(workbook: Pa
     assert 'lang="en"' in english and "Evidence map" in english and "Physical violence" in english
 
 
+def test_a_document_outside_the_workbook_is_not_linked_by_its_absolute_path(
+    workbook: Path,
+) -> None:
+    outside = "/home/coordinatrice/Zotero/storage/K9/dubois.pdf"
+    con = sqlite3.connect(workbook / "store.sqlite")
+    with con:
+        con.execute("UPDATE documents SET path = ? WHERE source_key = 'dubois2021'", (outside,))
+    con.close()
+    assert _evidence(workbook, "map", "map.html").returncode == 0
+    page = (workbook / "map.html").read_text(encoding="utf-8")
+    assert "coordinatrice" not in page and "dubois.pdf" not in page
+    quotes = json.loads(page.split('id="map-quotes">')[1].split("</script>")[0])
+    assert "pdfs/terrain2024.pdf#page=1" in quotes["links"]  # the others keep their links
+
+
 def test_bad_requests_are_refused_with_what_to_do(workbook: Path) -> None:
     for args, says in (
         (["map", "out.txt"], "FILE.html"),

@@ -18,7 +18,7 @@ from ._drilldown import (
 )
 from ._export import SHEETS, write_matrix_xlsx, write_recommendations_xlsx
 from ._figures import plot_gap_map, plot_heatmap, write_figure
-from ._map import CONTEXT_FACETS, EXCERPT, compute_map, cut_excerpt
+from ._map import CONTEXT_FACETS, EXCERPT, compute_map, cut_excerpt, excerpt_length
 from ._matrix import (
     PROVENANCES,
     MatrixFilters,
@@ -65,6 +65,7 @@ __all__ = [
     "cut_excerpt",
     "describe_cells",
     "describe_passages",
+    "excerpt_length",
     "format_citation",
     "format_pdf_link",
     "format_zotero_link",

@@ -24,13 +24,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CONTEXT_FACETS", "EXCERPT", "compute_map", "cut_excerpt"]
+__all__ = ["CONTEXT_FACETS", "EXCERPT", "compute_map", "cut_excerpt", "excerpt_length"]
 
 #: Facets a map offers as filters (a passage must carry one of the chosen codes of each).
 CONTEXT_FACETS = ("setting", "pop")
-#: Longest excerpt of a passage kept in a map, in characters.
-EXCERPT = 320
-_BEFORE = 80  # characters kept before the first matched word of a long passage
+#: Longest excerpt of a passage kept in a map, in characters, and the shortest.
+EXCERPT, _SHORTEST = 400, 120
+#: Characters of excerpts a map holds in all (about 0.45 bytes each once gzipped in base64).
+_BUDGET = 30_000_000
+_BEFORE = 50  # characters kept before the first matched word of a long passage
+
+
+def excerpt_length(passages: int) -> int:
+    """Return the longest excerpt a map of ``passages`` passages keeps (see the module doc)."""
+    return max(_SHORTEST, min(EXCERPT, _BUDGET // max(1, passages)))
 
 
 def cut_excerpt(
@@ -125,10 +132,10 @@ def compute_map(
     cites, cite_of = _table(described["citation"].astype(str).tolist())
     link_values = [(links or {}).get(pid, "") for pid in described["id"]]
     link_table, link_of = _table(link_values)
-    texts, marks = [], []
+    texts, marks, limit = [], [], excerpt_length(len(described))
     for text, spans in zip(described["text"], described["spans"], strict=True):
         spans = [s for s in (spans if isinstance(spans, list) else []) if s[3] in code_at]
-        excerpt, kept = cut_excerpt(str(text), spans)
+        excerpt, kept = cut_excerpt(str(text), spans, limit)
         texts.append(excerpt)
         marks.append([v for s in kept for v in (int(s[0]), int(s[1]), code_at[s[3]])])
 
@@ -165,4 +172,5 @@ def compute_map(
         "link": link_of,
         "links": link_table,
     }
+    index["excerpt"] = limit
     return {"index": index, "quotes": quotes}

@@ -7,9 +7,10 @@ type="application/json">`` blocks with every ``<`` written ``\\u003c``, so no te
 source can close the block; the script writes every text with ``textContent``. The palette is
 matplotlib's cividis, made for readers with colour-vision deficiencies.
 
-A map's quotes can weigh tens of megabytes; above :data:`COMPRESS_OVER` bytes they are gzipped
-and base64-encoded and the page unpacks them with the browser's ``DecompressionStream`` when a
-cell is first opened, so the map is drawn before they are read.
+A large map's data weigh tens of megabytes as JSON; a block above :data:`COMPRESS_OVER` bytes
+is gzipped and base64-encoded, and the page unpacks it with the browser's
+``DecompressionStream``: the index (what the map and its filters need) before drawing, the
+quotes when a cell is first opened.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from evidence.i18n import texts
 
 __all__ = ["COMPRESS_OVER", "render_map"]
 
-#: Quotes larger than this (bytes of JSON) are gzipped in the page.
+#: Data blocks larger than this (bytes of JSON) are gzipped in the page.
 COMPRESS_OVER = 2_000_000
 
 
@@ -42,15 +43,17 @@ def _json(value: object) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _quotes_block(quotes: dict[str, Any], compress_over: int) -> str:
-    payload = _json(quotes)
+def _block(name: str, value: object, compress_over: int) -> str:
+    """Return ``value`` in a ``<script>`` block with id ``map-<name>``: JSON, or gzipped JSON in
+    base64 when the JSON is larger than ``compress_over`` bytes."""
+    payload = _json(value)
     if len(payload.encode("utf-8")) <= compress_over:
-        return f'<script type="application/json" id="map-quotes">{payload}</script>'
-    # mtime=0: the same quotes give the same bytes.
+        return f'<script type="application/json" id="map-{name}">{payload}</script>'
+    # mtime=0: the same data give the same bytes.
     packed = gzip.compress(payload.encode("utf-8"), compresslevel=9, mtime=0)
     encoded = base64.b64encode(packed).decode("ascii")
     return (
-        f'<script type="application/octet-stream" id="map-quotes" data-encoding="gzip">'
+        f'<script type="application/octet-stream" id="map-{name}" data-encoding="gzip">'
         f"{encoded}</script>"
     )
 
@@ -64,7 +67,12 @@ def render_map(
 ) -> str:
     """Return the evidence map page (HTML text) of ``data`` (:func:`evidence.analysis.compute_map`)
     with its fixed texts in ``lang``."""
-    strings = texts("map", lang)
+    chapter = texts("chapter", lang)
+    strings = {
+        **{f"kind_{k}": chapter[k] for k in ("literature", "field")},
+        **{k: chapter[k] for k in ("confirmed", "automatic")},
+        **texts("map", lang),
+    }
     heading = f"{title} · {strings['title']}" if title else strings["title"]
     return (
         "<!DOCTYPE html>\n"
@@ -76,14 +84,13 @@ def render_map(
         f"<title>{html.escape(heading)}</title>\n<style>{_asset('map.css')}</style>\n</head>\n<body>\n"
         f'<header><h1 id="map-title">{html.escape(heading)}</h1>'
         f'<p class="intro">{html.escape(strings["intro"])}</p></header>\n'
-        f"<noscript><p>{html.escape(strings['noscript'])}</p></noscript>\n"
         '<main><form id="filters" aria-labelledby="filters-title"></form>\n'
         '<section id="map-area" aria-labelledby="map-title"><div id="legend"></div>'
         '<div id="map-scroll"><table id="map" class="map"></table></div>'
         '<p id="map-status" class="status" role="status" aria-live="polite"></p></section>\n'
         '<section id="passages" aria-live="polite"></section></main>\n'
         f'<script type="application/json" id="map-strings">{_json(strings)}</script>\n'
-        f'<script type="application/json" id="map-index">{_json(data["index"])}</script>\n'
-        f"{_quotes_block(data['quotes'], compress_over)}\n"
+        f"{_block('index', data['index'], compress_over)}\n"
+        f"{_block('quotes', data['quotes'], compress_over)}\n"
         f"<script>{_asset('map.js')}</script>\n</body>\n</html>\n"
     )

@@ -8,10 +8,25 @@ when its source's type, country and year and its language are kept, when a perso
 both codes (confirmed only), and when it carries one of the chosen codes of each facet of
 settings and populations (confirmed by a person too, with confirmed only).
 */
-(function () {
+(async function () {
   "use strict";
   const T = JSON.parse(document.getElementById("map-strings").textContent);
-  const D = JSON.parse(document.getElementById("map-index").textContent);
+  async function readBlock(id) {
+    const block = document.getElementById(id);
+    if (block.dataset.encoding !== "gzip") return JSON.parse(block.textContent);
+    if (typeof DecompressionStream === "undefined") throw new Error(T.no_unpack);
+    const raw = atob(block.textContent.trim()), bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i += 1) bytes[i] = raw.charCodeAt(i);
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return JSON.parse(await new Response(stream).text());
+  }
+  let D;
+  try {
+    D = await readBlock("map-index");
+  } catch (err) {
+    document.getElementById("map-status").textContent = T.no_unpack;
+    return;
+  }
   const S = D.sources, P = D.passages, nCols = D.cols.length, nRows = D.rows.length;
   const RAMP = [[0, 34, 78], [67, 78, 108], [125, 124, 120], [188, 174, 108], [254, 232, 56]];
   const PAGE = 50;
@@ -174,9 +189,9 @@ settings and populations (confirmed by a person too, with confirmed only).
     const size = el("span"); size.appendChild(el("span", { class: "swatch", style: "width:.5rem;height:.5rem" }));
     size.appendChild(el("span", { class: "swatch", style: "width:1.1rem;height:1.1rem" }));
     size.appendChild(document.createTextNode(" " + T.legend_size));
-    const ramp = el("span"); ramp.appendChild(document.createTextNode(T.legend_literature + " "));
+    const ramp = el("span"); ramp.appendChild(document.createTextNode(T.kind_literature + " "));
     ramp.appendChild(el("span", { class: "ramp", role: "img", "aria-label": T.legend_colour }));
-    ramp.appendChild(document.createTextNode(" " + T.legend_field));
+    ramp.appendChild(document.createTextNode(" " + T.kind_field));
     const gap = el("span"); gap.appendChild(el("span", { class: "swatch gapmark" }));
     gap.appendChild(document.createTextNode(" " + T.legend_gap));
     box.append(size, ramp, gap);
@@ -204,7 +219,7 @@ settings and populations (confirmed by a person too, with confirmed only).
           "data-col": D.codes[c].id, "data-sources": String(n), "data-passages": String(p),
           "data-field-sources": String(f), "data-index": String(k),
           "aria-pressed": String(k === state.selected),
-          "aria-label": fmt(n ? T.cell_label : T.gap_label, values),
+          "aria-label": fmt(T.cell_label, values) + (n ? "" : " (" + T.legend_gap + ")"),
         });
         const d = n ? Math.round(10 + 36 * Math.sqrt(n / max)) : 14;
         b.appendChild(el("span", { class: "bubble", "aria-hidden": "true",
@@ -223,9 +238,6 @@ settings and populations (confirmed by a person too, with confirmed only).
     D.cols.forEach((c, ci) => fr.appendChild(el("td", { class: "total", "data-col-total": D.codes[c].id }, String(sums.cols[ci]))));
     fr.appendChild(el("td", { class: "total", "data-total": "" }, String(sums.all)));
     foot.appendChild(fr); table.appendChild(foot);
-    const gaps = counts.filter(c => !c[0]).length;
-    document.getElementById("map-status").textContent =
-      fmt(T.status, { sources: sums.all, cells: counts.length, gaps: gaps });
   }
   function move(e) {
     const k = Number(e.currentTarget.dataset.index), r = Math.floor(k / nCols), c = k % nCols;
@@ -237,17 +249,7 @@ settings and populations (confirmed by a person too, with confirmed only).
 
   // -- the passages of a cell ----------------------------------------------------------------
   async function loadQuotes() {
-    if (quotes) return quotes;
-    const block = document.getElementById("map-quotes");
-    if (block.dataset.encoding === "gzip") {
-      if (typeof DecompressionStream === "undefined") throw new Error(T.no_unpack);
-      const raw = atob(block.textContent.trim()), bytes = new Uint8Array(raw.length);
-      for (let i = 0; i < raw.length; i += 1) bytes[i] = raw.charCodeAt(i);
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-      quotes = JSON.parse(await new Response(stream).text());
-    } else {
-      quotes = JSON.parse(block.textContent);
-    }
+    if (!quotes) quotes = await readBlock("map-quotes");
     return quotes;
   }
   function fold(s) { return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
@@ -273,7 +275,7 @@ settings and populations (confirmed by a person too, with confirmed only).
   }
   async function showPassages() {
     const area = document.getElementById("passages");
-    if (state.selected < 0) { area.replaceChildren(el("p", { class: "note" }, T.choose)); return; }
+    if (state.selected < 0) { area.replaceChildren(); return; }
     const k = state.selected, r = D.rows[Math.floor(k / nCols)], c = D.cols[k % nCols];
     const [n, p] = counts[k];
     const heading = el("h2", { id: "passages-title", tabindex: "-1" },
@@ -295,7 +297,7 @@ settings and populations (confirmed by a person too, with confirmed only).
         const i = ref < 0 ? -1 - ref : ref, hay = fold(quotes.text[i] + " " + quotes.cites[quotes.cite[i]]);
         return words.every(w => hay.includes(w));
       });
-      info.textContent = words.length ? fmt(T.search_count, { shown: refs.length, total: p }) : "";
+      info.textContent = words.length ? refs.length + " / " + p : "";
       list.replaceChildren();
       for (const ref of refs.slice(0, state.shown)) {
         const i = ref < 0 ? -1 - ref : ref, li = el("li", { "data-passage": String(i) });

@@ -38,32 +38,34 @@ from ._workbook import Workbook
 __all__ = ["compute_maps", "load_map", "write_map"]
 
 
-def _relative_link(path: object, page_index: object, root: Path, folder: Path) -> str:
-    """Return the link from ``folder`` to a document under ``root`` at its page ("" for a
-    document outside the workbook: its absolute path must not leave the machine)."""
-    if not isinstance(path, str) or not path:
-        return ""
+def _relative_file(path: str, root: Path, folder: Path) -> str:
+    """Return the link from ``folder`` to a document under ``root`` ("" for a document outside
+    the workbook: its absolute path must not leave the machine)."""
     file = Path(path)
     absolute = (file if file.is_absolute() else root / file).resolve()
-    try:
-        absolute.relative_to(root.resolve())
-    except ValueError:
+    if not absolute.is_relative_to(root.resolve()):
         return ""
     link = Path(os.path.relpath(absolute, folder.resolve())).as_posix()
-    link = "/".join(quote(part) for part in link.split("/"))
-    if page_index is None or pd.isna(page_index):  # type: ignore[call-overload]
-        return link
-    return f"{link}#page={int(page_index) + 1}"  # type: ignore[call-overload]
+    return "/".join(quote(part) for part in link.split("/"))
 
 
 def _links(wb: Workbook, passages: pd.DataFrame, folder: Path) -> dict[str, str]:
+    """Return per passage id its link: the Zotero item, or the PDF relative to ``folder``, at
+    the passage's page."""
     library = wb.link_options()["zotero_library"]
+    files: dict[str, str] = {}
     out = {}
     for pid, path, zkey, page in passages[["id", "path", "zotero_key", "page_index"]].itertuples(
         index=False
     ):
-        zotero = format_zotero_link(zkey if isinstance(zkey, str) else "", page, library)
-        out[str(pid)] = zotero or _relative_link(path, page, wb.settings.root, folder)
+        link = format_zotero_link(zkey if isinstance(zkey, str) else "", page, library)
+        if not link and isinstance(path, str) and path:
+            if path not in files:
+                files[path] = _relative_file(path, wb.settings.root, folder)
+            link = files[path]
+            if link and not pd.isna(page):
+                link = f"{link}#page={int(page) + 1}"
+        out[str(pid)] = link
     return out
 
 

@@ -325,4 +325,6 @@ settings and populations (confirmed by a person too, with confirmed only).
 
   buildFilters(); legend(); draw(); showPassages();
   document.documentElement.dataset.ready = "true";
+  // Unpack the quotes once the map is on screen, so the first cell opens at once.
+  setTimeout(() => loadQuotes().catch(() => null), 50);
 })();

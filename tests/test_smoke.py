@@ -254,3 +254,16 @@ def test_the_docx_chapter_prints_on_a4_with_every_column(sample: Path, build, tm
     assert done.returncode == 0 and (tmp_path / "literature.pdf").is_file(), done.stderr
     chapter = (sample / "reports" / "literature.md").read_text("utf-8")
     _check_printed(tmp_path / "literature.pdf", chapter, "docx")
+
+
+def test_each_chapter_has_its_evidence_map_with_the_chapters_counts(sample: Path, build) -> None:
+    for chapter, cols in (("literature", "cons"), ("responses", "resp")):
+        page = (sample / "reports" / f"{chapter}-map.html").read_text(encoding="utf-8")
+        assert '<html lang="fr">' in page and "Carte des preuves" in page
+        assert str(sample) not in page
+        index = page.split('id="map-index"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+        counts = json.loads(index)["counts"]
+        matrix = _evidence(sample, "matrix", "--cols", cols, "--kind", "literature", "--json")
+        assert counts == [
+            [c["sources"], c["passages"], c["field_sources"]] for c in json.loads(matrix.stdout)
+        ]

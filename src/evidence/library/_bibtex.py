@@ -335,7 +335,7 @@ def _blocks(text: str) -> Iterator[tuple[int, str]]:
     """Yield (line, text) of each block: a malformed one ends where the next one starts."""
     starts = [m.start() for m in _BLOCK.finditer(text)]
     line, previous = 1, 0
-    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+    for start, end in zip(starts, [*starts[1:], len(text)][: len(starts)], strict=True):
         line += text.count("\n", previous, start)
         previous = start
         yield line, text[start:end]

@@ -215,10 +215,58 @@ def _escape(text: str) -> str:
     return "".join(_ESCAPE.get(ch, ch) for ch in text)
 
 
+# Zotero's rich text in titles, as the LaTeX pandoc and BibTeX styles understand.
+_RICH = {
+    "i": r"\emph{",
+    "em": r"\emph{",
+    "b": r"\textbf{",
+    "strong": r"\textbf{",
+    "sub": r"\textsubscript{",
+    "sup": r"\textsuperscript{",
+}
+_TAG = re.compile(r"<(/?)(i|em|b|strong|sub|sup|span)\b([^>]*)>", re.IGNORECASE)
+
+
+def _rich(text: str) -> str:
+    """Return a title with Zotero's rich-text tags turned into LaTeX, the rest escaped.
+
+    ``<i>``, ``<b>``, ``<sub>``, ``<sup>`` become ``\\emph`` and the like; ``<span
+    class="nocase">`` becomes braces (case kept as written), small caps ``\\textsc``; any
+    other span is dropped. Unbalanced tags are written as text.
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    for m in _TAG.finditer(text):
+        closing, tag, attrs = m.group(1), m.group(2).lower(), m.group(3)
+        if closing and not stack:
+            continue  # a closing tag without its opening: dropped
+        out.append(_escape_keep_space(text[pos : m.start()]))
+        pos = m.end()
+        if closing:
+            out.append(stack.pop())
+        elif tag == "span":
+            opening = "{" if "nocase" in attrs else ""
+            opening = r"\textsc{" if "small-caps" in attrs else opening
+            out.append(opening)
+            stack.append("}" if opening else "")
+        else:
+            out.append(_RICH[tag])
+            stack.append("}")
+    out.append(_escape_keep_space(text[pos:]))
+    out.extend(reversed(stack))
+    return " ".join("".join(out).split())
+
+
+def _escape_keep_space(text: str) -> str:
+    return "".join(_ESCAPE.get(ch, ch) for ch in text)
+
+
 def _name(creator: Mapping[str, Any]) -> str:
     if creator.get("lastName") or creator.get("firstName"):
         family, given = _escape(creator.get("lastName", "")), _escape(creator.get("firstName", ""))
-        return f"{family}, {given}" if given else family
+        # A last name alone ("Al-Khatib Organization") is kept whole, as Zotero shows it.
+        return f"{family}, {given}" if given else "{" + family + "}"
     # Braces keep a single-field name (an institution) whole instead of split into parts.
     return "{" + _escape(creator.get("name", "")) + "}"
 
@@ -264,10 +312,10 @@ def _described(data: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
     if creators:
         out.append((role, " and ".join(_name(c) for c in creators)))
     if data.get("title"):
-        out.append(("title", _escape(data["title"])))
+        out.append(("title", _rich(str(data["title"]))))
     container = next((data[k] for k in _CONTAINER.get(kind, ()) if data.get(k)), "")
     if container:
-        out.append(({"article": "journal"}.get(kind, "booktitle"), _escape(container)))
+        out.append(({"article": "journal"}.get(kind, "booktitle"), _rich(str(container))))
     issuer = data.get("institution") or data.get("university") or data.get("publisher")
     if issuer:
         out.append((_ISSUER.get(kind, "publisher"), _escape(issuer)))

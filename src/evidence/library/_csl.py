@@ -1,4 +1,4 @@
-"""CSL-JSON files: each entry is checked on its own, a malformed one is reported with its line.
+"""CSL-JSON files: each entry is checked on its own, a malformed one is reported with its index.
 
 Entries become Zotero-shaped item data (see :mod:`evidence.library._item_data`), so a
 reference gives the same source as from Zotero or BibTeX.
@@ -38,16 +38,21 @@ _UNTOLD = "the entries after this one could not be told apart; fix the JSON and 
 def _csl_names(value: Any, role: str) -> list[dict[str, str]]:
     if not isinstance(value, list) or not all(isinstance(n, dict) for n in value):
         raise ValueError(f"'{role}' must be a list of names")
-    return [
-        {
-            "creatorType": role,
-            "lastName": str(n.get("family", "")),
-            "firstName": str(n.get("given", "")),
-        }
-        if n.get("family")
-        else {"creatorType": role, "name": str(n.get("literal", ""))}
-        for n in value
-    ]
+    out = []
+    for n in value:
+        if n.get("family"):
+            particle = str(n.get("non-dropping-particle") or "")
+            given = " ".join(filter(None, (str(n.get("given") or ""), n.get("dropping-particle"))))
+            out.append(
+                {
+                    "creatorType": role,
+                    "lastName": " ".join(filter(None, (particle, str(n["family"])))),
+                    "firstName": ", ".join(filter(None, (given, n.get("suffix")))),
+                }
+            )
+        elif n.get("literal") or n.get("given"):
+            out.append({"creatorType": role, "name": str(n.get("literal") or n.get("given"))})
+    return out
 
 
 def _csl_date(value: Any) -> str:
@@ -59,14 +64,14 @@ def _csl_date(value: Any) -> str:
     return str(value.get("raw") or value.get("literal") or "")
 
 
-def _csl_record(line: int, entry: Any) -> ItemFiles:
+def _csl_record(index: int, entry: Any) -> ItemFiles:
     if not isinstance(entry, dict):
         raise ValueError(f"an entry must be an object, not {type(entry).__name__}")
-    if not entry.get("title"):
-        raise ValueError("entry has no title")
+    if not set(entry) - {"id", "type"}:
+        raise ValueError("empty entry: nothing but an id and a type")
     kind = _CSL_TYPES.get(str(entry.get("type", "")), "document")
     fields = {
-        "title": str(entry["title"]),
+        "title": str(entry.get("title") or ""),
         "creators": _csl_names(entry.get("author", []), "author")
         + _csl_names(entry.get("editor", []), "editor"),
         "date": _csl_date(entry.get("issued")),
@@ -80,7 +85,7 @@ def _csl_record(line: int, entry: Any) -> ItemFiles:
         "language": entry.get("language"),
         "citationKey": pinned_key(str(entry.get("id", "")).strip()),
     }
-    return item_data(line, kind, fields, str(entry.get("container-title") or "")), []
+    return item_data(index, kind, fields, str(entry.get("container-title") or "")), []
 
 
 def _after_broken(text: str, pos: int, exc: json.JSONDecodeError) -> int | None:
@@ -116,9 +121,11 @@ def _entries(text: str, pos: int) -> Iterator[tuple[int, Any, str]]:
 
 
 def parse_csl_json(text: str, name: str = "references.json") -> LoadReport:
-    """Parse a CSL-JSON array; return its sources and the entries skipped with line and reason.
+    """Parse a CSL-JSON array; return its sources and the entries skipped with their place.
 
-    An entry that is not valid JSON is skipped up to the next line that opens an object.
+    Entries are read one JSON value at a time and told apart by their index in the array
+    (``refs.json:record 3 (line 40)``), so records sharing a line (a minified export) never
+    collide. An entry that is not valid JSON is skipped up to the next line that opens one.
     """
     text = text.lstrip("\ufeff")
     start = len(text) - len(text.lstrip())
@@ -126,15 +133,17 @@ def parse_csl_json(text: str, name: str = "references.json") -> LoadReport:
         raise LibraryError(f"{name}: not a CSL-JSON array (no '['); export it again as CSL JSON")
     items: list[ItemFiles] = []
     skipped: list[tuple[str, str]] = []
-    for line, entry, broken in _entries(text, start + 1):
+    labels: dict[int, str] = {}
+    for index, (line, entry, broken) in enumerate(_entries(text, start + 1), start=1):
+        labels[index] = f"{name}:record {index} (line {line})"
         if broken:
-            skipped.append((f"{name}:{line}", broken))
+            skipped.append((labels[index], broken))
             continue
         try:
-            items.append(_csl_record(line, entry))
+            items.append(_csl_record(index, entry))
         except ValueError as exc:
-            skipped.append((f"{name}:{line}", f"entry skipped: {exc}"))
-    return sources_from_items(items, skipped, name, "csljson")
+            skipped.append((labels[index], f"entry skipped: {exc}"))
+    return sources_from_items(items, skipped, name, "csljson", labels=labels)
 
 
 def load_csl_json(path: str | Path) -> LoadReport:

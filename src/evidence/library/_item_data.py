@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,9 @@ def pinned_key(value: str) -> str:
     return value if _KEY.match(value) else ""
 
 
-def item_data(line: int, kind: str, fields: dict[str, Any], container: str) -> dict[str, Any]:
-    """Return Zotero item data for a record starting at ``line`` (the line is its item key)."""
-    data = {"key": f"{line:09d}", "itemType": kind, **{k: v for k, v in fields.items() if v}}
+def item_data(position: int, kind: str, fields: dict[str, Any], container: str) -> dict[str, Any]:
+    """Return Zotero item data for a record at ``position`` (its line or index: its item key)."""
+    data = {"key": f"{position:09d}", "itemType": kind, **{k: v for k, v in fields.items() if v}}
     if container:
         data[_CONTAINER.get(kind, "publicationTitle")] = container
     return data
@@ -52,11 +52,17 @@ def sources_from_items(
     skipped: list[tuple[str, str]],
     name: str,
     origin: str,
+    *,
+    labels: Mapping[int, str] | None = None,
 ) -> LoadReport:
-    """Return the sources of item data read from file ``name``, skipped records by line."""
+    """Return the sources of item data read from file ``name``, skipped records by line.
+
+    ``labels`` names a record by its position when ``name:position`` would not (CSL-JSON).
+    """
     datas = [d for d, _ in items]
     keys, problems = make_citation_keys(datas)
-    skipped += [(f"{name}:{int(z)}", why) for z, why in problems]
+    named = labels or {}
+    skipped += [(named.get(int(z), f"{name}:{int(z)}"), why) for z, why in problems]
     bib = render_bibtex(
         datas,
         keys,
@@ -65,12 +71,12 @@ def sources_from_items(
     )
     parsed = parse_bibtex(bib, name)
     sources = tuple(dataclasses.replace(s, origin=origin) for s in parsed.sources)
-    return LoadReport(sources, tuple(sorted(skipped, key=lambda s: _line(s[0]))))
+    return LoadReport(sources, tuple(sorted(skipped, key=lambda s: _position(s[0]))))
 
 
-def _line(item: str) -> int:
-    tail = item.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+def _position(item: str) -> int:
+    digits = re.match(r"\D*(\d+)", item.rsplit(":", 1)[-1])
+    return int(digits.group(1)) if digits else 0
 
 
 def read_text(path: Path) -> str:

@@ -12,13 +12,16 @@ from typing import Any
 
 import rispy
 
-from ._bibtex import LoadReport
+from evidence.errors import LibraryError
+
+from ._bibtex import LoadReport, split_name
 from ._item_data import ItemFiles, item_data, pinned_key, read_text, sources_from_items
 
 __all__ = ["load_ris", "parse_ris"]
 
 _RIS_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
-_RIS_CONTINUED = {"AB", "N1", "N2"}  # long notes are wrapped over several lines in practice
+# Tags of more than two characters some exports write (PubMed's PMID, Ovid's): not RIS.
+_LONG_TAG = re.compile(r"^[A-Z][A-Z0-9]{2,5} {1,2}- ")
 _RIS_TYPES = {
     "JOUR": "journalArticle",
     "JFULL": "journalArticle",
@@ -38,18 +41,16 @@ _RIS_TYPES = {
     "UNPB": "manuscript",
     "MANSCPT": "manuscript",
 }
-_TITLE_TAGS = {"TI", "T1", "CT", "BT"}
 
 
 def _creators(names: list[str], role: str) -> list[dict[str, str]]:
-    return [
-        {
-            "creatorType": role,
-            "lastName": a.partition(",")[0].strip(),
-            "firstName": a.partition(",")[2].strip(),
-        }
-        for a in names
-    ]
+    """Return Zotero creators of RIS names, split by BibTeX's rules (``Liu R.`` included)."""
+    out = []
+    for name in names:
+        family, given = split_name(name.replace("{", "").replace("}", ""))
+        if family or given:
+            out.append({"creatorType": role, "lastName": family, "firstName": given})
+    return out
 
 
 def _container(entry: dict[str, Any]) -> str:
@@ -96,45 +97,73 @@ def _tag(line: str) -> str:
     return m.group(1) if m else ""
 
 
-def _closed_record(record: list[tuple[int, str]], broken: str) -> ItemFiles | str:
-    """Return the item of a record closed by its ER line, or why it is skipped."""
-    if broken:
-        return broken
-    if not {_tag(t) for _, t in record} & _TITLE_TAGS:
-        return "record has no title (TI or T1)"
-    return _ris_record(record)
+def _not_ris(text: str, name: str) -> LibraryError:
+    """Return the error for a file without any RIS record, saying what it looks like."""
+    head = next((line for line in text.splitlines() if line.strip()), "")
+    looks = ""
+    if re.match(r"^(FN|PT|VR) ", head):
+        looks = " (it looks like Web of Science plain text: export the records as RIS instead)"
+    elif head.lstrip().startswith(("@", "[", "{")):
+        looks = " (it looks like BibTeX or JSON: give it the .bib or .json extension)"
+    return LibraryError(
+        f"{name}: not a RIS file: no record starts with a 'TY  - ' line{looks}; "
+        "export the references again as RIS"
+    )
+
+
+def _records(text: str, name: str) -> tuple[list[list[tuple[int, str]]], list[tuple[str, str]]]:
+    """Return the records of RIS text as (line, tag line) lists, and the problems found.
+
+    Database header lines, record numbers (``1.``) and blank lines outside records are
+    ignored; inside a record, a line that is not a tag line continues the field above it, and
+    tags longer than two letters (``PMID  -``, which some exports write) are ignored.
+    """
+    records: list[list[tuple[int, str]]] = []
+    problems: list[tuple[str, str]] = []
+    record: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip()
+        tag = _tag(line)
+        if tag == "TY":
+            if record:  # no ER line: the record ends where the next one starts
+                records.append(record)
+            record = [(number, line)]
+        elif not record:
+            if tag and tag != "ER":
+                problems.append(
+                    (f"{name}:{number}", f"a {tag} line outside a record (no TY before it)")
+                )
+        elif tag == "ER":
+            records.append(record)
+            record = []
+        elif tag:
+            record.append((number, line))
+        elif _LONG_TAG.match(line):
+            continue
+        elif line.strip() and len(record) > 1:
+            previous_number, previous = record[-1]
+            record[-1] = (previous_number, f"{previous} {line.strip()}")
+    if record:
+        records.append(record)
+    return records, problems
 
 
 def parse_ris(text: str, name: str = "references.ris") -> LoadReport:
-    """Parse RIS text; return its sources and the records skipped with line and reason."""
+    """Parse RIS text; return its sources and the records skipped with line and reason.
+
+    Raise ``LibraryError`` once when the text holds no RIS record at all.
+    """
+    text = text.lstrip("\ufeff")
+    records, problems = _records(text, name)
+    if not records:
+        raise _not_ris(text, name)
     items: list[ItemFiles] = []
-    skipped: list[tuple[str, str]] = []
-    record: list[tuple[int, str]] = []
-    broken = last = ""
-    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        line, tag = raw.rstrip(), _tag(raw.rstrip())
-        last = tag or last
-        if not record:
-            if tag == "TY":
-                record, broken = [(number, line)], ""
-            elif line:
-                skipped.append((f"{name}:{number}", f"text outside a record: {line[:60]!r}"))
-        elif tag == "TY":
-            skipped.append((f"{name}:{record[0][0]}", "record has no ER line before the next TY"))
-            record, broken = [(number, line)], ""
-        elif tag == "ER":
-            closed = _closed_record(record, broken)
-            if isinstance(closed, str):
-                skipped.append((f"{name}:{record[0][0]}", closed))
-            else:
-                items.append(closed)
-            record = []
-        elif tag or (line and last in _RIS_CONTINUED):
-            record.append((number, line))
-        elif line:
-            broken = broken or f"line {number} is not a RIS tag line: {line[:60]!r}"
-    if record:
-        skipped.append((f"{name}:{record[0][0]}", "record has no ER line at the end of the file"))
+    skipped = list(problems)
+    for record in records:
+        if not any(_RIS_TAG.match(t).group(2) for _, t in record[1:] if _RIS_TAG.match(t)):
+            skipped.append((f"{name}:{record[0][0]}", "empty record: no tag has a value"))
+            continue
+        items.append(_ris_record(record))
     return sources_from_items(items, skipped, name, "ris")
 
 

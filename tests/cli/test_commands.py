@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,31 @@ def test_codebook_round_trip_through_refi_qda(workbook: Path, tmp_path: Path, ca
     out = tmp_path / "back.yml"
     assert main(["-C", str(workbook), "codebook", "import", str(qdc), "--out", str(out)]) == 0
     assert "form.physical" in out.read_text(encoding="utf-8")
+
+
+def test_codebook_import_says_what_it_imported_and_a_broken_file_is_one_message(
+    workbook: Path, tmp_path: Path, shared: Path
+) -> None:
+    qdc = shared / "corpora" / "interop" / "qdc"
+    out = tmp_path / "imported.yml"
+    base = [sys.executable, "-m", "evidence.cli", "-C", str(workbook), "codebook", "import"]
+    done = subprocess.run(
+        [*base, str(qdc / "taguette-1.4.1_uto_tag_codebook.qdc"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "imported 3 codes in 1 facets and 0 code sets" in done.stdout
+    assert "made by Taguette 1.4.1" in done.stdout and "imported.variables" in out.read_text()
+    broken = subprocess.run(
+        [*base, str(qdc / "openqda_example_codebook_defect.qdc"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert "openqda_example_codebook_defect.qdc:132: not well-formed XML" in broken.stderr
+    refused = subprocess.run(
+        [*base[:-1], "export", str(tmp_path / "project.qdpx")], capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and "evidence qdpx export" in refused.stderr
+    assert not (tmp_path / "project.qdpx").exists()

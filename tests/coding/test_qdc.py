@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from evidence.coding._codebook import load_codebook, parse_codebook
-from evidence.coding._qdc import load_qdc, parse_qdc, render_codebook_yaml, render_qdc, write_qdc
+from evidence.coding._qdc import (
+    load_qdc,
+    load_qdc_book,
+    parse_qdc,
+    read_qdc,
+    render_codebook_yaml,
+    render_qdc,
+    write_qdc,
+)
+from evidence.errors import CodebookError
 
 REPO = Path(__file__).resolve().parents[2]
 NS = {"q": "urn:QDA-XML:codebook:1.0"}
@@ -119,8 +128,95 @@ def test_codebook_made_elsewhere_gets_ids_from_names() -> None:
     assert skeleton.facet_label("violence", "fr") == "Violence"
 
 
-def test_not_a_codebook_is_refused() -> None:
-    with pytest.raises(ValueError, match="not a REFI-QDA codebook"):
+def test_not_a_codebook_is_refused_with_the_line() -> None:
+    with pytest.raises(CodebookError, match="REFI-QDA project, not a codebook"):
         parse_qdc("<Project xmlns='urn:QDA-XML:project:1.0'/>")
-    with pytest.raises(ValueError, match="not a REFI-QDA codebook"):
+    with pytest.raises(CodebookError, match=r"codebook.qdc:1: not well-formed XML"):
         parse_qdc("<CodeBook")
+    with pytest.raises(CodebookError, match="not a REFI-QDA CodeBook"):
+        parse_qdc("<CodeBook xmlns='urn:other'/>")
+    with pytest.raises(CodebookError, match=r"codebook.qdc:3: a Code has no name"):
+        parse_qdc(
+            "<CodeBook xmlns='urn:QDA-XML:codebook:1.0'>\n<Codes>\n"
+            "<Code guid='A' isCodable='true'/></Codes></CodeBook>"
+        )
+
+
+def _corpus(shared: Path, name: str) -> Path:
+    return shared / "corpora" / "interop" / "qdc" / name
+
+
+def test_flat_codebooks_import_their_codes_under_one_facet(shared: Path) -> None:
+    book = load_qdc_book(_corpus(shared, "taguette-1.4.1_uto_tag_codebook.qdc"))
+    assert book.origin == "Taguette 1.4.1" and book.sets == ()
+    skeleton = parse_codebook(render_codebook_yaml(book.codes, origin=book.origin))
+    assert skeleton.facets == ("imported",)
+    assert list(skeleton.codes) == [
+        "imported.xsd_element_name",
+        "imported.codebook",
+        "imported.variables",
+    ]
+    assert skeleton.label("imported.codebook", "fr") == "CodeBook"
+
+
+def test_namespace_variants_seen_in_the_wild_are_read(shared: Path) -> None:
+    text = _corpus(shared, "derived_atlasti-23.2-win_ponte_codebook.qdc").read_text("utf-8")
+    expected = [("commits", False), ("commits.c2022_05_10t02_05_59z_19e4dce", True)]
+    for namespace in (
+        "urn:QDA-XML:codebook:1.0",
+        "urn:QDA-XML:codebook:1:0",
+        "urn:QDA-XML:codebook:0:4",
+        "urn:QDA-XML:project:1.0",
+    ):
+        codes = parse_qdc(text.replace("urn:QDA-XML:codebook:1.0", namespace))
+        assert [(c.id, "." in c.id) for c in codes][:2] == expected, namespace
+        assert len(codes) == 3
+
+
+def test_a_bom_and_a_nested_code_under_a_codable_code_are_read(shared: Path) -> None:
+    path = _corpus(shared, "synthetic_qualcoder-style_utf8-sig.qdc")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    codes = {c.id: c for c in load_qdc(path)}
+    assert codes["barrieres_obstacles"].description == "Catégorie — obstacles"
+    assert not codes["barrieres_obstacles"].codable
+    assert codes["barrieres_obstacles.cout"].description == "Le coût <direct>"
+    assert codes["barrieres_obstacles.cout.sub_code_of_cout"].parent == "Coût"
+    assert codes["imported.unlinked_code"].color == "#F781F3"
+    skeleton = parse_codebook(render_codebook_yaml(list(codes.values())))
+    assert "Facet barrieres_obstacles (Barrières & obstacles): Catégorie — obstacles" in (
+        skeleton.description
+    )
+
+
+def test_non_guid_guids_are_read_and_a_broken_copy_names_its_line(shared: Path) -> None:
+    codes = load_qdc(_corpus(shared, "openqda_example_codebook.qdc"))
+    assert len(codes) == 44 and codes[0].guid == "c001"
+    assert codes[0].description == "All emotions with negative valence and positive arousal."
+    with pytest.raises(CodebookError, match=r"defect.qdc:132: not well-formed XML"):
+        load_qdc(_corpus(shared, "openqda_example_codebook_defect.qdc"))
+
+
+def test_code_sets_and_top_level_descriptions_are_kept() -> None:
+    text = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1:0" origin="MAXQDA 2022">
+  <Codes>
+    <Code guid="c1" name="Violence" isCodable="false">
+      <Description>Every form of violence.</Description>
+      <Code guid="c2" name="Verbal" isCodable="true"><Description>Insults.</Description></Code>
+    </Code>
+    <Code guid="c3" name="Shelter" isCodable="true"/>
+  </Codes>
+  <Sets>
+    <Set guid="s1" name="Night work"><Description>What night staff face.</Description>
+      <MemberCode targetGUID="c2"/><MemberCode targetGUID="c3"/></Set>
+  </Sets>
+</CodeBook>"""
+    book = read_qdc(text)
+    assert book.sets[0].members == ("violence.verbal", "imported.shelter")
+    skeleton = parse_codebook(render_codebook_yaml(book.codes, sets=book.sets, origin=book.origin))
+    assert skeleton.codes["violence.verbal"].definition == "Insults."
+    assert "Facet violence (Violence): Every form of violence." in skeleton.description
+    assert "Set Night work: violence.verbal, imported.shelter. What night staff face." in (
+        skeleton.description
+    )
+    assert "made by MAXQDA 2022" in skeleton.description

@@ -6,7 +6,6 @@ Each delegates to the workbook's ``run_*`` function and prints its summary.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -238,5 +237,19 @@ def cmd_codebook(args: argparse.Namespace, settings: Settings) -> int:
         data = run_codebook_export(settings, args.file, lang=args.lang)
     else:
         data = run_codebook_import(args.file, args.out)
-    emit(args, data, lambda d: json.dumps(d, ensure_ascii=False))
+    emit(args, data, _codebook_text)
     return 0
+
+
+def _codebook_text(d: dict[str, Any]) -> str:
+    if d["action"] == "export":
+        return (
+            f"wrote {d['codes']} codes in {d['facets']} facets to {d['file']} "
+            "(REFI-QDA codebook; patterns stay in codebook.yml)"
+        )
+    made = f" made by {d['origin']}" if d["origin"] else ""
+    return (
+        f"imported {d['codes']} codes in {d['facets']} facets and {d['sets']} code sets from "
+        f"{d['file']}{made}; wrote {d['written']}: fill in its patterns, then merge it into "
+        "codebook.yml"
+    )

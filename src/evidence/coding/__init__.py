@@ -1,8 +1,11 @@
 """Coding: the codebook's rules applied to passages, people's decisions, suggestions, measures.
 
 - the codebook: :func:`load_codebook` reads and checks codebook.yml into a :class:`Codebook`;
-  :func:`write_qdc` and :func:`load_qdc` exchange it with QDA software (REFI-QDA), and
-  :func:`render_codebook_yaml` turns an imported one into a codebook.yml skeleton;
+  :func:`write_qdc` and :func:`load_qdc_book` exchange it with QDA software (REFI-QDA
+  codebooks: :class:`QdcBook` of :class:`QdcCode` and :class:`QdcSet`; :func:`read_codes`
+  reads the codebook of a project too, with the small XML helpers the project exchange
+  shares), and :func:`render_codebook_yaml` turns an imported one into a codebook.yml
+  skeleton;
 - rule coding: :func:`compile_codebook` compiles it into a :class:`Matcher`;
   :func:`code_passages` gives each passage its :class:`Coding` per code, and
   :func:`explain_passage` the :class:`Match` list behind it, which :func:`render_highlighted`
@@ -70,7 +73,20 @@ from evidence.coding._model import (
     render_model,
 )
 from evidence.coding._qdc import (
+    IMPORTED_FACET,
+    QdcBook,
+    QdcCode,
+    QdcSet,
+    child_text,
+    children,
+    code_guid,
     load_qdc,
+    load_qdc_book,
+    local_name,
+    namespace_of,
+    read_codes,
+    read_qdc,
+    read_xml,
     render_codebook_yaml,
     write_qdc,
 )
@@ -96,6 +112,16 @@ __all__ = [
     "add_decision",
     "ALL_CODES",
     "apply_model",
+    "child_text",
+    "children",
+    "code_guid",
+    "IMPORTED_FACET",
+    "QdcBook",
+    "QdcCode",
+    "QdcSet",
+    "read_codes",
+    "read_qdc",
+    "read_xml",
     "check_codes",
     "closest",
     "code_passages",
@@ -125,6 +151,9 @@ __all__ = [
     "load_jsonl",
     "load_model",
     "load_qdc",
+    "load_qdc_book",
+    "local_name",
+    "namespace_of",
     "Match",
     "Matcher",
     "PARTS",

@@ -35,7 +35,7 @@ from evidence.coding import (
     load_codebook,
     load_decisions,
     load_jsonl,
-    load_qdc,
+    load_qdc_book,
     record_decision,
     render_codebook_yaml,
     render_model,
@@ -255,16 +255,44 @@ def run_agreement(
 
 
 def run_codebook_export(settings: Settings, file: str, *, lang: str = "en") -> dict[str, Any]:
-    """Write the codebook as a REFI-QDA codebook (.qdc); return what was written."""
-    write_qdc(file, load_codebook(settings.codebook), lang=lang)
-    return {"action": "export", "file": file}
+    """Write the codebook as a REFI-QDA codebook (.qdc); return what was written.
+
+    A ``.qdpx`` name is refused: a project is written by ``evidence qdpx export``.
+    """
+    if Path(file).suffix.lower() == ".qdpx":
+        raise ConfigError(
+            f"{file}: a .qdpx file is a whole REFI-QDA project; write the codebook to a .qdc "
+            "file, or the project with `evidence qdpx export`"
+        )
+    codebook = load_codebook(settings.codebook)
+    write_qdc(file, codebook, lang=lang)
+    return {
+        "action": "export",
+        "file": file,
+        "facets": len(codebook.facets),
+        "codes": len(codebook.codes),
+    }
 
 
 def run_codebook_import(file: str, out: str) -> dict[str, Any]:
-    """Read a REFI-QDA codebook and write it as codebook YAML to ``out``; return counts."""
-    codes = load_qdc(file)
-    Path(out).write_text(render_codebook_yaml(codes), encoding="utf-8")
-    return {"action": "import", "file": file, "codes": len(codes), "written": str(out)}
+    """Read a REFI-QDA codebook and write it as codebook YAML to ``out``; return counts.
+
+    The counts say what was imported: facets (top codes, and ``imported`` for the codes of a
+    flat codebook), codes, code sets, and the tool that made the file.
+    """
+    book = load_qdc_book(file)
+    text = render_codebook_yaml(book.codes, sets=book.sets, origin=book.origin)
+    write_atomic(out, text)
+    facets = [c for c in book.codes if "." not in c.id]
+    return {
+        "action": "import",
+        "file": file,
+        "origin": book.origin,
+        "facets": len(facets),
+        "codes": len(book.codes) - len(facets),
+        "sets": len(book.sets),
+        "written": str(out),
+    }
 
 
 def _examples(records: Sequence[Mapping[str, Any]], matcher: Matcher) -> list[TrainingPassage]:

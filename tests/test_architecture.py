@@ -30,6 +30,7 @@ LAYERS = {
     "pdf": 1,
     "fieldwork": 1,
     "coding": 1,
+    "exchange": 1,
     "store": 2,
     "analysis": 3,
     "report": 4,

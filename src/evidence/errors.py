@@ -15,6 +15,7 @@ __all__ = [
     "SearchSyntaxError",
     "LibraryError",
     "ZoteroError",
+    "ExchangeError",
     "ExtractionError",
     "ReportError",
     "BuildLockedError",
@@ -64,6 +65,12 @@ class SearchSyntaxError(StoreError):
 
 class LibraryError(EvidenceError):
     """References cannot be loaded (unreadable references.bib, RIS or CSL-JSON file)."""
+
+    exit_code = 2
+
+
+class ExchangeError(EvidenceError):
+    """A REFI-QDA project (.qdpx) that cannot be read or written; the message says why."""
 
     exit_code = 2
 

@@ -630,6 +630,12 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
             "field_letter": "F",
         },
     },
+    # REFI-QDA exchange (evidence qdpx import): the facet of codes that map to no code
+    "exchange": {
+        "fr": {"imported_facet": "Codes importés"},
+        "nl": {"imported_facet": "Geïmporteerde codes"},
+        "en": {"imported_facet": "Imported codes"},
+    },
 }
 
 # country names shown for the codes evidence.places gives, one line a country

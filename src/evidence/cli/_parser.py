@@ -9,7 +9,7 @@ from typing import Any
 import evidence
 from evidence.pdf import ENGINE
 
-from . import _coding, _commands
+from . import _coding, _commands, _exchange
 
 __all__ = ["make_parser"]
 
@@ -237,6 +237,21 @@ def _add_coding(add: _Add) -> None:
     p.add_argument("file")
     p.add_argument("--lang", default="en", help="label language of the export")
     p.add_argument("--out", default="codebook-import.yml", help="where an import is written")
+    p = add(
+        "qdpx",
+        _exchange.cmd_qdpx,
+        "export or import the coded project as REFI-QDA (.qdpx: NVivo, ATLAS.ti, MAXQDA, "
+        "QualCoder)",
+    )
+    p.add_argument("action", choices=("export", "import"))
+    p.add_argument("file")
+    p.add_argument("--lang", default="", help="label language of the export (default: report)")
+    p.add_argument("--map", default="", help="CSV of code GUID or name -> codebook id (import)")
+    p.add_argument(
+        "--consent",
+        action="store_true",
+        help="the project's text sources have recorded consent: import them as field notes",
+    )
 
 
 def _add_measures(add: _Add) -> None:

@@ -30,6 +30,7 @@ from evidence.coding._agreement import (
 from evidence.coding._codebook import (
     Codebook,
     load_codebook,
+    parse_codebook,
 )
 from evidence.coding._decisions import (
     ALL_CODES,
@@ -88,6 +89,7 @@ from evidence.coding._qdc import (
     read_qdc,
     read_xml,
     render_codebook_yaml,
+    render_qdc,
     write_qdc,
 )
 from evidence.coding._stems import STEM_LANGUAGES, stem_text, stem_word
@@ -154,6 +156,7 @@ __all__ = [
     "load_qdc_book",
     "local_name",
     "namespace_of",
+    "parse_codebook",
     "Match",
     "Matcher",
     "PARTS",
@@ -166,6 +169,7 @@ __all__ = [
     "STEM_LANGUAGES",
     "stem_text",
     "stem_word",
+    "render_qdc",
     "suggest_codes",
     "Suggester",
     "train_model",

@@ -17,6 +17,7 @@ from ._coding import (
     run_review,
     run_suggest,
 )
+from ._exchange import run_qdpx_export, run_qdpx_import
 from ._fieldwork import run_fieldwork
 from ._map import compute_maps, load_map, write_map
 from ._pipeline import coder_model, passage_rows, register_sources, run_code, run_extract, run_sync
@@ -46,6 +47,8 @@ __all__ = [
     "run_extract",
     "run_fieldwork",
     "run_render",
+    "run_qdpx_export",
+    "run_qdpx_import",
     "run_review",
     "run_suggest",
     "run_sync",

@@ -141,7 +141,8 @@ def _source_selections(
 
 def _describe(source: Any) -> str:
     if source.kind != "literature":
-        return f"Field material: {source.kind} (pseudonymised at import)\nSource key: {source.key}"
+        kind = source.item_type or source.kind
+        return f"Field material: {kind} (pseudonymised at import)\nSource key: {source.key}"
     authors = "; ".join(json.loads(source.authors or "[]"))
     lines = [f"Citation key: {source.key}", f"Title: {source.title}"]
     lines += [f"Authors: {authors}"] if authors else []
@@ -366,7 +367,7 @@ def _write_sources(
             keys[source.guid] = key
             known.add(key)
             continue
-        stem = _slug(source.name)
+        stem = _slug(source.name).removeprefix("field-")
         key = f"field-{stem}"
         given = _description_field(source.description, "Source key")
         if given in known or key in known:

@@ -196,7 +196,8 @@ class _Reader:
                 )
             )
         representations = children(element, "Representation")
-        text, selections = "", ()
+        text: str = ""
+        selections: tuple[QdaSelection, ...] = ()
         if representations:
             raw = self.text(representations[0], label)
             if raw is not None:

@@ -18,6 +18,7 @@ from evidence.fieldwork._metadata import (
 )
 from evidence.fieldwork._notes import SUPPORTED, NoteFormatError, read_note_text
 from evidence.fieldwork._pseudonymise import (
+    PSEUDONYM_PATTERN,
     NameEntry,
     NameMatcher,
     PseudonymKey,
@@ -32,6 +33,7 @@ from evidence.fieldwork._pseudonymise import (
 
 __all__ = [
     "NameMatcher",
+    "PSEUDONYM_PATTERN",
     "FIELD_VERSION",
     "SUPPORTED",
     "FieldItem",

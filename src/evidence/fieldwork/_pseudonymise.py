@@ -22,6 +22,7 @@ from evidence.errors import ConfigError
 from . import _identifiers as ident
 
 __all__ = [
+    "PSEUDONYM_PATTERN",
     "PREFIXES",
     "Found",
     "NameEntry",
@@ -53,6 +54,8 @@ _PRIORITY = ("nrn", "iban", "email", "phone", "address", "organisation", "person
 _TOKEN = re.compile(
     r"\b(?:" + "|".join(sorted(PREFIXES.values(), key=len, reverse=True)) + r")\d{2,}\b"
 )
+#: a pseudonym in pseudonymised text (P01, ORG03...), for readers that must step over them
+PSEUDONYM_PATTERN = _TOKEN
 # Inside a name, spaces, hyphens, underscores and dots are interchangeable (file names).
 _SEPARATOR = re.compile(r"[\s_.-]+")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-"})

@@ -97,6 +97,11 @@ def _tag(line: str) -> str:
     return m.group(1) if m else ""
 
 
+def _value(line: str) -> str:
+    m = _RIS_TAG.match(line)
+    return (m.group(2) or "").strip() if m else ""
+
+
 def _not_ris(text: str, name: str) -> LibraryError:
     """Return the error for a file without any RIS record, saying what it looks like."""
     head = next((line for line in text.splitlines() if line.strip()), "")
@@ -160,7 +165,7 @@ def parse_ris(text: str, name: str = "references.ris") -> LoadReport:
     items: list[ItemFiles] = []
     skipped = list(problems)
     for record in records:
-        if not any(_RIS_TAG.match(t).group(2) for _, t in record[1:] if _RIS_TAG.match(t)):
+        if not any(_value(t) for _, t in record[1:]):
             skipped.append((f"{name}:{record[0][0]}", "empty record: no tag has a value"))
             continue
         items.append(_ris_record(record))

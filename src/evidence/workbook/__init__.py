@@ -17,10 +17,11 @@ from ._coding import (
     run_review,
     run_suggest,
 )
-from ._exchange import run_qdpx_export, run_qdpx_import
 from ._fieldwork import run_fieldwork
 from ._map import compute_maps, load_map, write_map
 from ._pipeline import coder_model, passage_rows, register_sources, run_code, run_extract, run_sync
+from ._qdpx_export import run_qdpx_export
+from ._qdpx_import import run_qdpx_import
 from ._workbook import Workbook, open_workbook
 from ._zotero import load_annotation_snapshot, sync_zotero
 

@@ -1,33 +1,28 @@
-"""The REFI-QDA project exchange's work: ``evidence qdpx export`` and ``evidence qdpx import``.
+"""``evidence qdpx import``: a REFI-QDA project into the files the workbook owns.
 
-Export gathers from the store what the project holds (sources, passages, the codings that
-count) and writes it with the exchange stage. Import writes what it reads into the files the
-workbook owns, never into the store alone: new codes into codebook.yml (or mapped by a file),
-PDFs into the first PDF folder with an entry in references.bib, texts as field notes, and
-every coding as a person's decision in the decisions file; the store is then refreshed.
+Nothing goes into the store alone: codes that map to no codebook id (by a mapping file, a
+``Code id:`` line, or a label) are added to codebook.yml under the ``imported`` facet; PDF
+sources are written into the first PDF folder with an entry in references.bib (unless the
+citation key is already there); text sources become field notes (with ``--consent`` only);
+every coding becomes a person's ``add`` decision in the decisions file, on each passage its
+selection covers. The store is then refreshed and the decisions applied.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import json
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from evidence.coding import (
     IMPORTED_FACET,
     Codebook,
     Decision,
     QdcCode,
-    code_guid,
     load_codebook,
     load_decisions,
     parse_codebook,
@@ -35,179 +30,20 @@ from evidence.coding import (
 )
 from evidence.config import Settings
 from evidence.errors import ConfigError, ExchangeError
-from evidence.exchange import (
-    QdaCoding,
-    QdaProject,
-    QdaSelection,
-    QdaSource,
-    QdaUser,
-    locate_passages,
-    make_guid,
-    read_qdpx,
-    write_qdpx,
-)
+from evidence.exchange import QdaProject, QdaSource, locate_passages, read_qdpx
+from evidence.fieldwork import PSEUDONYM_PATTERN
 from evidence.files import write_atomic
 from evidence.i18n import texts
 from evidence.store import Store, open_store
 
 from ._fieldwork import run_fieldwork
 from ._pipeline import run_code, run_extract, run_sync
+from ._qdpx_export import MODEL, ORIGIN, RULES
 
-__all__ = ["run_qdpx_export", "run_qdpx_import"]
+__all__ = ["run_qdpx_import"]
 
-#: the users standing for the codebook's rules and the learned suggestions
-RULES, MODEL = "rules", "model"
-#: the origin the workbook writes in its projects
-ORIGIN = "evidence workbook"
-_KEY_LINE = re.compile(r"^Citation key:\s*(\S+)\s*$", re.M)
-_FIELD_LINE = re.compile(r"^Field material:\s*(\w+)", re.M)
-_TOKEN = re.compile(r"\b(?:P|ORG|LOC|EMAIL|TEL|ADR|NRN|ID)\d{2,}\b")
-_SEPARATOR = "\n\n"
 _NOT_BIB = "a PDF source: add it to Zotero (the bibliography is not a .bib file)"
 _NO_CONSENT = "field material needs recorded consent: check it, then import again with --consent"
-
-
-# --- export ------------------------------------------------------------------------------
-
-
-def _user_of(origin: str, provenance: str) -> str:
-    if origin == "human":
-        # Decisions are stored as "review:<coder>"; a Zotero tag as its own provenance.
-        return provenance.removeprefix("review:") or "unknown coder"
-    return RULES if origin == "rule" else (MODEL if origin == "model" else origin)
-
-
-def _datetime(value: str) -> str:
-    """Return an ISO date as an xsd:dateTime ("" when it is not one)."""
-    value = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return value + "T00:00:00"
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return ""
-    return value
-
-
-def _notes(settings: Settings) -> dict[tuple[str, str, str], tuple[str, str]]:
-    """Return (passage, code, coder) -> (date, note) of the latest decision of each coder."""
-    out: dict[tuple[str, str, str], tuple[str, str]] = {}
-    for d in load_decisions(settings.decisions):
-        if d.decision in ("accept", "add"):
-            out[(d.passage_id, d.code, d.coder)] = (_datetime(d.date), d.note)
-    return out
-
-
-def _source_selections(
-    passages: pd.DataFrame,
-    codings: Mapping[str, list[tuple[str, str, str]]],
-    notes: Mapping[tuple[str, str, str], tuple[str, str]],
-) -> tuple[str, tuple[QdaSelection, ...]]:
-    """Return a source's plain text (its passages, a blank line apart) and its selections."""
-    parts: list[str] = []
-    selections: list[QdaSelection] = []
-    position = 0
-    for row in passages.itertuples():
-        text = str(row.text)
-        start, end = position, position + len(text)
-        parts.append(text)
-        position = end + len(_SEPARATOR)
-        by_user: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for code, origin, provenance in codings.get(str(row.id), []):
-            by_user[_user_of(origin, provenance)].append((code, provenance))
-        for user in sorted(by_user):
-            made = []
-            explained = []
-            for code, provenance in sorted(by_user[user]):
-                date, note = notes.get((str(row.id), code, user), ("", ""))
-                made.append(QdaCoding(code_guid(code), user, date))
-                why = note if user not in (RULES, MODEL) else provenance
-                if why:
-                    explained.append(f"{code}: {why}")
-            label = f"p. {row.page_label}" if str(row.page_label or "") else ""
-            selections.append(
-                QdaSelection(
-                    start=start,
-                    end=end,
-                    codings=tuple(made),
-                    user=user,
-                    name=label,
-                    note="\n".join([f"Passage {row.id}", *explained]),
-                    date=max((c.date for c in made), default=""),
-                )
-            )
-    return _SEPARATOR.join(parts), tuple(selections)
-
-
-def _describe(source: Any) -> str:
-    if source.kind != "literature":
-        kind = source.item_type or source.kind
-        return f"Field material: {kind} (pseudonymised at import)\nSource key: {source.key}"
-    authors = "; ".join(json.loads(source.authors or "[]"))
-    lines = [f"Citation key: {source.key}", f"Title: {source.title}"]
-    lines += [f"Authors: {authors}"] if authors else []
-    lines += [f"Year: {int(source.year)}"] if pd.notna(source.year) else []
-    return "\n".join(lines)
-
-
-def _pdf_of(settings: Settings, docs: pd.DataFrame, key: str) -> Path | None:
-    for path in docs.loc[docs["source_key"] == key, "path"]:
-        candidates = [settings.path(str(path))] + [
-            d / Path(str(path)).name for d in settings.pdf_dirs
-        ]
-        found = next((c for c in candidates if c.is_file() and c.suffix.lower() == ".pdf"), None)
-        if found is not None:
-            return found
-    return None
-
-
-def _gather(settings: Settings, store: Store) -> tuple[QdaProject, list[dict[str, str]]]:
-    sources = store.sources_frame()
-    passages = store.passages_frame()
-    docs = store.documents_frame()
-    codings: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for row in store.codings_frame().itertuples():
-        codings[str(row.passage_id)].append((str(row.code), str(row.origin), str(row.provenance)))
-    notes = _notes(settings)
-    out: list[QdaSource] = []
-    skipped: list[dict[str, str]] = []
-    for source in sources.itertuples():
-        own = passages[passages["source_key"] == source.key]
-        pdf = _pdf_of(settings, docs, str(source.key)) if source.kind == "literature" else None
-        if pdf is not None:
-            own = own[own["origin"] == "pdf"]
-        text, selections = _source_selections(own, codings, notes)
-        out.append(
-            QdaSource(
-                guid=make_guid("source", str(source.key)),
-                name=str(source.key),
-                kind="pdf" if pdf is not None else "text",
-                text=text,
-                selections=selections,
-                description=_describe(source),
-                pdf_path=str(pdf or ""),
-            )
-        )
-    names = {s.user for x in out for s in x.selections} | {RULES, MODEL}
-    names |= {d.coder for d in load_decisions(settings.decisions)}
-    users = tuple(QdaUser(make_guid("user", n), n) for n in sorted(names))
-    return QdaProject(settings.name, ORIGIN, users, sources=tuple(out)), skipped
-
-
-def run_qdpx_export(settings: Settings, file: str, *, lang: str = "") -> dict[str, Any]:
-    """Write the workbook as a REFI-QDA project (.qdpx); return counts of what it holds."""
-    if Path(file).suffix.lower() != ".qdpx":
-        raise ConfigError(f"{file}: a REFI-QDA project is written to a .qdpx file")
-    codebook = load_codebook(settings.codebook)
-    with open_store(settings.store) as store:
-        project, skipped = _gather(settings, store)
-    buffer = io.BytesIO()
-    counts = write_qdpx(buffer, project, codebook, lang or settings.language)
-    write_atomic(file, buffer.getvalue())
-    return {"action": "export", "file": file, **counts, "skipped": skipped}
-
-
-# --- import ------------------------------------------------------------------------------
 
 
 def _slug(text: str) -> str:
@@ -422,7 +258,7 @@ def _decisions(
         own = passages[passages["source_key"] == key]
         if source.kind == "pdf":
             own = own[own["origin"] == "pdf"]
-        spans = locate_passages(source.text, list(own["text"]), masked=_TOKEN)
+        spans = locate_passages(source.text, list(own["text"]), masked=PSEUDONYM_PATTERN)
         placed = [(span, row) for span, row in zip(spans, own.itertuples(), strict=True) if span]
         for selection in source.selections:
             where = f"{source.name} [{selection.start}:{selection.end}]"

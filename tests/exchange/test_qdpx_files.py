@@ -104,3 +104,15 @@ def test_what_is_not_a_project_is_refused_with_the_reason(tmp_path: Path) -> Non
         archive.writestr("project.qde", "<Project xmlns='urn:QDA-XML:project:1.0'>\n<Users>")
     with pytest.raises(CodebookError, match=r"broken.qdpx!project.qde:2: not well-formed XML"):
         read_qdpx(broken.getvalue(), "broken.qdpx")
+
+
+def test_qualcoder_texts_with_a_bom_and_crlf_count_on_its_own_text() -> None:
+    # QualCoder writes plain texts as utf-8-sig, with CRLF when exporting for MAXQDA, and
+    # counts positions on its text with \n line ends.
+    lf = NOTE.replace("\r\n", "\n")
+    start = lf.index("She")
+    data = make_project(
+        b"\xef\xbb\xbf" + NOTE.encode("utf-8"), start, start + 3, origin="QualCoder 3.6"
+    )
+    source = read_qdpx(data).sources[0]
+    assert source.text[source.selections[0].start : source.selections[0].end] == "She"

@@ -116,9 +116,10 @@ class _Reader:
         # length says so too.
         longest = max(bounds, default=0)
         utf16 = "nvivo" in self.origin.lower() or len(raw) < longest <= utf16_length(raw)
-        text, points = convert_positions(
-            raw, bounds, utf16=utf16, crlf_is_one="atlas" in self.origin.lower()
-        )
+        # ATLAS.ti counts a CRLF as one character; QualCoder counts on its text with \n ends
+        # even when it writes CRLFs for MAXQDA.
+        crlf_is_one = any(tool in self.origin.lower() for tool in ("atlas", "qualcoder"))
+        text, points = convert_positions(raw, bounds, utf16=utf16, crlf_is_one=crlf_is_one)
         out = []
         for n, selection in enumerate(found):
             start, end = points[2 * n], points[2 * n + 1]

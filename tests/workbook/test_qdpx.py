@@ -235,3 +235,26 @@ def test_the_sample_workbook_round_trips_through_a_qdpx(tmp_path: Path, shared: 
         keys = set(store.sources_frame()["key"])
     with open_store(load_settings(sample).store) as store:
         assert keys == set(store.sources_frame()["key"])
+
+
+def test_a_citation_key_that_is_a_path_never_names_a_file(coded: Path, tmp_path: Path) -> None:
+    source = "A2B94468-80A5-412F-92D6-E900D97B55A7"
+    xml = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="p" origin="somewhere">
+  <Sources>
+    <PDFSource guid="{source}" name="Evil report" path="internal://{source}.pdf">
+      <Description>Citation key: ../../outside</Description>
+    </PDFSource>
+  </Sources>
+</Project>"""
+    path = tmp_path / "evil.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+        archive.writestr(
+            f"sources/{source}.pdf", (coded / "pdfs" / "alpha2020shelter.pdf").read_bytes()
+        )
+    done = _evidence(coded, "qdpx", "import", str(path), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (coded.parent / "outside.pdf").exists()
+    assert (coded / "pdfs" / "evilreport.pdf").is_file()
+    assert "@misc{evilreport," in (coded / "references.bib").read_text(encoding="utf-8")

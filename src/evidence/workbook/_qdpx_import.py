@@ -42,6 +42,7 @@ from ._qdpx_export import MODEL, ORIGIN, RULES
 
 __all__ = ["run_qdpx_import"]
 
+_PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_:+-]{0,80}")
 _NOT_BIB = "a PDF source: add it to Zotero (the bibliography is not a .bib file)"
 _NO_CONSENT = "field material needs recorded consent: check it, then import again with --consent"
 
@@ -181,7 +182,8 @@ def _write_sources(
     for source in project.sources:
         cited = _description_field(source.description, "Citation key")
         if source.kind == "pdf" or cited:
-            key = cited or _slug(source.name).replace("-", "")
+            # The key names a file: one from the project is used only when it is a plain key.
+            key = cited if _PLAIN_KEY.fullmatch(cited) else _slug(source.name).replace("-", "")
             if key in known:
                 keys[source.guid] = key
                 continue

@@ -13,6 +13,7 @@ import pytest
 from conftest import TINY_CODEBOOK
 
 from evidence.coding import (
+    SHIPPED_MODEL,
     Coding,
     Labels,
     Passage,
@@ -25,6 +26,8 @@ from evidence.coding import (
     compute_reliability,
     compute_review_queue,
     cross_validate,
+    file_digest,
+    load_codebook,
     load_model,
     render_model,
     train_model,
@@ -179,3 +182,20 @@ def test_model_train_writes_the_file_and_says_what_it_learned(tmp_path: Path) ->
     assert again.returncode == 0, again.stderr
     assert (root / "data" / "coder-model.json").read_bytes() == written
     assert "changed from" in again.stdout
+
+
+REPO = Path(__file__).resolve().parents[2]
+TRAIN = REPO.parent / "shared" / "evaluation" / "train.jsonl"
+
+
+@pytest.mark.skipif(not TRAIN.is_file(), reason="../shared/evaluation is not beside the project")
+def test_the_shipped_model_was_trained_on_this_codebook_and_the_shared_training_set() -> None:
+    """The shipped model learned on top of the codebook's current rules, from train.jsonl as
+    it is: change a rule and `make model` must run again, or the layer corrects other rules."""
+    model = load_model(SHIPPED_MODEL)
+    assert model.about["training_sha256"] == file_digest(TRAIN.read_bytes())
+    assert model.about["codebook_version"] == load_codebook(REPO / "codebook.yml").version
+    assert (
+        model.about["cross_validation"]["rules_and_model"]["f1"]
+        >= (model.about["cross_validation"]["rules"]["f1"])
+    )

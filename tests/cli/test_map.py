@@ -13,6 +13,8 @@ import pytest
 from _browser import CHROMIUM, chromium
 from _matrix_store import make_matrix_store
 
+from evidence.store._schema import register_functions
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 
@@ -139,6 +141,7 @@ def test_bad_requests_are_refused_with_what_to_do(workbook: Path) -> None:
 def _poison(root: Path) -> None:
     """Put markup in a passage and in an author's name, as a hostile PDF could."""
     con = sqlite3.connect(root / "store.sqlite")
+    register_functions(con)  # the stemmed search index's triggers call it
     with con:
         con.execute(
             "UPDATE passages SET text = ? WHERE id = 'd1'",

@@ -194,7 +194,9 @@ def test_the_shipped_model_was_trained_on_this_codebook_and_the_shared_training_
     it is: change a rule and `make model` must run again, or the layer corrects other rules."""
     model = load_model(SHIPPED_MODEL)
     assert model.about["training_sha256"] == file_digest(TRAIN.read_bytes())
-    assert model.about["codebook_version"] == load_codebook(REPO / "codebook.yml").version
+    # the codebook's rules, whatever stemmer is installed (its version ends the codebook's)
+    trained = model.about["codebook_version"].split("+snowball-")[0]
+    assert trained == load_codebook(REPO / "codebook.yml").version.split("+snowball-")[0]
     assert (
         model.about["cross_validation"]["rules_and_model"]["f1"]
         >= (model.about["cross_validation"]["rules"]["f1"])

@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 
 from evidence.analysis import MatrixFilters, compute_matrix
-from evidence.store import Store, open_store
-from evidence.store._matrix import load_cell_passages, load_matrix_codings, search_passages
+from evidence.store import Store, load_matrix_codings, open_store
+from evidence.workbook._queries import load_cell_passages, search_passages
 
 FACETS = {
     "form": [

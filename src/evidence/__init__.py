@@ -7,9 +7,11 @@ are computed from the store. Notebooks start with ``evidence.open_workbook()``.
 
 from evidence.config import Chapter, Settings, load_settings
 from evidence.errors import (
+    BuildError,
     BuildLockedError,
     CodebookError,
     ConfigError,
+    DropError,
     EvidenceError,
     ExtractionError,
     LibraryError,
@@ -22,10 +24,12 @@ from evidence.workbook import Workbook, open_workbook
 __version__ = "0.1.0"
 
 __all__ = [
+    "BuildError",
     "BuildLockedError",
     "Chapter",
     "CodebookError",
     "ConfigError",
+    "DropError",
     "EvidenceError",
     "ExtractionError",
     "LibraryError",

@@ -9,7 +9,6 @@ read is refused with the reason and what to do.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -113,14 +112,20 @@ def _delimiter(text: str) -> str:
 
 
 def _rows(text: str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line, fields) of each row CSV can read; a row it cannot is a problem."""
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
-    while True:
-        line = reader.line_num + 1
+    """Yield (line, fields) of each row; a row CSV cannot read is a problem.
+
+    Each line is one row: a quote left open is that row's problem, it does not swallow the
+    rows after it.
+    """
+    delimiter = _delimiter(text)
+    for line, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        if raw.count('"') % 2:
+            problems.append((line, "has a quote that is not closed; retype this row"))
+            continue
         try:
-            fields = next(reader)
-        except StopIteration:
-            return
+            fields = next(csv.reader([raw], delimiter=delimiter), [])
         except csv.Error as exc:
             problems.append((line, f"cannot be read as CSV ({exc}); retype this row"))
             continue
@@ -198,7 +203,7 @@ def check_metadata(
     refusal = _refuse_without_consent(merged.get("consent", ""))
     if problem and refusal is not None:
         refusal = Refusal(
-            "bad_metadata_row",
+            "bad_metadata",
             f"metadata.csv {problem}: the note's metadata (its consent) cannot be read from "
             "it; fix that row",
         )

@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -167,3 +168,30 @@ def test_a_full_disk_under_the_store_is_a_clear_store_error(tmp_path: Path) -> N
     assert again.returncode == 1, again.stderr  # the missing file, as before
     status = json.loads(evidence(root, "status", "--json").stdout)
     assert status["documents_ok"] == 2 and status["passages"] == 5
+
+
+@pytest.mark.slow
+def test_a_drastic_drop_of_the_literature_is_not_published_unless_accepted(
+    workbook: Path,
+) -> None:
+    first = evidence(workbook, "build", "--json")
+    assert first.returncode == 1, first.stderr  # the sample's missing file
+    # pandoc is given the bibliography's path from its own folder: no path of this machine.
+    with zipfile.ZipFile(workbook / "reports" / "tiny.docx") as docx:
+        for name in docx.namelist():
+            assert str(workbook).encode() not in docx.read(name), name
+    published = (workbook / "reports" / "tiny.md").read_bytes()
+    (workbook / "references.bib").write_text("@misc{half,\n  title = {Cut", encoding="utf-8")
+    _refused(
+        evidence(workbook, "build"),
+        3,
+        "the literature fell since the last published build",
+        "references.bib",
+        "--accept-drop",
+    )
+    assert (workbook / "reports" / "tiny.md").read_bytes() == published
+    (workbook / "references.bib").write_text("", encoding="utf-8")  # the drop is meant
+    accepted = evidence(workbook, "build", "--accept-drop", "--json")
+    assert accepted.returncode in (0, 1), accepted.stderr
+    assert json.loads(accepted.stdout)["literature"]["sources"] == 0
+    assert (workbook / "reports" / "tiny.md").read_bytes() != published

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import signal
 import sqlite3
@@ -195,3 +196,25 @@ def test_a_drastic_drop_of_the_literature_is_not_published_unless_accepted(
     assert accepted.returncode in (0, 1), accepted.stderr
     assert json.loads(accepted.stdout)["literature"]["sources"] == 0
     assert (workbook / "reports" / "tiny.md").read_bytes() != published
+
+
+def _exits(command: str, code: int) -> subprocess.CompletedProcess[str]:
+    """Run a shell line with ``evidence build`` replaced by a command exiting with ``code``."""
+    line = re.sub(r"\S*/evidence build", f"sh -c 'exit {code}'", command)
+    return subprocess.run(["sh", "-c", line], capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.parametrize("code", [0, 1, 2, 3])
+def test_make_report_cron_and_systemd_treat_a_failed_build_as_failure(code: int) -> None:
+    repo = SRC.parent
+    makefile = (repo / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^report:.*\n(?:\t@#.*\n)*\t(.*)$", makefile, re.M)
+    assert recipe is not None
+    assert (_exits(recipe.group(1).replace("$$", "$"), code).returncode == 0) == (code <= 1)
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    cron = re.search(r"^30 2 \* \* \*  cd /srv/workbook && (.*)$", readme, re.M)
+    assert cron is not None
+    said = _exits(cron.group(1).replace(">> .evidence/cron.log", ">/dev/null"), code).stdout
+    assert ("evidence build failed" in said) == (code >= 2)  # cron mails what is printed
+    unit = re.search(r"^SuccessExitStatus=(.*)$", readme, re.M)
+    assert unit is not None and unit.group(1).split() == ["1"]

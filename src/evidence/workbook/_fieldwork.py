@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.config import Settings
+from evidence.errors import ConfigError
 from evidence.fieldwork import (
     FIELD_VERSION,
     SUPPORTED,
@@ -133,7 +134,12 @@ def _names(settings: Settings) -> tuple[NameEntry, ...] | None:
     path = settings.fieldwork.names
     if not path.is_file():
         return None
-    return parse_names(path.read_text(encoding="utf-8-sig"), settings.relative(path))
+    try:
+        text = decode_text(path.read_bytes()).text
+    except NotTextError as exc:
+        # A names list read wrongly would let names through: refused, never guessed.
+        raise ConfigError(f"{settings.relative(path)}: {exc}; nothing was imported") from exc
+    return parse_names(text, settings.relative(path))
 
 
 _Note = tuple[Path, str, Metadata | Refusal, list[str], list[tuple[str, str]]]

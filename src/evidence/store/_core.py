@@ -66,6 +66,18 @@ def as_store_error(exc: BaseException, path: str | Path = "") -> StoreError | No
     return StoreError(f"{where}the store failed ({exc}); run the command again")
 
 
+def _open_error(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
+    """Say why the store cannot be opened: a damaged file is a cache to delete; a full or
+    read-only disk is said as such (see :func:`as_store_error`)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return StoreError(
+            f"{path}: cannot open the store ({exc}); it is a cache: delete the file and run "
+            "`evidence build` to rebuild it"
+        )
+    return as_store_error(exc, path) or StoreError(str(exc))
+
+
 def parse_ints(text: str | None, count: int) -> np.ndarray:
     """Parse a ``group_concat`` of ``count`` integers (decimal, comma-separated)."""
     if not text:
@@ -104,13 +116,7 @@ class StoreCore:
             migrate(self.db, self.path)
         except sqlite3.DatabaseError as exc:
             self.close()
-            name = getattr(exc, "sqlite_errorname", "") or ""
-            if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
-                raise StoreError(
-                    f"{self.path}: cannot open the store ({exc}); it is a cache: delete the "
-                    "file and run `evidence build` to rebuild it"
-                ) from exc
-            raise as_store_error(exc, self.path) or StoreError(str(exc)) from exc
+            raise _open_error(exc, self.path) from exc
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -130,10 +136,7 @@ class StoreCore:
             register_functions(db)
         except sqlite3.DatabaseError as exc:
             db.close()
-            raise StoreError(
-                f"{self.path}: cannot open the store ({exc}); it is a cache: delete the file "
-                "and run `evidence build` to rebuild it"
-            ) from exc
+            raise _open_error(exc, self.path) from exc
         with self._guard:
             self._connections.append(db)
         self._local.db = db

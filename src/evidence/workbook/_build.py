@@ -311,4 +311,6 @@ def _render_into(
     )
     if not todo:
         return []
-    return [settings.relative(settings.reports / p) for p in _chapter_files(staging, todo)]
+    # reports/<name> links into the published version: named, not resolved
+    reports = settings.relative(settings.reports)
+    return [f"{reports}/{p.as_posix()}" for p in _chapter_files(staging, todo)]

@@ -16,8 +16,10 @@ published one by one, each replaced whole.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -57,7 +59,10 @@ def _clean_leftovers(reports: Path) -> None:
     for leftover in reports.glob(f"{_STAGING}*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for link in reports.glob(".current-*"):
-        link.unlink(missing_ok=True)
+        if link.is_dir() and not link.is_symlink():  # an old folder swapped out (_exchange)
+            shutil.rmtree(link, ignore_errors=True)
+        else:
+            link.unlink(missing_ok=True)
     versions = reports / _VERSIONS
     if not versions.is_dir():
         return
@@ -144,8 +149,29 @@ def _link_entries(reports: Path, version: Path, *, replace: bool) -> None:
         link.unlink(missing_ok=True)
         os.symlink(target, link, target_is_directory=entry.is_dir())
         if place.is_dir() and not place.is_symlink():
-            shutil.rmtree(place)
+            # A folder cannot be renamed over: swap it with its link in one step where the
+            # system can, so a reader never finds it missing; else move it aside first.
+            if not _exchange(link, place):
+                aside = reports / f".current-{os.getpid()}-old-{entry.name}"
+                os.rename(place, aside)
+                os.replace(link, place)
+                link = aside
+            shutil.rmtree(link)
+            continue
         os.replace(link, place)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where the
+    system cannot, and nothing was changed."""
+    if sys.platform != "linux":
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 def _publish_files(staging: Path, reports: Path) -> None:

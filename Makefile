@@ -26,7 +26,8 @@ $(TSTAMP): $(STAMP)
 	@touch $@
 
 report: $(STAMP) ## set up .venv and build the report chapters from the sample library into reports/
-	@# exit code 1 means "built, but some items failed" (the sample's broken PDFs): still a success here
+	@# exit code 1 means "built, but some items failed" (the sample's broken PDFs): still a success
+	@# here; 2 (configuration) and 3 (the build failed, nothing published) fail the target
 	$(BIN)/evidence build || [ $$? -eq 1 ]
 
 test: $(TSTAMP) ## set up .venv with the test extras and run the whole suite (pytest + nbval)
@@ -82,4 +83,4 @@ clean-store: ## delete the store (a cache: the next build rebuilds it)
 	rm -f data/evidence.sqlite data/evidence.sqlite-wal data/evidence.sqlite-shm
 
 clean: clean-store ## delete .venv, the store and built reports
-	rm -rf $(VENV) .venv-lowest reports/*.html reports/*.md reports/*.ipynb reports/*_files
+	rm -rf $(VENV) .venv-lowest reports/*.html reports/*.md reports/*.ipynb reports/*.docx reports/*.pdf reports/*.xlsx reports/*_files reports/briefs reports/current reports/.versions reports/.staging-* reports/.failed reports/.state

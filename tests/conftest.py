@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable, Sequence
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -158,6 +161,52 @@ def make_workbook(root: Path, *, template: Path | None = None) -> Path:
         make_pdf(root / "pdfs" / f"{key}.pdf", pages)
     shutil.copy(template or REPO / "notebooks" / "chapter_template.ipynb", root / "chapter.ipynb")
     return root
+
+
+# Every process the suite starts inherits this mark in its environment: what still carries
+# it when the suite ends was left behind (a worker that outlived its build, a kernel).
+_MARK = f"EVIDENCE_TEST_SESSION={uuid.uuid4().hex}"
+_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+
+
+def _left_behind() -> list[str]:
+    """The live processes carrying this session's mark, or children of the suite, but the
+    suite's own helpers (the fork server and resource tracker of multiprocessing)."""
+    me = os.getpid()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+            # A child forked by the suite itself (a pool worker) has the suite's first
+            # environment, without the mark: it is known by its parent.
+            if int(ppid) != me and _MARK.encode() not in (entry / "environ").read_bytes().split(
+                b"\0"
+            ):
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if state == "Z" or (int(ppid) == me and any(h in cmdline for h in _HELPERS)):
+            continue
+        found.append(f"{entry.name} {cmdline[:120]}")
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """The suite leaves no process behind (checked on Linux, where /proc tells)."""
+    name, _, value = _MARK.partition("=")
+    os.environ[name] = value
+    yield
+    if not Path("/proc/self/environ").exists():
+        return
+    deadline = time.monotonic() + 10
+    while (left := _left_behind()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"processes left behind by the tests: {left}"
 
 
 @pytest.fixture

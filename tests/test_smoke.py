@@ -153,7 +153,8 @@ def _without_changes(md: bytes) -> bytes:
 
 
 def _published(root: Path) -> dict[str, bytes]:
-    reports = root / "reports"
+    # What readers get: the published version (reports/current), not the versions' folders.
+    reports = root / "reports" / "current"
     names = [p for p in reports.rglob("*") if p.is_file() and p.suffix in (".md", ".html", ".docx")]
     names += [reports / "recommendations.xlsx"]
     return {str(p.relative_to(reports)): p.read_bytes() for p in names}

@@ -14,9 +14,11 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from evidence.config import Chapter, Settings, load_settings  # noqa: E402
 from evidence.errors import (  # noqa: E402
+    BuildError,
     BuildLockedError,
     CodebookError,
     ConfigError,
+    DropError,
     EvidenceError,
     ExtractionError,
     LibraryError,
@@ -32,10 +34,12 @@ if typing.TYPE_CHECKING:
 __version__ = "0.2.0"
 
 __all__ = [
+    "BuildError",
     "BuildLockedError",
     "Chapter",
     "CodebookError",
     "ConfigError",
+    "DropError",
     "EvidenceError",
     "ExtractionError",
     "LibraryError",

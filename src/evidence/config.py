@@ -8,12 +8,14 @@ and what to change, before any work is done.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evidence.errors import ConfigError
+from evidence.files import NotTextError, decode_text
 from evidence.i18n import LANGUAGES
 
 __all__ = [
@@ -169,6 +171,7 @@ _CHAPTER_KEYS: dict[str, type | tuple[type, ...]] = {
     "confirmed_only": bool,
 }
 EVIDENCE_KINDS = ("literature", "field", "both")
+_CHAPTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 _PATH_KEYS = (
@@ -194,15 +197,24 @@ def find_root(start: str | Path | None = None) -> Path:
     )
 
 
-def _check(table: dict[str, Any], schema: dict[str, Any], where: str, path: Path) -> None:
+def _check(table: Any, schema: dict[str, Any], where: str, path: Path) -> None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{where}] must be a table of 'key = value' lines")
     for key, value in table.items():
         if key not in schema:
             known = ", ".join(sorted(schema))
             raise ConfigError(f"{path}: unknown key '{key}' in [{where}]; known keys: {known}")
-        if not isinstance(value, schema[key]):
+        expected = schema[key] if isinstance(schema[key], tuple) else (schema[key],)
+        if not isinstance(value, schema[key]) or (isinstance(value, bool) and bool not in expected):
             raise ConfigError(
                 f"{path}: [{where}] {key} = {value!r} has the wrong type; "
                 f"expected {_type_name(schema[key])}"
+            )
+        inner = value.values() if isinstance(value, dict) else value
+        if isinstance(value, list | dict) and not all(isinstance(v, str) for v in inner):
+            raise ConfigError(
+                f"{path}: [{where}] {key} = {value!r}: every value in it must be a string "
+                'in quotes ("...")'
             )
 
 
@@ -221,6 +233,11 @@ def _chapter(raw: dict[str, Any], index: int, path: Path, default_lang: str) -> 
     _check(raw, _CHAPTER_KEYS, f"chapters[{index}]", path)
     if "id" not in raw:
         raise ConfigError(f'{path}: [[chapters]] number {index + 1} has no id; add id = "..."')
+    if not _CHAPTER_ID.fullmatch(raw["id"]):
+        raise ConfigError(
+            f'{path}: [[chapters]] id = "{raw["id"]}": chapter ids name the files in reports/; '
+            "use letters, digits, - and _ only"
+        )
     title = raw.get("title", raw["id"])
     titles = (
         {default_lang: title}
@@ -255,7 +272,11 @@ def _chapter(raw: dict[str, Any], index: int, path: Path, default_lang: str) -> 
 def _read_config(path: Path) -> dict[str, Any]:
     """Parse ``evidence.toml`` and check its tables and the keys and types in them."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(decode_text(path.read_bytes()).text)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except NotTextError as exc:
+        raise ConfigError(f"{path}: {exc} (TOML files are UTF-8)") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
     allowed = {*_SCHEMA, "chapters", "countries"}
@@ -277,6 +298,8 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f'{path}: [report] paper = "{paper}" is not one of {", ".join(PAPERS)}; write "a4"'
         )
+    if not isinstance(raw.get("chapters", []), list):
+        raise ConfigError(f"{path}: chapters must be [[chapters]] tables")
     return raw
 
 
@@ -307,6 +330,41 @@ def _fieldwork_settings(fw: dict[str, Any], base: Path) -> FieldworkSettings:
     )
 
 
+def _check_extract(ex: dict[str, Any], path: Path) -> None:
+    """Refuse a negative number of workers and a time limit that is not a positive number."""
+    if ex.get("jobs", 0) < 0:
+        raise ConfigError(
+            f"{path}: [extract] jobs = {ex['jobs']}; give the number of worker processes "
+            "(1 or more), or 0 for one per core"
+        )
+    if "timeout" in ex and not ex["timeout"] > 0:
+        raise ConfigError(
+            f"{path}: [extract] timeout = {ex['timeout']}; give the seconds a document may "
+            "take, more than 0 (120 by default)"
+        )
+
+
+# Settings naming a file, and those naming a folder: an existing one of the other kind is
+# refused before anything tries to open, create or replace it.
+_FILE_KEYS = ("bibliography", "codebook", "decisions", "store", "chapter_template")
+_FOLDER_KEYS = ("reports", "notebooks")
+
+
+def _check_paths(paths: dict[str, Path], path: Path, base: Path) -> None:
+    for key, value in paths.items():
+        shown = value.relative_to(base) if value.is_relative_to(base) else value
+        if key in _FILE_KEYS and value.is_dir():
+            raise ConfigError(
+                f'{path}: [workbook] {key} = "{shown.as_posix()}" is a folder; give the path of '
+                f"a file (the default is {getattr(Settings, key).as_posix()})"
+            )
+        if key in _FOLDER_KEYS and value.exists() and not value.is_dir():
+            raise ConfigError(
+                f'{path}: [workbook] {key} = "{shown.as_posix()}" is a file, not a folder; '
+                "move the file away or give another folder"
+            )
+
+
 def load_settings(root: str | Path | None = None) -> Settings:
     """Read ``evidence.toml`` of the workbook at (or above) ``root`` and return its settings."""
     base = find_root(root)
@@ -318,9 +376,11 @@ def load_settings(root: str | Path | None = None) -> Settings:
         raise ConfigError(f"{path}: [workbook] language '{language}' is not one of fr, nl, en")
     if zt.get("library_type", "user") not in ("user", "group"):
         raise ConfigError(f'{path}: [zotero] library_type must be "user" or "group"')
+    _check_extract(ex, path)
     chapters = _chapters(raw.get("chapters", []), path, language)
     # Every path setting defaults to the dataclass default, resolved against the root.
     paths = {name: base / wb.get(name, getattr(Settings, name)) for name in _PATH_KEYS}
+    _check_paths(paths, path, base)
     return Settings(
         root=base,
         name=wb.get("name", Settings.name),
@@ -354,7 +414,11 @@ def read_secret(name: str, root: str | Path | None = None) -> str:
         return value
     env = Path(root or Path.cwd()) / ".env"
     if env.is_file():
-        for line in env.read_text(encoding="utf-8").splitlines():
+        try:
+            text = decode_text(env.read_bytes()).text
+        except (OSError, NotTextError) as exc:
+            raise ConfigError(f"{env}: {exc}") from exc
+        for line in text.splitlines():
             key, sep, val = line.strip().partition("=")
             if sep and key.strip().removeprefix("export ").strip() == name:
                 return val.strip().strip("'\"")

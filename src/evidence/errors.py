@@ -1,7 +1,8 @@
 """The exceptions of the workbook: one base class, specific subclasses.
 
 Every message names the file, line or item concerned and says what to do.
-The command layer turns them into exit codes in one place (``cli.py``).
+The command layer turns them into exit codes in one place (``cli/_main.py``): 1 some items
+failed, 2 usage or configuration error, 3 the build failed (nothing was published).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ __all__ = [
     "ZoteroError",
     "ExchangeError",
     "ExtractionError",
+    "BuildError",
     "ReportError",
+    "DropError",
     "BuildLockedError",
 ]
 
@@ -85,8 +88,18 @@ class ExtractionError(EvidenceError):
     """A PDF cannot be turned into passages (raised only where a caller asked for one file)."""
 
 
-class ReportError(EvidenceError):
+class BuildError(EvidenceError):
+    """The build failed: nothing was published and the last good chapters are kept."""
+
+    exit_code = 3
+
+
+class ReportError(BuildError):
     """A chapter failed to render; the message names the notebook cell and its error."""
+
+
+class DropError(BuildError):
+    """The literature fell drastically against the last published build: not published."""
 
 
 class BuildLockedError(EvidenceError):

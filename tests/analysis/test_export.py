@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import matplotlib
@@ -76,3 +77,38 @@ def test_an_empty_matrix_still_writes_a_readable_workbook(tmp_path: Path) -> Non
     book = load_workbook(write_matrix_xlsx(tmp_path / "empty.xlsx", matrix, passages))
     assert book["passages"].max_row == 1
     assert len(book["gap map"]._images) == 1
+
+
+HOSTILE = ['=HYPERLINK("http://example.org/x","clic")', "=1+1", "+32 2 123", "@SUM(A1)", "-x"]
+
+
+def _formulas(path: Path) -> list[str]:
+    """The formula elements of every sheet of an xlsx, read from its XML."""
+    with zipfile.ZipFile(path) as archive:
+        return [
+            name
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and b"<f>" in archive.read(name)
+        ]
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    with open_store(make_matrix_store(tmp_path / "wb")) as store:
+        data = load_matrix_codings(store, ROWS + COLS)
+        f = MatrixFilters(provenance="suggestions")
+        matrix = compute_matrix(data.codings, ROWS, COLS, filters=f, sources=data.sources)
+        passages = load_matrix_passages(store, data, matrix, filters=f, root=tmp_path / "wb")
+    texts = [HOSTILE[i % len(HOSTILE)] + "\x0b\x01" for i in range(len(passages))]
+    passages = passages.assign(text=texts, citation=texts)
+    labels = {**LABELS, "form.physical": "=cmd|' /C calc'!A0"}
+    path = write_matrix_xlsx(tmp_path / "m.xlsx", matrix, passages, labels=labels, gap_map=False)
+    assert _formulas(path) == []
+    book = load_workbook(path)
+    sheet = book["passages"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("text") + 1
+    written = [row[0] for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column)]
+    assert [c.value for c in written] == [t.rstrip("\x0b\x01") for t in texts]
+    assert {c.data_type for c in written} == {"s"}
+    assert book["matrix"]["A2"].value == "=cmd|' /C calc'!A0"
+    assert book["matrix"]["A2"].data_type == "s"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import matrix_and_cells
+from openpyxl import load_workbook
 
 from evidence.analysis import (
     compute_cell_evidence,
@@ -170,3 +172,22 @@ def test_the_recommendations_workbook_holds_the_table_and_its_passages(tmp_path:
 )
 def test_codes_are_selected_by_facet_prefix_or_list(spec: object, expected: list[str]) -> None:
     assert select_codes(CODES, spec) == expected  # type: ignore[arg-type]
+
+
+def test_the_recommendations_workbook_holds_no_formula(tmp_path: Path) -> None:
+    matrix, cells = _cells(["form.physical"], ["resp.training", "resp.staff_support"])
+    hostile = '=HYPERLINK("http://example.org/x","clic")'
+    table = compute_recommendations(matrix, cells, _sources())
+    table = table.assign(field_sources=hostile)
+    evidence = compute_cell_evidence(cells, _sources())
+    evidence = evidence.assign(**{c: hostile for c in evidence.columns if c == "text"})
+    path = write_recommendations_xlsx(tmp_path / "r.xlsx", table, evidence, {"x": "=1+1"})
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any(b"<f>" in archive.read(n) for n in sheets)
+    book = load_workbook(path)
+    written = [c for row in book["recommendations"].iter_rows(min_row=2) for c in row]
+    assert any(c.value == hostile and c.data_type == "s" for c in written)
+    assert "text" in evidence and any(
+        c.value == hostile for row in book["passages"].iter_rows(min_row=2) for c in row
+    )

@@ -275,3 +275,8 @@ def test_repository_codebook_does_not_code_violence_that_is_denied(
     denied_codes = {c.code for c in code_passages([("denied", denied, lang)], matcher)}
     assert "target.workers" not in denied_codes and "form.physical" not in denied_codes
     assert "setting.shelter" in denied_codes  # the place is still where the passage is
+
+
+def test_a_control_character_in_the_codebook_is_a_codebook_error() -> None:
+    with pytest.raises(CodebookError, match="not YAML text"):
+        parse_codebook("version: '1'\x07\n")

@@ -498,16 +498,66 @@ def _texts(path: Path) -> list[str]:
     return out
 
 
+# Names cut by a soft hyphen, zero-width characters and a line end; one nobody listed.
+HIDDEN_MD = """\
+---
+kind: interview
+consent: yes
+language: fr
+---
+
+Q : Et ensuite ?
+
+R : Zé\u00adlie Que\u200bnobe a appelé Bram Vaske-
+lin, puis Am\u200d\u2060ira. Le voisin Gaspard Ortolan a vu les coups.
+"""
+
+
+def _hidden_parts_docx(path: Path) -> Path:
+    """A .docx naming listed people in every part: text box (twice, as Word writes it),
+    footnote, endnote, header, footer, comment and properties."""
+    make_docx(
+        path,
+        ["---", "kind: interview", "consent: yes", "---", "Q: Et la semaine passée ?"],
+        '<w:p><w:r><w:t>Des coups.</w:t><mc:AlternateContent xmlns:mc="http://schemas.'
+        'openxmlformats.org/markup-compatibility/2006"><mc:Choice><w:txbxContent><w:p><w:r>'
+        "<w:t>Encadré : Amira Oulbekh</w:t></w:r></w:p></w:txbxContent></mc:Choice>"
+        "<mc:Fallback><w:txbxContent><w:p><w:r><w:t>Encadré : Amira Oulbekh</w:t></w:r>"
+        "</w:p></w:txbxContent></mc:Fallback></mc:AlternateContent></w:r></w:p>",
+    )
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    parts = {
+        "word/footnotes.xml": "footnotes><w:footnote><w:p><w:r><w:t>Note : Bram Vaskelin",
+        "word/endnotes.xml": "endnotes><w:endnote><w:p><w:r><w:t>Fin : Kraaiennest",
+        "word/header1.xml": "hdr><w:p><w:r><w:t>Entretien de Zélie Quenobe",
+        "word/footer1.xml": "ftr><w:p><w:r><w:t>Veilleurs d'Ombre",
+        "word/comments.xml": "comments><w:comment><w:p><w:r><w:t>Demander à Amira",
+    }
+    with zipfile.ZipFile(path, "a") as z:
+        for name, xml in parts.items():
+            root, _, rest = xml.partition(">")
+            closing = "".join(f"</w:{t}>" for t in reversed(re.findall(r"<w:(\w+)>", rest)))
+            z.writestr(name, f"<w:{root} {w}>{rest}{closing}</w:{root}>")
+        z.writestr("docProps/app.xml", "<Properties><Manager>Bram Vaskelin</Manager></Properties>")
+    return path
+
+
+def _unhyphenated(text: str) -> str:
+    return re.sub(r"-[ \t]*\r?\n[ \t]*", "", text)
+
+
 @pytest.mark.slow
 def test_no_listed_name_reaches_the_store_the_exports_or_the_reports(workbook: Path) -> None:
     root = add_fieldwork(workbook)
+    (root / "field" / "temoin-ze\u200blie.md").write_text(HIDDEN_MD, encoding="utf-8")
+    _hidden_parts_docx(root / "field" / "parts-Que\u00adnobe.docx")
     inputs = "\n".join(
         read_note_text(p.name, p.read_bytes())
         if p.suffix != ".csv"
         else p.read_text(encoding="utf-8")
         for p in (root / "field").iterdir()
     )
-    assert all(fold_name(n) in fold_name(inputs) for n in LISTED)
+    assert all(fold_name(n) in fold_name(_unhyphenated(inputs)) for n in LISTED)
 
     def evidence(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -520,7 +570,13 @@ def test_no_listed_name_reaches_the_store_the_exports_or_the_reports(workbook: P
     build = evidence("build", "--json")
     assert build.returncode == 1, build.stderr
     summary = json.loads(build.stdout)
-    assert summary["fieldwork"]["imported"] == 3 and summary["chapters"] and summary["briefs"]
+    assert summary["fieldwork"]["imported"] == 5 and summary["chapters"] and summary["briefs"]
+    candidates = summary["fieldwork"]["name_candidates"]
+    assert candidates["file"] == "private/name-candidates.csv" and candidates["count"] >= 2
+    review = (root / "private" / "name-candidates.csv").read_text(encoding="utf-8")
+    assert "Gaspard" in review and "Ortolan" in review and "Gaspard" not in build.stdout
+    assert not any(fold_name(n) in fold_name(review) for n in LISTED)
+    assert any("still carries them" in w["warning"] for w in summary["fieldwork"]["warnings"])
     outputs = [build.stdout, build.stderr]
     for args in (
         ("matrix", "--xlsx", str(root / "reports" / "matrix.xlsx"), "--json"),
@@ -542,6 +598,29 @@ def test_no_listed_name_reaches_the_store_the_exports_or_the_reports(workbook: P
     assert {p.suffix for p in written} >= {".sqlite", ".md", ".html", ".docx", ".xlsx", ".log"}
     leaks = []
     for where, texts in [("command output", outputs), *((str(p), _texts(p)) for p in written)]:
-        folded = fold_name(html.unescape(" ".join(texts)))
+        folded = fold_name(_unhyphenated(html.unescape(" ".join(texts))))
         leaks += [(where, n) for n in LISTED if fold_name(n) in folded]
     assert not leaks
+
+
+def test_a_bad_metadata_row_refuses_its_note_only_and_names_metadata_csv(
+    field_workbook: Path,
+) -> None:
+    table = field_workbook / "field" / "metadata.csv"
+    bad = TABLE.replace(";ja;nl;2025-01-15", ";ja;nl;2025-01-15;en trop")
+    table.write_bytes(
+        ("file;organisation;kind;consent;language;date\n" + bad.split("\n", 1)[1])
+        .replace("Veilleurs", "Veilleurs \u00e9")
+        .encode("cp1252")
+    )
+    settings = load_settings(field_workbook)
+    with open_store(settings.store) as store:
+        summary = run_fieldwork(settings, store)
+    refused = {r["reason"]: r for r in summary["refused"]}
+    row = refused["bad_metadata_row"]
+    assert row["item"] == "field/metadata.csv:2" and "has 7 fields" in row["detail"]
+    note = next(r for r in summary["refused"] if r["item"].endswith(".docx"))
+    assert "metadata.csv line 2" in note["detail"] and "fix that row" in note["detail"]
+    assert summary["imported"] == 2  # the front-matter notes; the refusal row still counts
+    assert "no_consent" in refused
+    assert any("Windows-1252" in w["warning"] for w in summary["warnings"])

@@ -221,3 +221,28 @@ def test_tokens_already_in_the_material_are_never_handed_out() -> None:
 def test_a_damaged_key_row_names_its_line() -> None:
     with pytest.raises(ConfigError, match=r"key.csv:3: not a key row"):
         parse_key("category,pseudonym,value\nperson,P01,Jan\nperson,ORG01\n", "key.csv")
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "Que\u00adnobe",  # a soft hyphen
+        "Que\u200bnobe",  # a zero-width space
+        "Quen\u200d\u2060obe",  # a zero-width joiner and a word joiner
+        "Queno-\nbe",  # a word cut at the end of a line
+        "Que-  \r\n  nobe",
+        "\ufeffQue\u200cnobe",
+    ],
+)
+def test_a_listed_name_cut_by_invisible_characters_or_a_line_end_is_replaced(
+    hidden: str,
+) -> None:
+    text, found = _clean(f"Elle a vu {hidden} hier.")
+    # An invisible character before the name may stay; the name does not.
+    assert text.replace("\ufeff", "") == "Elle a vu P01 hier." and found == [("person", "P01")]
+
+
+def test_a_compound_name_cut_at_its_hyphen_and_an_ordinary_word_are_left_right() -> None:
+    names = "Jean-Marie Dubois\n"
+    assert _clean("Avec Jean-\nMarie Dubois.", names)[0] == "Avec P01."
+    assert _clean("Un mot-\nclé, Jean-Marie Du-\nbois.", names)[0] == "Un mot-\nclé, P01."

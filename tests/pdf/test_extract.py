@@ -568,6 +568,41 @@ def test_a_hung_worker_is_killed_and_the_rest_goes_on():
     assert time.monotonic() - started < 60
 
 
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_an_item_waiting_behind_a_busy_worker_is_not_timed_out():
+    """The pool hands one item more than it has workers to its queue: that one waits its
+    turn, and its time starts when a worker takes it, not when it was queued."""
+    results = dict(
+        run_bounded(
+            _sleep,
+            [1.6, 1.5],
+            executor=None,
+            workers=1,
+            guard=2.5,
+            on_timeout=lambda item: "TIMEOUT",
+            on_crash=lambda item: "CRASHED",
+            on_error=lambda item, exc: "ERROR",
+        )
+    )
+    assert results == {1.6: 1.6, 1.5: 1.5}
+
+
+def test_the_time_limit_of_a_hung_document_fires_soon_after_the_limit():
+    from evidence.pdf import _extract, _parts
+
+    assert _extract._GRACE <= 10
+    started = time.monotonic()
+    results = _run(_sleep_or_echo, ["hang"], guard=2.0)
+    assert results == {"hang": "TIMEOUT"}
+    assert time.monotonic() - started < 2.0 + 8  # the guard, a poll, and a loaded machine
+    job = _parts.DocumentJob(1, "x.pdf", False, 120, None)
+    assert "no answer after 130 s" in _extract._timed_out(120, job).reason
+
+
 def test_a_crashing_document_is_pinned_down_and_the_others_finish():
     results = _run(_crash_or_echo, ["a", "b", "crash", "c", "d", "e"])
     assert results == {"a": "A", "b": "B", "crash": "CRASHED", "c": "C", "d": "D", "e": "E"}

@@ -8,10 +8,12 @@ import evidence
 def test_public_names_are_the_curated_list() -> None:
     assert sorted(evidence.__all__) == sorted(
         [
+            "BuildError",
             "BuildLockedError",
             "Chapter",
             "CodebookError",
             "ConfigError",
+            "DropError",
             "EvidenceError",
             "ExtractionError",
             "LibraryError",

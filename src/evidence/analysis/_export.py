@@ -5,6 +5,10 @@ sources, passages, documents and field sources; ``gap map``: the evidence gap ma
 picture; ``passages``: every passage behind every cell with its citation, page, language,
 provenance and a link that opens the PDF at the page. Headers are frozen and data sheets
 carry filters.
+
+Every cell written from data is a text or number cell, never a formula: a passage or a
+field note that begins with ``=`` (``=HYPERLINK(...)``) stays the text it is. Characters
+that a spreadsheet cannot hold (control characters from a PDF's text layer) are dropped.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evidence.files import write_atomic
@@ -43,6 +49,28 @@ _PASSAGE_COLUMNS = [
     "source_key",
     "id",
 ]
+
+
+def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without the characters a spreadsheet cannot hold, in values and labels."""
+
+    def clean(value: object) -> object:
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+    out = frame.map(clean)
+    out.index = out.index.map(clean)
+    out.columns = out.columns.map(clean)
+    return out
+
+
+def _as_text(book: Workbook) -> None:
+    """Make every cell that would be a formula a text cell: the workbooks hold no formula,
+    so any is data that begins with ``=`` (openpyxl takes such a string for a formula)."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _header(name: str, lang: str) -> str:
@@ -155,14 +183,14 @@ def write_matrix_xlsx(
     """Write the matrix, its cells, its gap map (a picture) and the passages behind every
     cell to one Excel workbook; return the path."""
     names = labels or {}
-    table = _matrix_table(matrix, names)
+    table = _clean(_matrix_table(matrix, names))
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(out, engine="openpyxl") as xl:
         table.to_excel(xl, sheet_name="matrix")
-        _cells_frame(matrix, names, lang).to_excel(xl, sheet_name="cells", index=False)
+        _clean(_cells_frame(matrix, names, lang)).to_excel(xl, sheet_name="cells", index=False)
         xl.book.create_sheet("gap map")
-        rows = _passages_frame(passages, names, lang)
+        rows = _clean(_passages_frame(passages, names, lang))
         rows.to_excel(xl, sheet_name="passages", index=False)
         sheets = {name: xl.book[name] for name in xl.book.sheetnames}
         sheets["matrix"].freeze_panes = "B2"
@@ -171,6 +199,7 @@ def write_matrix_xlsx(
         _tidy_passages(sheets["passages"], passages)
         if gap_map:
             sheets["gap map"].add_image(_picture(matrix, names, lang), "A1")
+        _as_text(xl.book)
     _make_reproducible(out)
     return out
 
@@ -219,12 +248,13 @@ def write_recommendations_xlsx(
     cells = evidence.iloc[[i for *_, i in sorted(at)]]
     out = Path(path)
     with pd.ExcelWriter(out, engine="openpyxl") as xl:
-        named.to_excel(xl, sheet_name="recommendations", index=False)
-        cells.to_excel(xl, sheet_name="passages", index=False)
+        _clean(named).to_excel(xl, sheet_name="recommendations", index=False)
+        _clean(cells).to_excel(xl, sheet_name="passages", index=False)
         for sheet in xl.sheets.values():
             sheet.freeze_panes = "A2"
             if sheet.max_row > 1:
                 sheet.auto_filter.ref = sheet.dimensions
+        _as_text(xl.book)
     _make_reproducible(out)
     return out
 

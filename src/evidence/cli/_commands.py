@@ -331,6 +331,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         jobs=args.jobs,
         render=not args.no_render,
         progress=not args.json,
+        accept_drop=args.accept_drop,
     )
     emit(args, summary, build_text)
     return EXIT_FAILED_ITEMS if summary["failures"] else EXIT_OK

@@ -23,7 +23,8 @@ def make_parser() -> argparse.ArgumentParser:
         description="Literature review and evidence synthesis workbook. Commands act on the "
         "workbook in the current folder (the one holding evidence.toml).",
         epilog="Exit codes: 0 all done; 1 done, but some items failed; 2 usage or "
-        "configuration error.",
+        "configuration error; 3 the build failed (a chapter failed to render, a drastic drop "
+        "of the literature, an internal error): nothing was published.",
     )
     parser.add_argument("-C", dest="root", metavar="DIR", help="run as if started in DIR")
     parser.add_argument(
@@ -47,9 +48,54 @@ def make_parser() -> argparse.ArgumentParser:
     _add_coding(add)
     p = add("build", _commands.cmd_build, "sync, extract, code, then render the report chapters")
     p.add_argument("--from-scratch", action="store_true", help="delete the store first")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=_jobs, default=None, help=_JOBS_HELP)
     p.add_argument("--no-render", action="store_true", help="stop before rendering chapters")
+    p.add_argument(
+        "--accept-drop",
+        action="store_true",
+        help="publish even when the literature fell by more than half (or to nothing) since "
+        "the last published build",
+    )
     return parser
+
+
+_JOBS_HELP = "worker processes (default: [extract] jobs of evidence.toml; 0: one per core)"
+
+
+def _whole(value: str, *, least: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = least - 1
+    if number < least:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a whole number, {least} or more")
+    return number
+
+
+def _jobs(value: str) -> int:
+    """A number of worker processes: 0 (one per core) or more."""
+    return _whole(value, least=0)
+
+
+def _positive(value: str) -> int:
+    """A count of 1 or more."""
+    return _whole(value, least=1)
+
+
+def _count(value: str) -> int:
+    """A count of 0 or more."""
+    return _whole(value, least=0)
+
+
+def _probability(value: str) -> float:
+    """A probability between 0 and 1."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a probability between 0 and 1")
+    return number
 
 
 def _add_library(add: _Add) -> None:
@@ -61,7 +107,7 @@ def _add_library(add: _Add) -> None:
     )
     p.add_argument("--full", action="store_true", help="read the whole Zotero library again")
     p = add("extract", _commands.cmd_extract, "turn new or changed PDFs into passages")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", type=_jobs, default=None, help=_JOBS_HELP)
     p.add_argument("--ocr", action="store_true", help="OCR image-only pages (needs Tesseract)")
     add("code", _commands.cmd_code, "apply codebook.yml and the human decisions to passages")
     p = add(
@@ -71,7 +117,7 @@ def _add_library(add: _Add) -> None:
         "FTS5 syntax with AND, OR, NOT, NEAR, * or after fts:",
     )
     p.add_argument("query")
-    p.add_argument("--limit", type=int, default=20, help="hits shown (default 20)")
+    p.add_argument("--limit", type=_positive, default=20, help="hits shown (default 20)")
 
 
 def _add_matrix(add: _Add) -> None:
@@ -123,7 +169,7 @@ def _add_matrix_filters(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--with-suggestions",
-        type=float,
+        type=_probability,
         default=None,
         metavar="P",
         help="show beside each count what model suggestions of probability P or more would "
@@ -131,7 +177,7 @@ def _add_matrix_filters(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--min-score",
-        type=float,
+        type=_probability,
         default=0.5,
         metavar="P",
         help="lowest probability of a suggestion counted (default 0.5)",
@@ -229,8 +275,8 @@ def _add_coding(add: _Add) -> None:
         "learn from reviewed passages and suggest codes, with a "
         "review queue ordered by uncertainty",
     )
-    p.add_argument("--threshold", type=float, default=0.5)
-    p.add_argument("--limit", type=int, default=20, help="passages in the review queue")
+    p.add_argument("--threshold", type=_probability, default=0.5)
+    p.add_argument("--limit", type=_positive, default=20, help="passages in the review queue")
     _add_measures(add)
     p = add("codebook", _coding.cmd_codebook, "export or import the codebook as REFI-QDA (.qdc)")
     p.add_argument("action", choices=("export", "import"))
@@ -264,7 +310,7 @@ def _add_measures(add: _Add) -> None:
     p.add_argument("file")
     p.add_argument("--codebook", default="", help="codebook file (default: the workbook's)")
     p.add_argument(
-        "--boot", type=int, default=1000, help="bootstrap resamples for the intervals (0: none)"
+        "--boot", type=_count, default=1000, help="bootstrap resamples for the intervals (0: none)"
     )
     p.add_argument(
         "--model",
@@ -297,4 +343,4 @@ def _add_measures(add: _Add) -> None:
     )
     p.add_argument("--coders", nargs=2, metavar=("A", "B"))
     p.add_argument("--rules", metavar="CODER", help="compare the rules with this coder")
-    p.add_argument("--boot", type=int, default=1000, help="bootstrap resamples")
+    p.add_argument("--boot", type=_count, default=1000, help="bootstrap resamples")

@@ -196,6 +196,11 @@ def parse_codebook(text: str, path: str = "<codebook>") -> Codebook:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
         raise CodebookError(f"invalid YAML: {err.problem}", path=path, line=line) from err
+    except yaml.YAMLError as err:  # a character YAML does not allow (a control character)
+        raise CodebookError(
+            f"not YAML text ({err}); retype the character it names, or restore the file",
+            path=path,
+        ) from err
     if root is None:
         raise CodebookError("the codebook is empty", path=path)
     return _Reader(path).read(root, hashlib.sha256(text.encode("utf-8")).hexdigest())

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from evidence.coding._match import Coding
 from evidence.errors import DecisionsError
-from evidence.files import LockHeld, hold_lock, write_atomic
+from evidence.files import LockHeld, NotTextError, decode_text, hold_lock, write_atomic
 
 __all__ = [
     "ALL_CODES",
@@ -94,7 +94,14 @@ def load_decisions(path: str | Path) -> LoadedDecisions:
     file = Path(path)
     if not file.exists():
         return LoadedDecisions([], [])
-    return parse_decisions(file.read_text(encoding="utf-8-sig"))
+    try:
+        text = decode_text(file.read_bytes()).text
+    except (OSError, NotTextError) as exc:
+        raise DecisionsError(
+            f"{file}: {exc}; no decision was read from it, and none is lost: restore it from "
+            "git or save it again as UTF-8 CSV"
+        ) from exc
+    return parse_decisions(text)
 
 
 def parse_decisions(text: str) -> LoadedDecisions:
@@ -107,13 +114,14 @@ def parse_decisions(text: str) -> LoadedDecisions:
     decisions: list[Decision] = []
     skipped: list[tuple[int, str]] = []
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    lines = _readable(reader, skipped)
+    header = next(lines, None)
     if header is None:
-        return LoadedDecisions([], [])
+        return LoadedDecisions([], skipped)
     index, problem = _columns([h.strip() for h in header])
     if problem:
         skipped.append((1, problem))
-    rows = _chain([header], reader) if index is None else reader
+    rows = _chain([header], lines) if index is None else lines
     if index is None:
         index = {name: i for i, name in enumerate(COLUMNS)}
     for row in rows:
@@ -136,6 +144,21 @@ _CONFLICT_HINT = (
     "a merge-conflict marker: git kept both sides of a conflict here; keep the rows of both "
     "sides and delete the marker lines (<<<<<<<, =======, >>>>>>>)"
 )
+
+
+def _readable(reader: Iterator[list[str]], skipped: list[tuple[int, str]]) -> Iterator[list[str]]:
+    """Yield the rows CSV can read; a line it cannot (a NUL byte, a runaway quote) is listed
+    in ``skipped`` and the reading goes on with the next line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", 0)
+            skipped.append((line, f"this line cannot be read as CSV ({exc}); retype it"))
+            continue
+        yield row
 
 
 def _chain(first: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:

@@ -5,9 +5,15 @@ front matter (``split_front_matter``) or ``metadata.csv`` (``parse_metadata_tabl
 checked by ``check_metadata``, which refuses a note without recorded consent.
 ``compute_field_item`` splits an accepted note into speaker turns or paragraphs and
 pseudonymises it with the coordinator's names list (``parse_names``, ``compile_names``) and
-the :class:`PseudonymKey` (``parse_key``, ``format_key``), so no real name leaves the stage.
+the :class:`PseudonymKey` (``parse_key``, ``format_key``), so no real name leaves the stage;
+``find_name_candidates`` lists the words that look like names nobody listed, for review.
 """
 
+from evidence.fieldwork._candidates import (
+    NameCandidate,
+    find_name_candidates,
+    format_name_candidates,
+)
 from evidence.fieldwork._items import FIELD_VERSION, FieldItem, compute_field_item
 from evidence.fieldwork._metadata import (
     Metadata,
@@ -16,13 +22,20 @@ from evidence.fieldwork._metadata import (
     parse_metadata_table,
     split_front_matter,
 )
-from evidence.fieldwork._notes import SUPPORTED, NoteFormatError, read_note_text
+from evidence.fieldwork._notes import (
+    SUPPORTED,
+    NoteFormatError,
+    NoteText,
+    read_note,
+    read_note_text,
+)
 from evidence.fieldwork._pseudonymise import (
     PSEUDONYM_PATTERN,
     NameEntry,
     NameMatcher,
     PseudonymKey,
     compile_names,
+    find_identifiers,
     find_pseudonym_tokens,
     fold_name,
     format_key,
@@ -32,8 +45,10 @@ from evidence.fieldwork._pseudonymise import (
 )
 
 __all__ = [
+    "NameCandidate",
     "NameMatcher",
     "PSEUDONYM_PATTERN",
+    "NoteText",
     "FIELD_VERSION",
     "SUPPORTED",
     "FieldItem",
@@ -45,13 +60,17 @@ __all__ = [
     "check_metadata",
     "compile_names",
     "compute_field_item",
+    "find_identifiers",
+    "find_name_candidates",
     "find_pseudonym_tokens",
     "fold_name",
     "format_key",
+    "format_name_candidates",
     "parse_key",
     "parse_metadata_table",
     "parse_names",
     "pseudonymise_text",
+    "read_note",
     "read_note_text",
     "split_front_matter",
 ]

@@ -9,9 +9,8 @@ read is refused with the reason and what to do.
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -106,22 +105,79 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
     return data, text[m.end() :], ""
 
 
-def parse_metadata_table(text: str) -> dict[str, dict[str, str]]:
-    """Return file -> metadata from ``metadata.csv`` text (comma, semicolon or tab separated)."""
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = csv.DictReader(io.StringIO(text), dialect=dialect)
+def _delimiter(text: str) -> str:
+    """The separator of a table: the one of comma, semicolon and tab its header uses most."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _rows(text: str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line, fields) of each row; a row CSV cannot read is a problem.
+
+    Each line is one row: a quote left open is that row's problem, it does not swallow the
+    rows after it.
+    """
+    delimiter = _delimiter(text)
+    for line, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        if raw.count('"') % 2:
+            problems.append((line, "has a quote that is not closed; retype this row"))
+            continue
+        try:
+            fields = next(csv.reader([raw], delimiter=delimiter), [])
+        except csv.Error as exc:
+            problems.append((line, f"cannot be read as CSV ({exc}); retype this row"))
+            continue
+        if any(f.strip() for f in fields):
+            yield line, fields
+
+
+def parse_metadata_table(
+    text: str, problems: list[tuple[int, str]] | None = None
+) -> dict[str, dict[str, str]]:
+    """Return file -> metadata from ``metadata.csv`` text (comma, semicolon or tab separated).
+
+    A row that cannot be read (a stray quote, more or fewer fields than the header) is left
+    out and, when ``problems`` is given, listed there as (line, what is wrong); the message
+    never quotes the row, which may hold a name. The other rows count. A second row for the
+    same file is a problem too; the first one counts. Rows left out keep their file name in
+    the result with the key ``_problem`` (the line and what is wrong), so the note's refusal
+    can say which row to fix.
+    """
+    found = problems if problems is not None else []
+    rows = _rows(text, found)
+    first = next(rows, None)
+    if first is None:
+        return {}
+    header = [_ALIASES.get(fold_name(h).strip(), fold_name(h).strip()) for h in first[1]]
+    if "file" not in header:
+        found.append((first[0], "the header has no file column (file, fichier, bestand); add it"))
+        return {}
+    at = header.index("file")
     out: dict[str, dict[str, str]] = {}
-    for row in rows:
-        clean = {
-            _ALIASES.get(fold_name(k or "").strip(), fold_name(k or "").strip()): (v or "").strip()
-            for k, v in row.items()
-        }
-        if clean.get("file"):
-            out[clean["file"].replace("\\", "/")] = clean
+    lines: dict[str, int] = {}
+    for line, fields in rows:
+        file = (fields[at] if at < len(fields) else "").strip().replace("\\", "/")
+        problem = ""
+        if len(fields) != len(header):
+            problem = (
+                f"has {len(fields)} fields where the header has {len(header)}; check the "
+                "separators and quotes of this row"
+            )
+        elif not file:
+            problem = "names no file; fill in its file column"
+        elif file in lines:
+            problem = f"is a second row for the same file (first on line {lines[file]}); keep one"
+        if problem:
+            found.append((line, problem))
+            if file and file not in out:
+                out[file] = {"_problem": f"line {line} {problem}"}
+            continue
+        lines[file] = line
+        out[file] = {k: v.strip() for k, v in zip(header, fields, strict=True)}
     return out
 
 
@@ -142,8 +198,20 @@ def check_metadata(
     Front matter and table row are merged (front matter first); a consent they disagree on,
     missing or negative consent, an unknown kind, language or date format refuse the note.
     """
+    problem = str(table.get("_problem", ""))
+    if problem:
+        table = {}
     merged, warnings, conflict = _merge(front, table)
-    checked = conflict or _refuse_without_consent(merged.get("consent", "")) or _metadata_of(merged)
+    refusal = _refuse_without_consent(merged.get("consent", ""))
+    if problem and refusal is not None:
+        refusal = Refusal(
+            "bad_metadata",
+            f"metadata.csv {problem}: the note's metadata (its consent) cannot be read from "
+            "it; fix that row",
+        )
+    elif problem:
+        warnings.append(f"its row in metadata.csv is not used: {problem}")
+    checked = conflict or refusal or _metadata_of(merged)
     if isinstance(checked, Refusal):
         return None, checked, warnings
     return checked, None, warnings

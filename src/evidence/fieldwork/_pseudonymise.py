@@ -75,6 +75,8 @@ class _FoldTable(dict[int, str]):
         ch = chr(code)
         parts = unicodedata.normalize("NFKD", ch.translate(_APOSTROPHES))
         folded = "".join(p.casefold() for p in parts if not unicodedata.combining(p))
+        if unicodedata.category(ch) == "Cf":
+            folded = ""  # invisible (soft hyphen, zero-width space or joiner): hides a name
         if len(folded) != 1:
             self.irregular.add(ch)
         self[code] = folded
@@ -183,12 +185,43 @@ class Found:
     end: int
 
 
+# A word cut at the end of a line: "Vander-" / "meersch".
+_LINE_BREAK_HYPHEN = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[^\W\d_])")
+
+
+def _joined(folded: str, where: list[int] | None) -> tuple[str, list[int]] | None:
+    """The folded text with words cut at line ends joined again, and its map; None if none."""
+    if "\n" not in folded or _LINE_BREAK_HYPHEN.search(folded) is None:
+        return None
+    index = where if where is not None else list(range(len(folded)))
+    parts: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for m in _LINE_BREAK_HYPHEN.finditer(folded):
+        parts.append(folded[pos : m.start()])
+        kept += index[pos : m.start()]
+        pos = m.end()
+    parts.append(folded[pos:])
+    kept += index[pos:]
+    return "".join(parts), kept
+
+
 def _find_names(text: str, matcher: NameMatcher) -> list[Found]:
+    """The listed names in ``text``: also when an invisible character or a line-end hyphen
+    cuts one (both readings are searched; overlaps are resolved by the caller)."""
     if matcher.pattern is None or not text:
         return []
     folded, where = _fold_with_map(text)
+    found = _names_in(folded, where, matcher)
+    joined = _joined(folded, where)
+    if joined is not None:
+        found += _names_in(*joined, matcher)
+    return found
+
+
+def _names_in(folded: str, where: list[int] | None, matcher: NameMatcher) -> list[Found]:
     found = []
-    for m in matcher.pattern.finditer(folded):
+    for m in matcher.pattern.finditer(folded):  # type: ignore[union-attr]
         entry = matcher.entries[_spelling_key(m.group())]
         start, end = m.start(), m.end()
         if where is not None:

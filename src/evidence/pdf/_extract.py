@@ -79,6 +79,8 @@ CODED_SECTIONS = ("body", "abstract", "footnote", "caption")
 # Documents of this many pages or more are read in one page range per worker: one long
 # book would otherwise keep one worker busy while the others wait.
 _SPLIT_PAGES = 200
+# A page cannot be interrupted: a worker still busy this long after the time limit is hung.
+_GRACE = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +370,7 @@ def _timed_out(timeout: float | None, job: Job) -> Extraction:
     return _failed(
         job.file,
         "timeout",
-        f"no answer after {2 * (timeout or 0) + 30:g} s (the "
+        f"no answer after {(timeout or 0) + _GRACE:g} s (the "
         "extractor hung on this file): split the file or report it",
     )
 
@@ -421,7 +423,7 @@ def extract_many(
     ``2 * jobs`` documents or ranges are in flight; the ranges of documents already opened
     go first, and paths are read from ``paths`` only as room frees up. The time limit
     counts the work on all of a document's ranges. Besides it, a document or range still
-    running ``2 * timeout + 30`` seconds after it started is reported as ``timeout``; with
+    running ``timeout + 10`` seconds after it started is reported as ``timeout``; with
     the own pool, the hung worker is killed. A document that kills its worker twice is
     ``crashed``; an exception from the extractor itself is ``error``. A range that fails
     fails its document with its reason.
@@ -453,7 +455,7 @@ def _run_jobs(
         scheduler.jobs(str(p) for p in paths),
         executor=executor,
         workers=workers,
-        guard=2 * timeout + 30 if timeout else None,
+        guard=timeout + _GRACE if timeout else None,
         on_timeout=functools.partial(_timed_out, timeout),
         on_crash=_crashed,
         on_error=_errored,

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import Any, TypeVar
 
+from ._lifetime import bind_to_parent
+
 _R = TypeVar("_R")
 _J = TypeVar("_J")
 __all__ = ["count_cpus", "run_bounded", "worker_context"]
@@ -67,7 +69,13 @@ def worker_context() -> multiprocessing.context.BaseContext:
 
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=worker_context())
+    # Each worker ends when this process ends, even by SIGKILL (see ``_lifetime``).
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=worker_context(),
+        initializer=bind_to_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def _kill(pool: Executor) -> None:
@@ -161,7 +169,7 @@ class _Run:
 
     def expire(self, guard: float, on_timeout: Callable[[Any], Any]) -> Iterator[tuple[Any, Any]]:
         """Yield a timeout for each task running longer than ``guard`` seconds."""
-        overdue = _overdue(self.inflight, guard, trust_running=self.own)
+        overdue = _overdue(self.inflight, guard, trust_running=self.own, workers=self.workers)
         for future in overdue:
             task = self.inflight.pop(future)
             future.cancel()
@@ -222,17 +230,27 @@ def _replace(pool: Executor, workers: int) -> ProcessPoolExecutor:
     return _new_pool(workers)
 
 
-def _overdue(inflight: dict[Future[Any], _Task], guard: float, *, trust_running: bool) -> list:
+def _overdue(
+    inflight: dict[Future[Any], _Task], guard: float, *, trust_running: bool, workers: int
+) -> list:
     """Return the futures running for longer than ``guard`` seconds.
 
-    A process pool marks a future running when it is handed to a worker's queue; other
+    A process pool marks a future running when it is handed to its call queue, which holds
+    one more item than there are workers: of the futures marked running, only the
+    ``workers`` seen running first are timed, the others wait their turn (or a worker that
+    is busy with a slow page would make the item queued behind it time out). Other
     executors may never say, so their items are timed from submission.
     """
     now = monotonic()
     overdue = []
-    for future, task in inflight.items():
+    running = 0
+    for future, task in sorted(inflight.items(), key=lambda kv: kv[1].started or now):
         if task.started is None and (future.running() or not trust_running):
+            if trust_running and running >= workers:
+                continue
             task.started = now if trust_running else task.submitted
-        if task.started is not None and now - task.started > guard:
-            overdue.append(future)
+        if task.started is not None:
+            running += 1
+            if now - task.started > guard:
+                overdue.append(future)
     return overdue

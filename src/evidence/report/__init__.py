@@ -2,9 +2,10 @@
 
 The chapter's content is pure functions from data to Markdown (``render_*``,
 ``compute_key_quotes``, ``compute_changes``) that the chapter template notebook calls;
-:func:`render_chapters` executes that notebook for each chapter with papermill, turns it into
-Markdown, HTML, DOCX (and PDF) with pandoc, and publishes them only when every chapter
-succeeded, under :func:`build_lock`.
+:func:`render_chapters` executes that notebook for each chapter with papermill and turns it
+into Markdown, HTML, DOCX (and PDF) with pandoc, in a folder made by :func:`stage_reports`;
+:func:`publish_staging` publishes that folder whole, in one rename, only when everything in
+it succeeded (:func:`discard_staging` keeps a failed one aside), under :func:`build_lock`.
 """
 
 from ._briefs import render_recommendations, render_theme_brief, render_triangulation
@@ -35,6 +36,7 @@ from ._publish import (
     strip_run_metadata,
     write_manifest,
 )
+from ._versions import discard_staging, find_published, publish_staging, stage_reports
 
 __all__ = [
     "CHROMIUM_HEADLESS",
@@ -46,8 +48,10 @@ __all__ = [
     "compute_fingerprint",
     "compute_key_quotes",
     "compute_snapshot",
+    "discard_staging",
     "escape_markdown",
     "find_pdf_printer",
+    "find_published",
     "is_up_to_date",
     "render_cell_annex",
     "render_changes",
@@ -61,7 +65,9 @@ __all__ = [
     "render_recommendations",
     "render_theme_brief",
     "render_title",
+    "publish_staging",
     "render_triangulation",
+    "stage_reports",
     "strip_run_metadata",
     "write_manifest",
 ]

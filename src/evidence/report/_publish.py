@@ -1,10 +1,12 @@
 """Report chapters: papermill executes the chapter template for each chapter, nbconvert
 takes its Markdown, pandoc (citeproc) formats the citations and writes Markdown, HTML and
-DOCX, and the published files in reports/ are replaced only when every chapter succeeded.
+DOCX into a staging folder, which is published whole only when every chapter succeeded
+(see ``_versions``).
 
 A second build while one runs is refused (a lock file); a failing notebook keeps the last
-good chapters and names the failing cell and its error. Outputs carry no timestamps, so
-the same inputs give byte-identical Markdown and HTML.
+good chapters and names the failing cell and its error. Outputs carry no timestamps and no
+path of the machine they were built on, so the same inputs give byte-identical Markdown,
+HTML and DOCX.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evidence.config import Chapter, Settings
-from evidence.errors import BuildLockedError, ReportError
+from evidence.errors import BuildLockedError, ConfigError, ReportError
 from evidence.files import LockHeld, hold_lock
 from evidence.i18n import text
 
 from ._print import write_print_css, write_reference_docx
+from ._versions import find_published
 
 if TYPE_CHECKING:
     import nbformat
@@ -56,6 +59,11 @@ _SOURCE_DATE_EPOCH = "946684800"
 @contextmanager
 def build_lock(reports: Path) -> Iterator[None]:
     """Hold the build lock of ``reports`` for the block; refuse if another build holds it."""
+    if reports.exists() and not reports.is_dir():
+        raise ConfigError(
+            f"{reports}: is a file, not a folder; move it away or set [workbook] "
+            "reports in evidence.toml to a folder"
+        )
     try:
         with hold_lock(reports / _LOCK_NAME):
             yield
@@ -131,13 +139,17 @@ def _print_pdf(chromium: str, html: Path, pdf: Path) -> None:
 
 
 def _pandoc_base(source_md: Path, folder: Path, bibliography: Path, lang: str) -> list[str]:
-    """The pandoc command line shared by every format: citations, language, resources."""
+    """The pandoc command line shared by every format: citations, language, resources.
+
+    pandoc runs in ``folder`` and is given the bibliography's path from there: the DOCX keeps
+    it among its properties, where an absolute path would tell the machine's folders.
+    """
     return [
         _pandoc(),
         str(source_md),
         "--from=markdown-implicit_figures",
         "--citeproc",
-        f"--bibliography={bibliography}",
+        f"--bibliography={Path(os.path.relpath(bibliography, folder)).as_posix()}",
         f"--metadata=lang:{text('common', 'locale', lang)}",
         f"--resource-path={folder}",
     ]
@@ -284,7 +296,8 @@ def _baseline(reports: Path, chapter: Chapter) -> dict[str, Any]:
 
 
 def _chapter_state(reports: Path, chapter: Chapter) -> dict[str, Any]:
-    path = reports / _STATE_DIR / f"{chapter.id}.json"
+    # the published build's state: reports/ points at its folder (see _versions)
+    path = (find_published(reports) or reports) / _STATE_DIR / f"{chapter.id}.json"
     if not path.is_file():
         return {}
     return dict(json.loads(path.read_text(encoding="utf-8")))
@@ -412,18 +425,6 @@ def write_manifest(settings: Settings, folder: Path, extra: dict[str, Any]) -> P
     return path
 
 
-def _publish(staging: Path, reports: Path, settings: Settings) -> list[str]:
-    written = []
-    for path in sorted(staging.rglob("*")):
-        if path.is_file():
-            target = reports / path.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-            if not path.relative_to(staging).parts[0].startswith("."):
-                written.append(settings.relative(target))
-    return written
-
-
 _BUILD_STATE = "build.json"
 # What each chapter publishes; a build is up to date only while they are all there.
 _PUBLISHED = ("ipynb", "md", "html", "docx")
@@ -463,7 +464,7 @@ def _code_digest() -> str:
 def is_up_to_date(reports: Path, chapters: Sequence[Chapter], fingerprint: str) -> bool:
     """Whether the last good build was made from the same ``fingerprint`` and its chapters
     are all still published: then rendering again would give the same files."""
-    state = reports / _STATE_DIR / _BUILD_STATE
+    state = (find_published(reports) or reports) / _STATE_DIR / _BUILD_STATE
     if not state.is_file():
         return False
     try:
@@ -478,58 +479,43 @@ def render_chapters(
     settings: Settings,
     chapters: Sequence[Chapter],
     *,
+    staging: Path,
     snapshots: dict[str, dict[str, Any]],
     jobs: int | None = None,
     manifest: dict[str, Any] | None = None,
     pdf: bool = True,
     fingerprint: str = "",
-    force: bool = False,
     pages: dict[str, str] | None = None,
-) -> list[str]:
-    """Render ``chapters`` (in parallel) into reports/, replacing published files only if all
-    succeeded; return the paths written. The caller holds the build lock; ``snapshots`` maps
-    chapter id -> data snapshot for the "what changed" section; ``pages`` (file name -> HTML,
-    e.g. the chapters' evidence maps) are published with them.
+) -> None:
+    """Render ``chapters`` (in parallel) into the folder ``staging``, with the manifest.
 
-    When nothing the chapters are made from changed since the last good build (the same
-    ``fingerprint``, by default :func:`compute_fingerprint`, and every chapter still
-    published), nothing is rendered and the list is empty, unless ``force``.
+    The caller holds the build lock and publishes the folder when this returns (see
+    :func:`publish_staging`); a failure raises :class:`ReportError` naming the chapter, its
+    cell and error. ``snapshots`` maps chapter id -> data snapshot for "what changed";
+    ``pages`` (file name -> HTML, e.g. the chapters' evidence maps) are written beside the
+    chapters; ``fingerprint`` (:func:`compute_fingerprint`) is kept so that the next build
+    knows whether anything changed (:func:`is_up_to_date`).
     """
     todo = list(chapters)
     if not todo:
-        return []
+        return
     if not settings.chapter_template.is_file():
-        raise ReportError(
+        raise ConfigError(
             f"{settings.chapter_template}: chapter template not found; set "
             "[workbook] chapter_template in evidence.toml"
         )
-    reports = settings.reports
-    reports.mkdir(parents=True, exist_ok=True)
-    fingerprint = fingerprint or compute_fingerprint(settings, todo, manifest or {}, pdf)
-    if not force and is_up_to_date(reports, todo, fingerprint):
-        return []
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=reports))
-    try:
-        workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(_render_one, settings, c, staging, snapshots.get(c.id, {}), pdf)
-                for c in todo
-            ]
-            for future in futures:
-                future.result()
-        for name, page in (pages or {}).items():
-            (staging / name).write_text(page, encoding="utf-8")
-        write_manifest(settings, staging, {"chapters": [c.id for c in todo], **(manifest or {})})
-        (staging / _STATE_DIR / _BUILD_STATE).write_text(
-            json.dumps({"fingerprint": fingerprint}, indent=1) + "\n", encoding="utf-8"
-        )
-    except BaseException:
-        kept = reports / _FAILED_DIR
-        shutil.rmtree(kept, ignore_errors=True)
-        os.replace(staging, kept)
-        raise
-    written = _publish(staging, reports, settings)
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(reports / _FAILED_DIR, ignore_errors=True)
-    return written
+    workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(_render_one, settings, c, staging, snapshots.get(c.id, {}), pdf)
+            for c in todo
+        ]
+        for future in futures:
+            future.result()
+    write_manifest(settings, staging, {"chapters": [c.id for c in todo], **(manifest or {})})
+    for name, page in (pages or {}).items():
+        (staging / name).write_text(page, encoding="utf-8")
+    (staging / _STATE_DIR).mkdir(parents=True, exist_ok=True)
+    (staging / _STATE_DIR / _BUILD_STATE).write_text(
+        json.dumps({"fingerprint": fingerprint}, indent=1) + "\n", encoding="utf-8"
+    )

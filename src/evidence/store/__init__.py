@@ -4,6 +4,7 @@ Only this package runs SQL and owns the schema; the rest of the workbook asks :c
 methods and the loaders below.
 """
 
+from ._core import as_store_error
 from ._matrix import MatrixData, load_cell_frames, load_matrix_codings, load_matrix_data
 from ._reading import RANK_LIMIT
 from ._schema import SCHEMA_VERSION
@@ -27,6 +28,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "MatrixData",
     "Store",
+    "as_store_error",
     "load_cell_frames",
     "load_file_checks",
     "load_matrix_codings",

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -23,7 +23,59 @@ from evidence.errors import StoreError
 
 from ._schema import migrate, register_functions
 
-__all__ = ["StoreCore", "parse_ints"]
+__all__ = ["StoreCore", "as_store_error", "parse_ints"]
+
+_KEPT = (
+    "the store keeps everything written before (each step is one transaction), and the next "
+    "run completes the work"
+)
+# What to say for each kind of SQLite failure (by the prefix of its error name).
+_FAILURES = (
+    ("SQLITE_FULL", "the disk is full (or the store reached its size limit); free some space"),
+    (
+        "SQLITE_IOERR",
+        "the disk refused a write or a read (it may be full, read-only or failing); free "
+        "some space or check the disk",
+    ),
+    (
+        "SQLITE_CANTOPEN",
+        "the store file cannot be opened or created; check that its folder exists and can "
+        "be written",
+    ),
+    ("SQLITE_READONLY", "the store cannot be written (read-only file or folder); fix the rights"),
+    ("SQLITE_BUSY", "another process kept the store locked for 30 s; wait for it to end"),
+    ("SQLITE_LOCKED", "another process kept the store locked for 30 s; wait for it to end"),
+)
+
+
+def as_store_error(exc: BaseException, path: str | Path = "") -> StoreError | None:
+    """Return the :class:`StoreError` saying what a SQLite failure means and what to do, or
+    None when ``exc`` is not a SQLite failure."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    where = f"{path}: " if path else "the store: "
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    for prefix, what in _FAILURES:
+        if name.startswith(prefix):
+            return StoreError(f"{where}{what} ({exc}), then run the command again; {_KEPT}")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return StoreError(
+            f"{where}the store is damaged ({exc}); it is a cache: delete it with its -wal and "
+            "-shm files (`make clean-store`) and run `evidence build` to rebuild it"
+        )
+    return StoreError(f"{where}the store failed ({exc}); run the command again")
+
+
+def _open_error(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
+    """Say why the store cannot be opened: a damaged file is a cache to delete; a full or
+    read-only disk is said as such (see :func:`as_store_error`)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return StoreError(
+            f"{path}: cannot open the store ({exc}); it is a cache: delete the file and run "
+            "`evidence build` to rebuild it"
+        )
+    return as_store_error(exc, path) or StoreError(str(exc))
 
 
 def parse_ints(text: str | None, count: int) -> np.ndarray:
@@ -49,15 +101,22 @@ class StoreCore:
         self._guard = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise StoreError(
+                f"{self.path}: is a folder; set [workbook] store in evidence.toml to the path "
+                "of a file (data/evidence.sqlite by default)"
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"{self.path.parent}: cannot create the store's folder ({exc.strerror})"
+            ) from exc
         try:
             migrate(self.db, self.path)
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise StoreError(
-                f"{self.path}: cannot open the store ({exc}); it is a cache: delete the file "
-                "and run `evidence build` to rebuild it"
-            ) from exc
+            raise _open_error(exc, self.path) from exc
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -77,10 +136,7 @@ class StoreCore:
             register_functions(db)
         except sqlite3.DatabaseError as exc:
             db.close()
-            raise StoreError(
-                f"{self.path}: cannot open the store ({exc}); it is a cache: delete the file "
-                "and run `evidence build` to rebuild it"
-            ) from exc
+            raise _open_error(exc, self.path) from exc
         with self._guard:
             self._connections.append(db)
         self._local.db = db
@@ -99,8 +155,12 @@ class StoreCore:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         self.close()
+        failure = as_store_error(exc, self.path) if exc is not None else None
+        if failure is not None:
+            # Said in the workbook's words: what failed, that nothing is lost, what to do.
+            raise failure from exc
 
     @property
     def schema_version(self) -> int:
@@ -123,8 +183,12 @@ class StoreCore:
             try:
                 yield self.db
             except BaseException:
-                self.db.execute(f"ROLLBACK TO {name}")
-                self.db.execute(f"RELEASE {name}")
+                # A full disk can make SQLite roll the whole transaction back by itself, or
+                # refuse the rollback too: the first failure is the one to tell.
+                with suppress(sqlite3.Error):
+                    if self.db.in_transaction:
+                        self.db.execute(f"ROLLBACK TO {name}")
+                        self.db.execute(f"RELEASE {name}")
                 raise
             finally:
                 self._local.depth = depth
@@ -134,7 +198,9 @@ class StoreCore:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            with suppress(sqlite3.Error):  # SQLite may have rolled back already (a full disk)
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 

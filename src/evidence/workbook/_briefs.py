@@ -7,7 +7,6 @@ decisions, never unreviewed suggestions.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 
 from evidence.analysis import (
@@ -17,7 +16,14 @@ from evidence.analysis import (
 )
 from evidence.config import Settings
 from evidence.files import write_atomic
-from evidence.report import build_lock, render_recommendations, render_theme_brief
+from evidence.report import (
+    build_lock,
+    discard_staging,
+    publish_staging,
+    render_recommendations,
+    render_theme_brief,
+    stage_reports,
+)
 from evidence.store import Store
 
 from ._workbook import Workbook
@@ -25,20 +31,32 @@ from ._workbook import Workbook
 __all__ = ["run_briefs"]
 
 
-def run_briefs(settings: Settings, store: Store, *, lock: bool = True) -> list[str]:
+def run_briefs(settings: Settings, store: Store, *, staging: Path | None = None) -> list[str]:
     """Write one theme brief per chapter and the recommendations table to reports/.
 
-    Returns the paths written, relative to the workbook root. ``lock=False`` when the
-    caller already holds the build lock of reports/.
+    Returns the paths people read, relative to the workbook root. With ``staging`` (a build
+    holding the lock), they are written there and published with the chapters; otherwise
+    they are published at once, under the build lock, with what was published before.
     """
-    with build_lock(settings.reports) if lock else nullcontext():
-        return [settings.relative(p) for p in _write_briefs(Workbook(settings, store=store))]
+    if staging is not None:
+        written = _write_briefs(Workbook(settings, store=store), staging)
+        return [settings.relative(settings.reports / p.relative_to(staging)) for p in written]
+    with build_lock(settings.reports):
+        folder = stage_reports(settings.reports)
+        try:
+            written = _write_briefs(Workbook(settings, store=store), folder)
+        except BaseException:
+            discard_staging(folder, settings.reports)
+            raise
+        names = [settings.reports / p.relative_to(folder) for p in written]
+        publish_staging(folder, settings.reports)
+    return [settings.relative(p) for p in names]
 
 
-def _write_briefs(wb: Workbook) -> list[Path]:
+def _write_briefs(wb: Workbook, reports: Path) -> list[Path]:
     settings = wb.settings
     sources = wb.sources()
-    folder = settings.reports / "briefs"
+    folder = reports / "briefs"
     written = []
     for chapter in settings.chapters:
         lang = chapter.language or settings.language
@@ -52,8 +70,8 @@ def _write_briefs(wb: Workbook) -> list[Path]:
     cells = wb.matrix_passages(matrix, lang=lang)
     table = compute_recommendations(matrix, cells, sources, lang)
     note = render_recommendations(table, labels, lang, wb.codes("form"))
-    written.append(_write(settings.reports / "recommendations.md", note))
-    xlsx = settings.reports / "recommendations.xlsx"
+    written.append(_write(reports / "recommendations.md", note))
+    xlsx = reports / "recommendations.xlsx"
     evidence = compute_cell_evidence(cells, sources, lang)
     written.append(write_recommendations_xlsx(xlsx, table, evidence, labels, lang))
     return written

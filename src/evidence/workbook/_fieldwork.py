@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.config import Settings
+from evidence.errors import ConfigError
 from evidence.fieldwork import (
     FIELD_VERSION,
     SUPPORTED,
@@ -27,17 +28,20 @@ from evidence.fieldwork import (
     check_metadata,
     compile_names,
     compute_field_item,
+    find_identifiers,
+    find_name_candidates,
     find_pseudonym_tokens,
     fold_name,
     format_key,
+    format_name_candidates,
     parse_key,
     parse_metadata_table,
     parse_names,
     pseudonymise_text,
-    read_note_text,
+    read_note,
     split_front_matter,
 )
-from evidence.files import write_atomic
+from evidence.files import NotTextError, decode_text, write_atomic
 from evidence.store import Store
 
 from ._countries import with_countries
@@ -46,6 +50,10 @@ __all__ = ["run_fieldwork"]
 
 _CONVERT = {".doc", ".docm", ".rtf", ".pdf", ".pages", ".wpd", ".odm", ".ott", ".dotx"}
 _TABLE = "metadata.csv"
+_CANDIDATES = "name-candidates.csv"
+# One note as read: its body, its metadata (or why it is refused), its warnings, and the
+# (part, text) only checked for names; a _Note has its path in front.
+_Read = tuple[str, Metadata | Refusal, list[str], list[tuple[str, str]]]
 
 
 def _note_files(settings: Settings) -> list[Path]:
@@ -63,18 +71,42 @@ def _note_files(settings: Settings) -> list[Path]:
     )
 
 
-def _tables(folder: Path) -> dict[Path, dict[str, str]]:
+def _tables(
+    settings: Settings,
+) -> tuple[dict[Path, dict[str, str]], list[tuple[str, str, str]], list[dict[str, str]]]:
+    """The rows of every metadata.csv by note path, the rows or tables refused, and warnings.
+
+    A table that is not UTF-8 is read as Windows-1252 (what Excel writes), and says so; a row
+    that cannot be read is refused with its line, and the other rows count.
+    """
     rows: dict[Path, dict[str, str]] = {}
-    for table in sorted(folder.rglob(_TABLE)):
-        for file, row in parse_metadata_table(table.read_text(encoding="utf-8-sig")).items():
+    failures: list[tuple[str, str, str]] = []
+    warnings: list[dict[str, str]] = []
+    for table in sorted(settings.fieldwork.folder.rglob(_TABLE)):
+        where = settings.relative(table)
+        try:
+            decoded = decode_text(table.read_bytes(), fallback="cp1252")
+        except (OSError, NotTextError) as exc:
+            failures.append((where, "bad_metadata_table", f"{exc}; its notes have no metadata"))
+            continue
+        if decoded.fallback:
+            warnings.append(
+                {
+                    "item": where,
+                    "warning": f"not UTF-8: read as {decoded.encoding.capitalize()}; check its "
+                    "accents, and save it as CSV UTF-8 to silence this",
+                }
+            )
+        problems: list[tuple[int, str]] = []
+        for file, row in parse_metadata_table(decoded.text, problems).items():
             rows[(table.parent / file).resolve()] = row
-    return rows
+        failures += [(f"{where}:{line}", "bad_metadata_row", what) for line, what in problems]
+    return rows, failures, warnings
 
 
-def _read(
-    path: Path, tables: dict[Path, dict[str, str]]
-) -> tuple[str, Metadata | Refusal, list[str]]:
-    """Read one note: its body and metadata (or why it is refused) and warnings."""
+def _read(path: Path, tables: dict[Path, dict[str, str]]) -> _Read:
+    """Read one note: its body and metadata (or why it is refused), warnings, and the text of
+    the parts only checked for names (headers, footers, comments; document properties)."""
     if path.suffix.casefold() in _CONVERT:
         return (
             "",
@@ -83,27 +115,36 @@ def _read(
                 f"{path.suffix} is not read; save the note as .docx, .odt, .md or .txt",
             ),
             [],
+            [],
         )
     try:
-        text = read_note_text(path.name, path.read_bytes())
+        note = read_note(path.name, path.read_bytes())
     except (NoteFormatError, OSError) as exc:
-        return "", Refusal("unreadable", str(exc)), []
-    front, body, error = split_front_matter(text)
+        return "", Refusal("unreadable", str(exc)), [], []
+    checked = [("headers, footers and comments", t) for t in note.hidden if t.strip()]
+    checked += [("document properties", t) for t in note.properties if t.strip()]
+    front, body, error = split_front_matter(note.text)
     if error:
-        return "", Refusal("bad_metadata", f"{error}; fix the block between the --- lines"), []
+        return "", Refusal("bad_metadata", f"{error}; fix the block between the --- lines"), [], []
     meta, refusal, warnings = check_metadata(front, tables.get(path.resolve(), {}))
-    return body, (refusal or meta or Refusal("bad_metadata", "no metadata")), warnings
+    if note.encoding and not note.encoding.startswith("utf-"):
+        warnings.append(f"not UTF-8: read as {note.encoding.capitalize()}; check its accents")
+    return body, (refusal or meta or Refusal("bad_metadata", "no metadata")), warnings, checked
 
 
 def _names(settings: Settings) -> tuple[NameEntry, ...] | None:
     path = settings.fieldwork.names
     if not path.is_file():
         return None
-    return parse_names(path.read_text(encoding="utf-8-sig"), settings.relative(path))
+    try:
+        text = decode_text(path.read_bytes()).text
+    except NotTextError as exc:
+        # A names list read wrongly would let names through: refused, never guessed.
+        raise ConfigError(f"{settings.relative(path)}: {exc}; nothing was imported") from exc
+    return parse_names(text, settings.relative(path))
 
 
-# One note as read: its path, its body, its metadata (or why it is refused), its warnings.
-_Note = tuple[Path, str, Metadata | Refusal, list[str]]
+_Note = tuple[Path, str, Metadata | Refusal, list[str], list[tuple[str, str]]]
 
 
 def _new_summary(settings: Settings) -> dict[str, Any]:
@@ -140,7 +181,7 @@ def _matcher(entries: tuple[NameEntry, ...], read: list[_Note]) -> NameMatcher:
     organisations = sorted(
         {
             m.organisation
-            for _, _, m, _ in read
+            for _, _, m, *_ in read
             if isinstance(m, Metadata)
             and m.organisation
             and fold_name(m.organisation) not in listed
@@ -175,7 +216,7 @@ def _compute_items(
         key = done.key
         return done.text
 
-    for path, body, meta, warnings in read:
+    for path, body, meta, warnings, _ in read:
         item_name = clean(settings.relative(path))
         if isinstance(meta, Refusal):
             failures.append((item_name, meta.reason, clean(meta.detail)))
@@ -224,13 +265,15 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
     if entries is None:
         _refuse_without_names(settings, store, summary)
         return summary
-    tables = _tables(fw.folder)
+    tables, table_failures, table_warnings = _tables(settings)
     read = [(path, *_read(path, tables)) for path in files]
     matcher = _matcher(entries, read)
     key = _load_key(settings, read)
     items, failures, warnings, key = _compute_items(settings, read, matcher, key)
-    summary["warnings"] += warnings
+    failures = table_failures + failures
+    summary["warnings"] += table_warnings + warnings + _checked_warnings(items, read, matcher)
     write_atomic(fw.key, format_key(key), private=True, if_changed=True)
+    summary["name_candidates"] = _write_candidates(settings, items, read, matcher)
     _save_items(settings, store, items, summary)
     store.replace_failures("fieldwork", failures)
     summary.update(_review(items))
@@ -238,6 +281,49 @@ def run_fieldwork(settings: Settings, store: Store) -> dict[str, Any]:
     summary["passages"] = sum(len(i.passages) for i in items)
     summary["refused"] = [{"item": i, "reason": r, "detail": d} for i, r, d in failures]
     return summary
+
+
+def _checked_parts(items: list[FieldItem], read: list[_Note]) -> list[tuple[str, str, str]]:
+    """(item key, part, text) of the imported notes' parts only checked for names."""
+    # Items are made in the order of the accepted notes.
+    accepted = [checked for _, _, meta, _, checked in read if isinstance(meta, Metadata)]
+    return [
+        (item.key, part, text)
+        for item, checked in zip(items, accepted, strict=True)
+        for part, text in checked
+    ]
+
+
+def _checked_warnings(
+    items: list[FieldItem], read: list[_Note], matcher: NameMatcher
+) -> list[dict[str, str]]:
+    """Say which notes carry a listed name in a part that is not imported (the file keeps it)."""
+    warned: dict[tuple[str, str], None] = {}
+    for key, part, text in _checked_parts(items, read):
+        if any(f.category in ("person", "organisation") for f in find_identifiers(text, matcher)):
+            warned[(key, part)] = None
+    return [
+        {
+            "item": key,
+            "warning": f"its {part} name a listed person or organisation: they are not "
+            "imported, but the file itself still carries them (clear them before sharing it)",
+        }
+        for key, part in warned
+    ]
+
+
+def _write_candidates(
+    settings: Settings, items: list[FieldItem], read: list[_Note], matcher: NameMatcher
+) -> dict[str, Any]:
+    """Write the words that look like names nobody listed beside the key; return how many
+    and where (the words themselves stay in that private file)."""
+    texts = [(f"{i.key} {p.page_label}", p.text) for i in items for p in i.passages]
+    texts += [(f"{i.key} file name", i.path) for i in items]
+    texts += [(f"{key} {part}", text) for key, part, text in _checked_parts(items, read)]
+    candidates = find_name_candidates(texts, matcher)
+    path = settings.fieldwork.key.parent / _CANDIDATES
+    write_atomic(path, format_name_candidates(candidates), private=True, if_changed=True)
+    return {"count": len(candidates), "file": settings.relative(path)}
 
 
 def _review(items: list[FieldItem]) -> dict[str, Any]:

@@ -118,7 +118,9 @@ def load_map(
     cell_order = {
         (r, c): i for i, (r, c) in enumerate(zip(matrix["row"], matrix["col"], strict=True))
     }
-    order = described[["id"]].assign(_at=range(len(described)))
+    # ids as objects on both sides: an empty frame (a map with nothing counted) has floats
+    order = described[["id"]].astype(object).assign(_at=range(len(described)))
+    pairs = pairs.astype({"id": object})
     cells = (
         pairs.assign(
             _cell=[cell_order[(r, c)] for r, c in zip(pairs["row"], pairs["col"], strict=True)]

@@ -4,13 +4,14 @@ One table per output (``chapter``, ``brief``, ``figure``, ``explorer``, ``xlsx``
 with the same keys in every language; :func:`text` fills one in, falling back to English for a
 language the workbook does not know. Translators edit this package only: this file, and the
 tables kept apart so that each module stays short (``_map.py`` for the evidence map,
-``_places.py`` for country names).
+``_places.py`` for country names, ``_themes.py`` for the arguments per theme).
 """
 
 from __future__ import annotations
 
 from ._map import MAP as _MAP
 from ._places import COUNTRIES
+from ._themes import THEME as _THEME
 
 __all__ = ["COUNTRIES", "LANGUAGES", "TEXTS", "text", "texts"]
 
@@ -25,6 +26,8 @@ def _by_language(table: dict[str, tuple[str, str, str]]) -> dict[str, dict[str, 
 TEXTS: dict[str, dict[str, dict[str, str]]] = {
     # the interactive evidence map (reports/<chapter>-map.html, evidence map): see _map.py
     "map": _by_language(_MAP),
+    # the arguments per theme of themes.yml (evidence themes --write): see _themes.py
+    "theme": _THEME,
     # the report chapters (evidence build)
     "chapter": {
         "fr": {

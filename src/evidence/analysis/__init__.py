@@ -17,7 +17,7 @@ from ._drilldown import (
     render_passage_html,
 )
 from ._export import SHEETS, write_matrix_xlsx, write_recommendations_xlsx
-from ._figures import plot_gap_map, plot_heatmap, write_figure
+from ._figures import plot_gap_map, plot_heatmap, plot_theme_organisations, write_figure
 from ._map import CONTEXT_FACETS, EXCERPT, compute_map, cut_excerpt, excerpt_length
 from ._matrix import (
     PROVENANCES,
@@ -35,6 +35,18 @@ from ._support import (
     compute_support,
     rank_by_support,
 )
+from ._themes import (
+    THEME_COLUMNS,
+    ThemeSettings,
+    compute_code_similarity,
+    compute_theme_carriers,
+    compute_theme_literature,
+    compute_theme_organisations,
+    compute_theme_passages,
+    compute_theme_proposals,
+    compute_theme_tensions,
+    name_theme,
+)
 from ._triangulation import (
     compute_cell_evidence,
     compute_recommendations,
@@ -50,9 +62,12 @@ __all__ = [
     "SUPPORT_COLUMNS",
     "PROVENANCES",
     "SHEETS",
+    "THEME_COLUMNS",
+    "ThemeSettings",
     "STYLES",
     "MatrixFilters",
     "compute_cell_codings",
+    "compute_code_similarity",
     "compute_cell_evidence",
     "compute_confirmation",
     "compute_field_references",
@@ -61,6 +76,12 @@ __all__ = [
     "compute_matrix_codings",
     "compute_recommendations",
     "compute_support",
+    "compute_theme_carriers",
+    "compute_theme_literature",
+    "compute_theme_organisations",
+    "compute_theme_passages",
+    "compute_theme_proposals",
+    "compute_theme_tensions",
     "compute_triangulation",
     "cut_excerpt",
     "describe_cells",
@@ -69,9 +90,11 @@ __all__ = [
     "format_citation",
     "format_pdf_link",
     "format_zotero_link",
+    "name_theme",
     "pivot_matrix",
     "plot_gap_map",
     "plot_heatmap",
+    "plot_theme_organisations",
     "rank_by_support",
     "read_authors",
     "render_passage_html",

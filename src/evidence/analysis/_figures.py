@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-__all__ = ["plot_gap_map", "plot_heatmap", "write_figure"]
+__all__ = ["plot_gap_map", "plot_heatmap", "plot_theme_organisations", "write_figure"]
 
 _CMAP = "cividis"
 _GAP = "#9a9a9a"
@@ -99,6 +99,21 @@ def plot_heatmap(
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_theme_organisations(
+    table: pd.DataFrame,
+    *,
+    labels: dict[str, str] | None = None,
+    title: str = "",
+    lang: str = "en",
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw themes x organisations (``compute_theme_organisations``): per cell the theme
+    passages of the organisation, as an annotated heatmap; return the axes. ``labels`` maps
+    theme ids to their names."""
+    matrix = table.rename(columns={"theme": "row", "organisation": "col"})
+    return plot_heatmap(matrix, labels=labels, value="passages", title=title, lang=lang, ax=ax)
 
 
 def _field_sources(matrix: pd.DataFrame, sources: np.ndarray) -> tuple[bool, np.ndarray]:

@@ -6,6 +6,8 @@ The chapter's content is pure functions from data to Markdown (``render_*``,
 into Markdown, HTML, DOCX (and PDF) with pandoc, in a folder made by :func:`stage_reports`;
 :func:`publish_staging` publishes that folder whole, in one rename, only when everything in
 it succeeded (:func:`discard_staging` keeps a failed one aside), under :func:`build_lock`.
+:func:`render_theme_argument` writes the two-page argument of a theme of themes.yml,
+and :func:`write_theme_documents` renders the arguments through the same pandoc path.
 """
 
 from ._briefs import render_recommendations, render_theme_brief, render_triangulation
@@ -36,6 +38,7 @@ from ._publish import (
     strip_run_metadata,
     write_manifest,
 )
+from ._themes import render_theme_argument, write_theme_documents
 from ._versions import discard_staging, find_published, publish_staging, stage_reports
 
 __all__ = [
@@ -63,6 +66,7 @@ __all__ = [
     "render_overview",
     "render_quotes",
     "render_recommendations",
+    "render_theme_argument",
     "render_theme_brief",
     "render_title",
     "publish_staging",
@@ -70,4 +74,5 @@ __all__ = [
     "stage_reports",
     "strip_run_metadata",
     "write_manifest",
+    "write_theme_documents",
 ]

@@ -340,6 +340,15 @@ class StoreReads(StoreCore):
             "FROM sources ORDER BY key"
         )
 
+    def field_dates(self) -> dict[str, str]:
+        """Return each field source's date as its metadata gives it (YYYY-MM-DD, YYYY-MM or
+        YYYY; "" when undated)."""
+        rows = self.db.execute(
+            "SELECT key, coalesce(json_extract(data, '$.date'), '') FROM sources "
+            "WHERE kind = 'field' ORDER BY key"
+        ).fetchall()
+        return {key: str(date) for key, date in rows}
+
     def documents_frame(self) -> pd.DataFrame:
         """Return the documents with their status and reason."""
         return self._frame(

@@ -9,7 +9,7 @@ from typing import Any
 import evidence
 from evidence.pdf import ENGINE
 
-from . import _coding, _commands, _exchange
+from . import _coding, _commands, _exchange, _themes
 
 __all__ = ["make_parser"]
 
@@ -247,6 +247,26 @@ def _add_other(add: _Add) -> None:
         help="also code, then write theme briefs and the recommendations table to reports/",
     )
     add("status", _commands.cmd_status, "what the store holds, and every item that failed")
+    p = add(
+        "themes",
+        _themes.cmd_themes,
+        "propose themes from the codes the field material raises together; compare them with "
+        "themes.yml and the last run",
+    )
+    p.add_argument("--init", action="store_true", help="write a first themes.yml (never over one)")
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="write the argument of each theme of themes.yml to reports/themes/ (md, html, docx)",
+    )
+    p.add_argument("--confirmed", action="store_true", help="count only codings a person confirmed")
+    p.add_argument("--lang", choices=("fr", "nl", "en"), default=None, help="arguments' language")
+    p.add_argument(
+        "--closeness",
+        type=float,
+        default=None,
+        help="how close codes must be to form a theme, 0 to 1 (default 0.3)",
+    )
 
 
 def _add_coding(add: _Add) -> None:

@@ -22,10 +22,22 @@ from ._map import compute_maps, load_map, write_map
 from ._pipeline import coder_model, passage_rows, register_sources, run_code, run_extract, run_sync
 from ._qdpx_export import run_qdpx_export
 from ._qdpx_import import run_qdpx_import
+from ._themes import (
+    THEMES_FILE,
+    Theme,
+    ThemeFile,
+    load_theme_file,
+    render_theme_file,
+    run_themes,
+    write_theme_arguments,
+)
 from ._workbook import Workbook, open_workbook
 from ._zotero import load_annotation_snapshot, sync_zotero
 
 __all__ = [
+    "THEMES_FILE",
+    "Theme",
+    "ThemeFile",
     "coder_model",
     "run_model_train",
     "Workbook",
@@ -34,6 +46,7 @@ __all__ = [
     "delete_store",
     "load_annotation_snapshot",
     "load_map",
+    "load_theme_file",
     "open_workbook",
     "passage_rows",
     "register_sources",
@@ -53,6 +66,9 @@ __all__ = [
     "run_review",
     "run_suggest",
     "run_sync",
+    "run_themes",
+    "render_theme_file",
     "sync_zotero",
     "write_map",
+    "write_theme_arguments",
 ]

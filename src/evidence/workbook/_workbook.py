@@ -17,9 +17,13 @@ import pandas as pd
 
 from evidence.analysis import (
     MatrixFilters,
+    ThemeSettings,
     compute_confirmation,
     compute_matrix,
     compute_matrix_codings,
+    compute_theme_organisations,
+    compute_theme_proposals,
+    select_codings,
 )
 from evidence.coding import Codebook, load_codebook
 from evidence.config import Chapter, Settings, load_settings
@@ -239,6 +243,28 @@ class Workbook:
         return load_matrix_data(
             self.store, codes, langs=bool(f.langs), scores=f.provenance == "suggestions"
         )
+
+    def counted_codings(self, *, confirmed: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return the codings that count, of every code (a person's only when ``confirmed``),
+        and the sources: the matrices' decision rule, read by the matrices' loader."""
+        f = MatrixFilters(provenance="human" if confirmed else "rules")
+        data = self.matrix_data(list(self.codebook.codes), filters=f)
+        return select_codings(data.codings, f, data.sources), data.sources
+
+    def themes(
+        self, *, confirmed: bool = False, settings: ThemeSettings | None = None
+    ) -> pd.DataFrame:
+        """Return the themes the field material proposes (``compute_theme_proposals``): codes
+        its passages and interviews raise together, the most widely raised first."""
+        codings, sources = self.counted_codings(confirmed=confirmed)
+        return compute_theme_proposals(codings, sources, settings)
+
+    def theme_organisations(
+        self, themes: dict[str, Any], *, confirmed: bool = False
+    ) -> pd.DataFrame:
+        """Return themes (id -> codes) x organisations: the theme passages of each."""
+        codings, sources = self.counted_codings(confirmed=confirmed)
+        return compute_theme_organisations(codings, sources, themes)
 
     def _hits(self, search: str) -> Any:
         return self.store.search_ids(search) if search.strip() else None

@@ -86,7 +86,9 @@ def _field(codings: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
         }
     )
     out["organisation"] = out["source_key"].map(organisation)
-    return out.drop_duplicates(["passage_id", "code"]).reset_index(drop=True)
+    # One row per passage and code, a person's when there is one (as ``select_codings`` does).
+    out = out.iloc[(out["origin"] != "human").to_numpy().argsort(kind="stable")]
+    return out.drop_duplicates(["passage_id", "code"]).sort_index().reset_index(drop=True)
 
 
 def _ochiai(units: pd.Series, codes: pd.Series, order: list[str]) -> np.ndarray:

@@ -60,10 +60,12 @@ def _pick_quotes(quotes: pd.DataFrame, order: Sequence[str], limit: int) -> pd.D
         ascending=[True, False, False, False, True],
         kind="stable",
     )
-    picked, texts_seen = [], set()
-    for _, row in ranked.drop_duplicates("organisation").iterrows():
+    picked, quoted, texts_seen = [], set(), set()
+    for _, row in ranked.iterrows():
         flat = " ".join(str(row["text"]).split())
-        if flat not in texts_seen:  # two organisations saying the same words: quote it once
+        # Two organisations saying the same words are quoted once: the next gets another passage.
+        if row["organisation"] not in quoted and flat not in texts_seen:
+            quoted.add(row["organisation"])
             texts_seen.add(flat)
             picked.append(row)
     return pd.DataFrame(picked).head(limit)

@@ -26,13 +26,15 @@ from evidence.report import (
 )
 from evidence.store import Store
 
+from ._themes import THEMES_FILE, load_theme_file, write_theme_arguments
 from ._workbook import Workbook
 
 __all__ = ["run_briefs"]
 
 
 def run_briefs(settings: Settings, store: Store, *, staging: Path | None = None) -> list[str]:
-    """Write one theme brief per chapter and the recommendations table to reports/.
+    """Write one theme brief per chapter and the recommendations table to reports/, and when
+    themes.yml exists the argument of each of its themes to reports/themes/.
 
     Returns the paths people read, relative to the workbook root. With ``staging`` (a build
     holding the lock), they are written there and published with the chapters; otherwise
@@ -74,6 +76,9 @@ def _write_briefs(wb: Workbook, reports: Path) -> list[Path]:
     xlsx = reports / "recommendations.xlsx"
     evidence = compute_cell_evidence(cells, sources, lang)
     written.append(write_recommendations_xlsx(xlsx, table, evidence, labels, lang))
+    themes = load_theme_file(settings.root / THEMES_FILE, set(wb.codebook.codes))
+    if themes.themes:
+        written += write_theme_arguments(wb, themes)
     return written
 
 

@@ -200,8 +200,8 @@ PLAN = [
 # The second wave: four more interviews, which bring a theme the first twenty do not raise.
 WAVE_2 = [
     (0, ["peer-support"]),
-    (7, ["peer-support", "worker-burnout"]),
-    (10, ["peer-support"]),
+    (7, ["peer-support"]),
+    (10, ["peer-support", "worker-burnout"]),
     (5, ["peer-support"]),
 ]
 SPEAKERS = {

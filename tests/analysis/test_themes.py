@@ -45,20 +45,21 @@ def _codings(rows: list[tuple[int, str, str, str]]) -> pd.DataFrame:
 
 def _field() -> list[tuple[int, str, str, str]]:
     rows = []
-    passage = 0
     # Burnout: ORG01 (two interviews), ORG02, ORG03; police: ORG03, ORG04, ORG02.
-    for key, codes in [
-        ("f1", BURNOUT),
-        ("f1", BURNOUT[:2]),
-        ("f2", BURNOUT[1:]),
-        ("f3", BURNOUT),
-        ("f4", BURNOUT[::2]),
-        ("f4", POLICE),
-        ("f5", POLICE),
-        ("f5", POLICE[:2]),
-        ("f3", POLICE[1:]),
-    ]:
-        passage += 1
+    for passage, (key, codes) in enumerate(
+        [
+            ("f1", BURNOUT),
+            ("f1", BURNOUT[:2]),
+            ("f2", BURNOUT[1:]),
+            ("f3", BURNOUT),
+            ("f4", BURNOUT[::2]),
+            ("f4", POLICE),
+            ("f5", POLICE),
+            ("f5", POLICE[:2]),
+            ("f3", POLICE[1:]),
+        ],
+        start=1,
+    ):
         rows += [(passage, key, code, "rule") for code in codes]
     return rows
 

@@ -156,7 +156,8 @@ def _clusters(sim: pd.DataFrame, closeness: float) -> list[list[str]]:
 def compute_theme_passages(
     codings: pd.DataFrame, sources: pd.DataFrame, codes: Sequence[str]
 ) -> pd.DataFrame:
-    """Return the field passages carrying at least two of ``codes`` (one if it is just one).
+    """Return the field passages that raise a theme: carrying two of ``codes`` (one if it is
+    just one code), one at least a form, consequence or response when the theme has one.
 
     Columns: passage_id, source_key, organisation, codes (the theme's codes it carries,
     in code order), confirmed (those a person confirmed).
@@ -164,13 +165,16 @@ def compute_theme_passages(
     field = _field(codings, sources)
     field = field[field["code"].isin(list(codes))].sort_values(["passage_id", "code"])
     need = min(2, len(set(codes)))
+    # A public and a place alone set a scene; they raise a theme only if it has nothing else.
+    substantive = {c for c in codes if c.split(".")[0] in _SUBSTANTIVE} or set(codes)
     rows = []
     for (pid, key, org), group in field.groupby(
         ["passage_id", "source_key", "organisation"], sort=True
     ):
-        if len(group) >= need:
+        carried = tuple(group["code"])
+        if len(carried) >= need and substantive & set(carried):
             human = group[group["origin"] == "human"]["code"]
-            rows.append((pid, key, org, tuple(group["code"]), tuple(human)))
+            rows.append((pid, key, org, carried, tuple(human)))
     return pd.DataFrame(
         rows, columns=["passage_id", "source_key", "organisation", "codes", "confirmed"]
     )

@@ -83,7 +83,8 @@ def _problem(quotes: pd.DataFrame, order: Sequence[str], lang: str, limit: int) 
             date=q["date"] or text("common", "undated", lang),
         )
         place = f", {q['page_label']}" if q["page_label"] else ""
-        out += [f"> {_short(q['text'])}", f"> — {escape_markdown(who + place)}", ""]
+        # A hard line break (a backslash at the end of the line) puts who said it below.
+        out += [f"> {_short(q['text'])}\\", f"> — {escape_markdown(who + place)}", ""]
     if quotes.empty:
         out += [_t(lang, "none"), ""]
     return out

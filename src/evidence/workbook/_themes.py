@@ -103,8 +103,8 @@ def _read_theme(path: Path, n: int, entry: Any, known: set[str]) -> Theme:
         raise _problem(path, where, "codes is a list of codebook codes, such as [form.verbal]")
     for code in codes:
         if code not in known:
-            hint = ", ".join(closest(code, sorted(known))) or "none close"
-            raise _problem(path, where, f"code '{code}' is not in the codebook (closest: {hint})")
+            hint = closest(code, sorted(known))
+            raise _problem(path, where, f"code '{code}' is not in the codebook{hint}")
     merged = entry.get("from") or []
     merged = [merged] if isinstance(merged, str) else merged
     return Theme(
@@ -289,10 +289,23 @@ def _proposal_rows(run: _Run, proposals: pd.DataFrame, file: ThemeFile, before: 
     return rows
 
 
+def _earlier(theme: Theme, before: dict) -> set[str] | None:
+    """The organisations that raised ``theme`` at the last run: as a kept theme, else as the
+    proposal it took up (None when the last run knew neither)."""
+    for kept in before.get("themes", []):
+        if kept["id"] == theme.id:
+            return set(kept.get("organisations", []))
+    proposals = before.get("proposals", [])
+    best = max(proposals, key=lambda p: _jaccard(theme.codes, p["codes"]), default=None)
+    if best is not None and _jaccard(theme.codes, best["codes"]) >= _SAME:
+        return set(best.get("organisations", []))
+    return None
+
+
 def _theme_rows(run: _Run, file: ThemeFile, before: dict) -> list[dict[str, Any]]:
-    earlier = {t["id"]: set(t.get("organisations", [])) for t in before.get("themes", [])}
     rows = []
     for theme in file.themes:
+        earlier = _earlier(theme, before)
         passages = compute_theme_passages(run.codings, run.sources, theme.codes)
         orgs = sorted(set(passages["organisation"]))
         rows.append(
@@ -304,9 +317,7 @@ def _theme_rows(run: _Run, file: ThemeFile, before: dict) -> list[dict[str, Any]
                 "organisations": orgs,
                 "n_organisations": len(orgs),
                 "passages": len(passages),
-                "new_organisations": (
-                    sorted(set(orgs) - earlier[theme.id]) if theme.id in earlier else []
-                ),
+                "new_organisations": sorted(set(orgs) - earlier) if earlier is not None else [],
                 **_describe(theme.codes, run.codings, run.sources, run.settings),
             }
         )
@@ -393,6 +404,8 @@ def run_themes(
             write_atomic(path, render_theme_file(proposals, labels))
             summary["written"].append(settings.relative(path))
             file = load_theme_file(path, set(wb.codebook.codes))
+            summary["file_exists"] = True
+            summary["themes"] = _theme_rows(run, file, before)
         if write and file.themes:
             summary["written"] += [
                 settings.relative(p)

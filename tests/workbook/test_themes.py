@@ -17,6 +17,8 @@ from types import ModuleType
 
 import pytest
 
+import evidence
+
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
@@ -230,3 +232,17 @@ def test_a_broken_themes_yml_is_refused_with_what_to_change(workbook: Path) -> N
     assert done.returncode == 2 and "line" in done.stderr
     assert path.read_text(encoding="utf-8").endswith("[form.verbal\n")
     assert not (workbook / "reports" / "themes" / "a.md").exists()
+
+
+def test_the_notebook_api_gives_what_the_command_gives(imported: Path) -> None:
+    summary = _themes(imported)
+    with evidence.open_workbook(imported) as wb:
+        themes = wb.themes()
+        table = wb.theme_organisations(dict(zip(themes["theme"], themes["codes"], strict=True)))
+        refreshed = wb.refresh(fieldwork=True)
+    assert list(themes["theme"]) == [p["id"] for p in summary["proposals"]]
+    per_theme = table.groupby("theme", sort=False)["passages"].sum()
+    assert [int(per_theme[t]) for t in themes["theme"]] == [
+        p["passages"] for p in summary["proposals"]
+    ]
+    assert refreshed["fieldwork"]["imported"] == 20 and refreshed["fieldwork"]["changed"] == 0

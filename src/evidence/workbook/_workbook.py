@@ -30,6 +30,7 @@ from evidence.config import Chapter, Settings, load_settings
 from evidence.errors import ConfigError
 from evidence.store import MatrixData, Store, load_matrix_data, open_store
 
+from ._fieldwork import run_fieldwork
 from ._pipeline import codebook_cache, run_code, run_extract, run_sync
 from ._queries import load_cell_passages, load_matrix_passages, search_passages
 
@@ -71,13 +72,18 @@ class Workbook:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def refresh(self, *, progress: bool = False) -> dict[str, Any]:
-        """Bring the store up to date (sync, extract, code; incremental); return the summaries."""
-        return {
+    def refresh(self, *, progress: bool = False, fieldwork: bool = False) -> dict[str, Any]:
+        """Bring the store up to date (sync, extract, code; incremental); return the summaries.
+
+        ``fieldwork=True`` imports the field notes too (consent, pseudonymisation) before coding.
+        """
+        done = {
             "sync": run_sync(self.settings, self.store),
             "extract": run_extract(self.settings, self.store, progress=progress),
-            "code": run_code(self.settings, self.store, progress=progress),
         }
+        if fieldwork:
+            done["fieldwork"] = run_fieldwork(self.settings, self.store)
+        return done | {"code": run_code(self.settings, self.store, progress=progress)}
 
     def explore(self, *, rows: str = "form", cols: str = "cons", lang: str | None = None) -> Any:
         """Return the interactive explorer (ipywidgets) over this workbook; display its

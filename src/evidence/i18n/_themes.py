@@ -46,7 +46,7 @@ THEME: dict[str, dict[str, str]] = {
         "q_tension": "Pourquoi « {code} » apparaît-il chez {having} et pas chez {lacking} ?",
         "q_single": "« {code} » n'est soulevé que par {org} : est-ce propre à cette organisation ?",
         "carriers": "Organisations pouvant porter le thème",
-        "head": "| Organisation | Secteur | Ce qu'elle apporte | Pourquoi elle est citée |",
+        "head": "| Organisation | Secteur | Codes qu'elle apporte | Pourquoi elle est citée |",
         "why": (
             "{covered}/{total} codes du thème ; {confirmed} codage(s) confirmé(s) ; {items} "
             "entretien(s) ; {passages} passage(s)"
@@ -89,7 +89,7 @@ THEME: dict[str, dict[str, str]] = {
         "q_tension": "Waarom komt “{code}” voor bij {having} en niet bij {lacking}?",
         "q_single": "“{code}” wordt enkel door {org} aangekaart: is dat eigen aan die organisatie?",
         "carriers": "Organisaties die het thema kunnen dragen",
-        "head": "| Organisatie | Sector | Wat ze inbrengt | Waarom ze vermeld wordt |",
+        "head": "| Organisatie | Sector | Codes die ze inbrengt | Waarom ze vermeld wordt |",
         "why": (
             "{covered}/{total} codes van het thema; {confirmed} bevestigde codering(en); {items} "
             "interview(s); {passages} passage(s)"
@@ -131,7 +131,7 @@ THEME: dict[str, dict[str, str]] = {
         "q_tension": "Why does “{code}” come up with {having} and not with {lacking}?",
         "q_single": "“{code}” is raised by {org} only: is it particular to that organisation?",
         "carriers": "Organisations able to carry the theme",
-        "head": "| Organisation | Sector | What it brings | Why it is listed |",
+        "head": "| Organisation | Sector | Codes it brings | Why it is listed |",
         "why": (
             "{covered}/{total} of the theme's codes; {confirmed} confirmed coding(s); {items} "
             "interview(s); {passages} passage(s)"

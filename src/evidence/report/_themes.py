@@ -155,12 +155,14 @@ def _questions(
     return [*out, ""]
 
 
-def _carriers(carriers: pd.DataFrame, codes: Sequence[str], labels: dict, lang: str) -> list:
+def _carriers(carriers: pd.DataFrame, codes: Sequence[str], lang: str, limit: int) -> list[str]:
     out = [f"## {_t(lang, 'carriers')}", ""]
     if carriers.empty:
         return [*out, _t(lang, "none"), ""]
-    out += [_t(lang, "head"), "|---|---|---|---|"]
-    for _, c in carriers.iterrows():
+    # The dashes set pandoc's relative column widths: the reasons get the room.
+    out += [_t(lang, "head"), "|" + "|".join("-" * w for w in (15, 16, 12, 37)) + "|"]
+    number = {code: n for n, code in enumerate(codes, start=1)}
+    for _, c in carriers.head(limit).iterrows():
         why = _t(
             lang,
             "why",
@@ -170,7 +172,8 @@ def _carriers(carriers: pd.DataFrame, codes: Sequence[str], labels: dict, lang: 
             items=c["interviews"],
             passages=c["passages"],
         )
-        brings = ", ".join(labels.get(code, code) for code in c["codes"])
+        # Codes by their number in the opening line: the table stays narrow enough to print.
+        brings = ", ".join(str(number[code]) for code in c["codes"] if code in number)
         sectors = ", ".join(c["sectors"]) or "—"
         out.append(
             f"| {c['organisation']} | {escape_markdown(sectors)} | {escape_markdown(brings)} | "
@@ -190,6 +193,7 @@ def render_theme_argument(
     *,
     max_quotes: int = 6,
     max_tensions: int = 4,
+    max_carriers: int = 8,
 ) -> str:
     """Return the argument of ``theme`` as Markdown with pandoc citations (about two pages).
 
@@ -205,7 +209,7 @@ def render_theme_argument(
         orgs=quotes["organisation"].nunique(),
         items=quotes["source_key"].nunique(),
         n=len(quotes),
-        codes=", ".join(labels.get(c, c) for c in codes),
+        codes=", ".join(f"({n}) {labels.get(c, c)}" for n, c in enumerate(codes, start=1)),
     )
     out = [f"# {escape_markdown(str(theme['title']))}", "", f"*{escape_markdown(basis)}*", ""]
     if theme.get("note"):
@@ -214,7 +218,7 @@ def render_theme_argument(
     out += _literature(literature, labels, lang)
     out += _tensions(tensions, labels, lang, max_tensions)
     out += _questions(literature, tensions, carriers, labels, lang)
-    out += _carriers(carriers, codes, labels, lang)
+    out += _carriers(carriers, codes, lang, max_carriers)
     return "\n".join(out).rstrip() + "\n"
 
 

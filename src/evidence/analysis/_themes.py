@@ -93,8 +93,11 @@ def _field(codings: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 def _ochiai(units: pd.Series, codes: pd.Series, order: list[str]) -> np.ndarray:
     """Return the code x code Ochiai coefficients of the units (passages or interviews)."""
-    table = pd.crosstab(units, codes).reindex(columns=order, fill_value=0).clip(upper=1)
-    x = table.to_numpy(dtype=float)
+    unit = pd.factorize(units)[0]
+    code = pd.Index(order).get_indexer(codes.to_numpy())
+    keep = code >= 0
+    x = np.zeros((int(unit.max(initial=-1)) + 1, len(order)))
+    x[unit[keep], code[keep]] = 1.0
     both = x.T @ x
     size = np.sqrt(np.diag(both))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -167,17 +170,14 @@ def compute_theme_passages(
     need = min(2, len(set(codes)))
     # A public and a place alone set a scene; they raise a theme only if it has nothing else.
     substantive = {c for c in codes if c.split(".")[0] in _SUBSTANTIVE} or set(codes)
-    rows = []
-    for (pid, key, org), group in field.groupby(
-        ["passage_id", "source_key", "organisation"], sort=True
-    ):
-        carried = tuple(group["code"])
-        if len(carried) >= need and substantive & set(carried):
-            human = group[group["origin"] == "human"]["code"]
-            rows.append((pid, key, org, carried, tuple(human)))
-    return pd.DataFrame(
-        rows, columns=["passage_id", "source_key", "organisation", "codes", "confirmed"]
-    )
+    by_passage = field.assign(s=field["code"].isin(substantive)).groupby("passage_id")
+    keep = (by_passage["code"].transform("size") >= need) & by_passage["s"].transform("any")
+    kept = field[keep.to_numpy()]
+    keys = ["passage_id", "source_key", "organisation"]
+    out = kept.groupby(keys, sort=True)["code"].agg(tuple).rename("codes").reset_index()
+    human = kept[kept["origin"] == "human"].groupby("passage_id")["code"].agg(tuple)
+    out["confirmed"] = [human.get(p, ()) for p in out["passage_id"]]
+    return out[[*keys, "codes", "confirmed"]]
 
 
 def compute_theme_proposals(

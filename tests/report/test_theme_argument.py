@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import re
+import zipfile
+from pathlib import Path
 
-from evidence.report import render_theme_argument
+import pandas as pd
+import pytest
+
+from evidence.report import render_theme_argument, write_theme_documents
 
 CODES = ("form.verbal", "cons.worker.burnout")
 LABELS = {"form.verbal": "Violence verbale", "cons.worker.burnout": "Épuisement"}
@@ -107,3 +112,36 @@ def test_the_argument_speaks_the_language_asked_and_is_the_same_every_time() -> 
     empty = _argument(quotes=QUOTES.iloc[0:0], tensions=TENSIONS.iloc[0:0])
     assert "Rien à signaler." in empty
     assert _argument() == _argument()
+
+
+@pytest.mark.parametrize(
+    ("paper", "css", "twips"), [("a4", "A4", (11906, 16838)), ("letter", "letter", (12240, 15840))]
+)
+def test_the_arguments_print_on_the_chapters_page(
+    tmp_path: Path, paper: str, css: str, twips: tuple[int, int]
+) -> None:
+    bib = tmp_path / "references.bib"
+    bib.write_text(
+        "@article{modele2019, author = {Modèle, Anne}, title = {Titre}, journal = {Revue},"
+        " year = {2019}}\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "themes"
+    written = write_theme_documents(
+        {"epuisement": (THEME["title"], _argument())},
+        folder,
+        bibliography=bib,
+        lang="fr",
+        **({} if paper == "a4" else {"paper": paper}),  # A4 unless asked, as chapters
+    )
+    assert sorted(p.name for p in written) == [
+        "epuisement.docx",
+        "epuisement.html",
+        "epuisement.md",
+    ]
+    with zipfile.ZipFile(folder / "epuisement.docx") as docx:
+        page = re.search(r"<w:pgSz [^>]*>", docx.read("word/document.xml").decode())
+    assert page and f'w:w="{twips[0]}"' in page[0] and f'w:h="{twips[1]}"' in page[0]
+    html = (folder / "epuisement.html").read_text(encoding="utf-8")
+    assert f"size: {css}" in html and "Modèle" in html
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in written)

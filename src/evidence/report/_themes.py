@@ -228,9 +228,11 @@ def write_theme_documents(
     *,
     bibliography: Path,
     lang: str,
+    paper: str = "a4",
 ) -> list[Path]:
     """Render each argument (id -> (title, Markdown)) to ``folder/<id>.md``, ``.html`` and
-    ``.docx`` with pandoc, as the chapters are; return the paths written.
+    ``.docx`` with pandoc, as the chapters are, laid out for ``paper`` (a4 or letter); return
+    the paths written.
 
     Everything is rendered in a staging folder first: a failing argument raises and leaves
     the published ones as they were.
@@ -245,7 +247,14 @@ def write_theme_documents(
             source.write_text(body, encoding="utf-8")
             _with_bibliography(source, lang)
             rendered = render_documents(
-                source, stem, staging, bibliography=bibliography, lang=lang, title=title, pdf=False
+                source,
+                stem,
+                staging,
+                bibliography=bibliography,
+                lang=lang,
+                title=title,
+                pdf=False,
+                paper=paper,
             )
             written += [p.name for p in rendered]
         for name in written:

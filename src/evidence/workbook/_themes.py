@@ -355,6 +355,7 @@ def write_theme_arguments(
         wb.settings.reports / "themes",
         bibliography=wb.settings.bibliography,
         lang=run.lang,
+        paper=wb.settings.paper,
     )
 
 

@@ -220,6 +220,33 @@ def test_each_theme_gets_a_french_argument_in_three_formats(workbook: Path) -> N
     assert {p.name: p.read_bytes() for p in folder.glob("*.*") if p.suffix != ".json"} == again
 
 
+def test_the_build_writes_the_arguments_and_renders_nothing_when_nothing_changed(
+    workbook: Path,
+) -> None:
+    _themes(workbook, "--init")
+    build = json.loads(_ok(workbook, "build", "--json").stdout)
+    docx = "reports/themes/burnout-turnover-verbal.docx"
+    assert docx in build["briefs"] and not build["up_to_date"]
+    with zipfile.ZipFile(workbook / docx) as document:
+        page = re.search(r"<w:pgSz [^>]*>", document.read("word/document.xml").decode())
+    assert page and 'w:w="11906"' in page[0] and 'w:h="16838"' in page[0]  # A4 in twips
+    again = json.loads(_ok(workbook, "build", "--json").stdout)
+    assert again["up_to_date"] and again["briefs"] == [] and again["chapters"] == []
+    # A theme renamed in themes.yml is a change: its argument is written again.
+    path = workbook / "themes.yml"
+    yml = path.read_text(encoding="utf-8")
+    name = re.search(r"^  - id: burnout-turnover-verbal\n    name:\n      fr: (.+)$", yml, re.M)
+    assert name, yml[:400]
+    renamed_to = '"Épuisement des équipes de nuit"'
+    path.write_text(yml.replace(name[0], name[0][: -len(name[1])] + renamed_to), "utf-8")
+    renamed = json.loads(_ok(workbook, "build", "--json").stdout)
+    assert not renamed["up_to_date"] and docx in renamed["briefs"]
+    md = (workbook / "reports" / "themes" / "burnout-turnover-verbal.md").read_text("utf-8")
+    assert "Épuisement des équipes de nuit" in md and name[1].strip('"') not in md[:300]
+    (workbook / docx).unlink()  # an argument gone from reports/ is written again too
+    assert docx in json.loads(_ok(workbook, "build", "--json").stdout)["briefs"]
+
+
 def test_a_broken_themes_yml_is_refused_with_what_to_change(workbook: Path) -> None:
     path = workbook / "themes.yml"
     path.write_text("themes:\n  - id: a\n    codes: [form.verbl]\n", encoding="utf-8")

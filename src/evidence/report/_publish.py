@@ -431,13 +431,20 @@ _PUBLISHED = ("ipynb", "md", "html", "docx")
 
 
 def compute_fingerprint(
-    settings: Settings, chapters: Sequence[Chapter], manifest: dict[str, Any], pdf: bool = True
+    settings: Settings,
+    chapters: Sequence[Chapter],
+    manifest: dict[str, Any],
+    pdf: bool = True,
+    *,
+    inputs: Sequence[Path] = (),
 ) -> str:
     """Return a digest of everything the chapters are made from: the files people own
     (settings, references, codebook, decisions, narratives, template), the store's state the
-    caller describes in ``manifest`` (its ``data_digest``), the chapters and the software."""
+    caller describes in ``manifest`` (its ``data_digest``), the chapters and the software.
+    ``inputs`` are further files the caller publishes from (themes.yml for the arguments);
+    one that does not exist counts as empty."""
     material = {
-        "inputs": _input_hashes(settings),
+        "inputs": _input_hashes(settings) | {settings.relative(p): _hash(p) for p in inputs},
         "chapters": [c.id for c in chapters],
         "manifest": manifest,
         "packages": _package_versions(),

@@ -38,7 +38,8 @@ from evidence.store import Store, open_store
 from ._briefs import run_briefs
 from ._fieldwork import run_fieldwork
 from ._map import compute_maps
-from ._pipeline import run_code, run_extract, run_sync
+from ._pipeline import codebook_cache, run_code, run_extract, run_sync
+from ._themes import THEMES_FILE, load_theme_file
 from ._workbook import Workbook
 
 __all__ = ["compute_snapshots", "delete_store", "run_build", "run_render"]
@@ -162,7 +163,11 @@ def run_build(
                     "literature": literature,
                     "data_digest": store.data_digest(),
                 }
-                fingerprint = compute_fingerprint(settings, settings.chapters, manifest)
+                # The arguments per theme are written from themes.yml with the briefs.
+                themes = settings.root / THEMES_FILE
+                fingerprint = compute_fingerprint(
+                    settings, settings.chapters, manifest, inputs=[themes]
+                )
                 # From scratch means everything again, the chapters too.
                 fresh = render and not from_scratch and _up_to_date(settings, fingerprint)
                 summary["up_to_date"] = fresh
@@ -194,13 +199,14 @@ def run_build(
 
 
 def _up_to_date(settings: Settings, fingerprint: str) -> bool:
-    """Whether the chapters and briefs published are those of ``fingerprint``."""
+    """Whether the chapters, briefs and arguments published are those of ``fingerprint``."""
     briefs = [settings.reports / "briefs" / f"{c.id}.md" for c in settings.chapters]
     briefs.append(settings.reports / "recommendations.md")
     return (
         bool(settings.chapters)
         and is_up_to_date(settings.reports, settings.chapters, fingerprint)
         and all(p.is_file() for p in briefs)
+        and all(p.is_file() for p in _arguments(settings))
     )
 
 
@@ -221,6 +227,17 @@ def _render_and_publish(
         raise
     publish_staging(staging, settings.reports)
     return chapters
+
+
+def _arguments(settings: Settings) -> list[Path]:
+    """The files the arguments of themes.yml's themes are published as (none without it)."""
+    path = settings.root / THEMES_FILE
+    if not path.is_file():
+        return []
+    codebook = load_codebook(settings.codebook, cache=codebook_cache(settings))
+    file = load_theme_file(path, set(codebook.codes))
+    folder = settings.reports / "themes"
+    return [folder / f"{t.id}.{ext}" for t in file.themes for ext in ("md", "html", "docx")]
 
 
 def compute_snapshots(settings: Settings, chapters: Sequence[Chapter]) -> dict[str, dict[str, Any]]:

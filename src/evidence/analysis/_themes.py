@@ -20,8 +20,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from ._citations import read_authors
 
@@ -148,6 +146,11 @@ def _clusters(sim: pd.DataFrame, closeness: float) -> list[list[str]]:
     codes = list(sim.index)
     if len(codes) < 2:
         return []
+    # scipy's clustering takes half a second to import: only when themes are proposed, so
+    # that every other command (and a build with nothing to render) starts without it.
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
     distance = squareform(1.0 - sim.to_numpy(), checks=False).clip(min=0.0)
     labels = fcluster(linkage(distance, method="average"), t=1.0 - closeness, criterion="distance")
     groups: dict[int, list[str]] = {}

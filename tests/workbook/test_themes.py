@@ -81,7 +81,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def workbook(imported: Path, tmp_path: Path) -> Path:
     root = tmp_path / "workbook"
-    shutil.copytree(imported, root)
+    shutil.copytree(imported, root, symlinks=True)  # reports/ links to its published version
     return root
 
 

@@ -42,7 +42,7 @@ def run_briefs(settings: Settings, store: Store, *, staging: Path | None = None)
     """
     if staging is not None:
         written = _write_briefs(Workbook(settings, store=store), staging)
-        return [settings.relative(settings.reports / p.relative_to(staging)) for p in written]
+        return [_published(settings, p.relative_to(staging)) for p in written]
     with build_lock(settings.reports):
         folder = stage_reports(settings.reports)
         try:
@@ -50,9 +50,15 @@ def run_briefs(settings: Settings, store: Store, *, staging: Path | None = None)
         except BaseException:
             discard_staging(folder, settings.reports)
             raise
-        names = [settings.reports / p.relative_to(folder) for p in written]
+        names = [_published(settings, p.relative_to(folder)) for p in written]
         publish_staging(folder, settings.reports)
-    return [settings.relative(p) for p in names]
+    return names
+
+
+def _published(settings: Settings, name: Path) -> str:
+    """The path people read of ``name`` in reports/, relative to the root: reports/<name>,
+    not the version folder its link resolves to."""
+    return f"{settings.relative(settings.reports)}/{name.as_posix()}"
 
 
 def _write_briefs(wb: Workbook, reports: Path) -> list[Path]:
@@ -78,7 +84,7 @@ def _write_briefs(wb: Workbook, reports: Path) -> list[Path]:
     written.append(write_recommendations_xlsx(xlsx, table, evidence, labels, lang))
     themes = load_theme_file(settings.root / THEMES_FILE, set(wb.codebook.codes))
     if themes.themes:
-        written += write_theme_arguments(wb, themes)
+        written += write_theme_arguments(wb, themes, reports=reports)
     return written
 
 

@@ -33,7 +33,14 @@ from evidence.config import Settings
 from evidence.errors import ConfigError
 from evidence.files import write_atomic
 from evidence.i18n import LANGUAGES
-from evidence.report import build_lock, render_theme_argument, write_theme_documents
+from evidence.report import (
+    build_lock,
+    discard_staging,
+    publish_staging,
+    render_theme_argument,
+    stage_reports,
+    write_theme_documents,
+)
 from evidence.store import Store, load_cell_frames
 
 from ._workbook import Workbook
@@ -345,17 +352,28 @@ def _arguments(run: _Run, file: ThemeFile) -> dict[str, tuple[str, str]]:
 
 
 def write_theme_arguments(
-    wb: Workbook, file: ThemeFile, *, confirmed: bool = False, lang: str | None = None
+    wb: Workbook,
+    file: ThemeFile,
+    *,
+    confirmed: bool = False,
+    lang: str | None = None,
+    reports: Path | None = None,
 ) -> list[Path]:
-    """Render the argument of every theme of ``file`` into reports/themes/; return paths."""
+    """Render the argument of every theme of ``file`` into ``reports``/themes/ (a build's
+    staging folder; reports/ itself by default); return the paths written."""
     codings, sources = wb.counted_codings(confirmed=confirmed)
     run = _Run(wb, codings, sources, ThemeSettings(), lang or wb.settings.language)
+    return _write_arguments(run, file, (reports or wb.settings.reports) / "themes")
+
+
+def _write_arguments(run: _Run, file: ThemeFile, folder: Path) -> list[Path]:
+    settings = run.wb.settings
     return write_theme_documents(
         _arguments(run, file),
-        wb.settings.reports / "themes",
-        bibliography=wb.settings.bibliography,
+        folder,
+        bibliography=settings.bibliography,
         lang=run.lang,
-        paper=wb.settings.paper,
+        paper=settings.paper,
     )
 
 
@@ -407,14 +425,21 @@ def run_themes(
             file = load_theme_file(path, set(wb.codebook.codes))
             summary["file_exists"] = True
             summary["themes"] = _theme_rows(run, file, before)
-        if write and file.themes:
-            summary["written"] += [
-                settings.relative(p)
-                for p in write_theme_documents(
-                    _arguments(run, file), folder, bibliography=settings.bibliography, lang=run.lang
-                )
-            ]
-        record = {k: summary[k] for k in ("proposals", "themes")}
-        write_atomic(folder / _PROPOSALS, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
-        summary["written"].append(settings.relative(folder / _PROPOSALS))
+        # Published as a build publishes: a copy of reports/ staged, then swapped in whole;
+        # the paths said are those people read, not the version folder their links reach.
+        reports = settings.relative(settings.reports)
+        staging = stage_reports(settings.reports)
+        try:
+            if write and file.themes:
+                written = _write_arguments(run, file, staging / "themes")
+                summary["written"] += [f"{reports}/themes/{p.name}" for p in written]
+            record = {k: summary[k] for k in ("proposals", "themes")}
+            text = json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+            (staging / "themes").mkdir(exist_ok=True)
+            write_atomic(staging / "themes" / _PROPOSALS, text)
+            summary["written"].append(f"{reports}/themes/{_PROPOSALS}")
+        except BaseException:
+            discard_staging(staging, settings.reports)
+            raise
+        publish_staging(staging, settings.reports)
     return summary

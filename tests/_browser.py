@@ -21,10 +21,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 class DevTools:
     """Just enough of the Chrome DevTools protocol: navigate, evaluate, click, screenshot."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 120) -> None:
         import websocket  # a test extra; the tests that need a browser skip without it
 
-        self.ws = websocket.create_connection(url, timeout=120, suppress_origin=True)
+        self.ws = websocket.create_connection(url, timeout=timeout, suppress_origin=True)
         self.next_id = 0
 
     def send(self, method: str, **params: object) -> dict:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 import json
 import os
 import secrets
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from _browser import CHROMIUM, DevTools
 from _matrix_store import make_matrix_store
 
 import evidence
@@ -186,7 +186,6 @@ def test_links_open_the_pdf_through_the_jupyter_server(tmp_path: Path, monkeypat
 
 
 # -- once in a real browser ---------------------------------------------------------------------
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM_FLAGS = [
@@ -194,57 +193,6 @@ CHROMIUM_FLAGS = [
     "--remote-debugging-port=0",
     "--window-size=1500,1400",
 ]
-
-
-class _DevTools:
-    """Just enough of the Chrome DevTools protocol: evaluate, click, screenshot."""
-
-    def __init__(self, url: str) -> None:
-        import websocket
-
-        self.ws = websocket.create_connection(url, timeout=180, suppress_origin=True)
-        self.next_id = 0
-
-    def send(self, method: str, **params: object) -> dict:
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            reply = json.loads(self.ws.recv())
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-
-    def evaluate(self, expression: str) -> object:
-        result = self.send(
-            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
-        )
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def wait_for(self, expression: str, seconds: float = 120) -> object:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            value = self.evaluate(expression)
-            if value:
-                return value
-            time.sleep(0.5)
-        raise TimeoutError(f"still false after {seconds} s: {expression}")
-
-    def click(self, selector: str) -> None:
-        box = self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
-            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
-            " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
-        )
-        x, y = box  # type: ignore[misc]
-        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
-
-    def screenshot(self, path: Path) -> None:
-        data = self.send("Page.captureScreenshot", format="png")["data"]
-        path.write_bytes(base64.b64decode(data))
 
 
 def _free_port() -> int:
@@ -345,7 +293,7 @@ _SHOWN = (
 )
 
 
-def _act(tools: _DevTools, name: str, value: object) -> None:
+def _act(tools: DevTools, name: str, value: object) -> None:
     """Change one control in the page the way a person does."""
     if name == "search":
         tools.evaluate(
@@ -380,7 +328,7 @@ def _act(tools: _DevTools, name: str, value: object) -> None:
         )
 
 
-def _wait_shown(tools: _DevTools, expected: dict[str, str], step: str, seconds: float = 60) -> None:
+def _wait_shown(tools: DevTools, expected: dict[str, str], step: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     shown: object = None
     while time.monotonic() < deadline:
@@ -488,7 +436,7 @@ def test_in_a_real_browser_every_search_and_filter_reaches_the_matrix(tmp_path: 
     )
     profile = tmp_path / "chromium"
     browser: subprocess.Popen | None = None
-    tools: _DevTools | None = None
+    tools: DevTools | None = None
     try:
         _wait_http(f"http://127.0.0.1:{port}/api/status?token={token}")
         browser = subprocess.Popen(
@@ -504,7 +452,7 @@ def test_in_a_real_browser_every_search_and_filter_reaches_the_matrix(tmp_path: 
         debug_port = int(active.read_text().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{debug_port}/json/list") as reply:
             page = next(t for t in json.load(reply) if t["type"] == "page")
-        tools = _DevTools(page["webSocketDebuggerUrl"])
+        tools = DevTools(page["webSocketDebuggerUrl"], timeout=180)
         tools.send("Page.enable")
         # Headless, the window never has the focus: without it, typing reaches no text box.
         tools.send("Emulation.setFocusEmulationEnabled", enabled=True)
